@@ -1,0 +1,17 @@
+/** The keystore's public surface: the store, its options and results, its errors and its record types. */
+export { Keystore, type CorruptedCredential, type CreateOptions, type KeystoreOptions, type ScanResult } from "./store.js";
+export { DEFAULT_SCRYPT } from "./envelope.js";
+export { MAX_RESERVATION } from "./signCounter.js";
+export {
+  CredentialNotFoundError,
+  IntegrityError,
+  KeystoreError,
+  StoreClosedError,
+  StoreExistsError,
+  StoreFormatError,
+  StoreLockedError,
+  StoreNotFoundError,
+  WrongPassphraseError,
+  type KeystoreErrorCode,
+} from "./errors.js";
+export type { CredentialRecord, ScryptParams, StoredUser } from "./records.js";

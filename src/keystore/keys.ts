@@ -1,0 +1,55 @@
+/**
+ * The database key layout.
+ *
+ *   meta                          store metadata (format, scrypt params, salt, wrapped data key); plaintext CBOR
+ *   c!<rpIdHash hex>!<credId hex> sealed credential record; one RP is one contiguous range
+ *   i!<credId hex>                rpIdHash hex of that credential, so an ID alone finds its record
+ *   n!<credId hex>                sealed signature counter (its persisted ceiling)
+ *   s!<name>                      sealed setting (PIN state, config, ...)
+ *
+ * Hex keeps keys printable and makes byte order equal string order, so range
+ * scans by prefix work under the utf8 key encoding.
+ */
+
+export const META_KEY = "meta";
+export const CREDENTIAL_PREFIX = "c!";
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+export function fromHex(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex, "hex"));
+}
+
+export function credentialKey(rpIdHashHex: string, credentialIdHex: string): string {
+  return `c!${rpIdHashHex}!${credentialIdHex}`;
+}
+
+/** The prefix of one RP's credentials, or of all credentials. */
+export function credentialPrefix(rpIdHashHex?: string): string {
+  return rpIdHashHex === undefined ? CREDENTIAL_PREFIX : `c!${rpIdHashHex}!`;
+}
+
+/** The credential ID is the last segment of a credential key. */
+export function credentialIdOfKey(key: string): Uint8Array {
+  return fromHex(key.slice(key.lastIndexOf("!") + 1));
+}
+
+export function indexKey(credentialIdHex: string): string {
+  return `i!${credentialIdHex}`;
+}
+
+export function counterKey(credentialIdHex: string): string {
+  return `n!${credentialIdHex}`;
+}
+
+export function settingKey(name: string): string {
+  if (typeof name !== "string" || name.length === 0) throw new TypeError("setting name must be a non-empty string");
+  return `s!${name}`;
+}
+
+/** Iterator bounds for every key that starts with `prefix` (keys here are ASCII, all below U+FFFF). */
+export function prefixRange(prefix: string): { gte: string; lt: string } {
+  return { gte: prefix, lt: `${prefix}\uffff` };
+}

@@ -1,0 +1,610 @@
+/**
+ * The keystore: an encrypted LevelDB holding credentials, their signature
+ * counters and named settings. See keys.ts for the key layout, envelope.ts for
+ * the encryption and signCounter.ts for the counter reservations.
+ *
+ * One process at a time: LevelDB's LOCK keeps others out while a store is
+ * open, which is also what makes the in-memory caches coherent.
+ */
+import type { KeyObject } from "node:crypto";
+import { mkdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { Level } from "level";
+import { decodeValue, encodeValue } from "./codec.js";
+import { CredentialCache, DEFAULT_CACHE_SIZE } from "./credentialCache.js";
+import {
+  DEFAULT_SCRYPT,
+  UnsealError,
+  deriveKey,
+  generateDataKey,
+  randomSalt,
+  seal,
+  toKeyObject,
+  unseal,
+  unwrapDataKey,
+  validateScryptParams,
+  wrapDataKey,
+} from "./envelope.js";
+import {
+  CredentialNotFoundError,
+  IntegrityError,
+  KeystoreError,
+  StoreClosedError,
+  StoreExistsError,
+  StoreFormatError,
+  StoreLockedError,
+  StoreNotFoundError,
+  WrongPassphraseError,
+} from "./errors.js";
+import { KeyedQueue } from "./keyedQueue.js";
+import {
+  META_KEY,
+  counterKey,
+  credentialIdOfKey,
+  credentialKey,
+  credentialPrefix,
+  fromHex,
+  indexKey,
+  prefixRange,
+  settingKey,
+  toHex,
+} from "./keys.js";
+import { FORMAT_VERSION, decodeMeta, encodeMeta, type StoreMeta } from "./meta.js";
+import { DIR_MODE, restrictPermissions } from "./permissions.js";
+import type { CredentialRecord, ScryptParams } from "./records.js";
+import { SignCounter, type CounterStorage } from "./signCounter.js";
+
+type Db = Level<string, Uint8Array>;
+type BatchOp = { type: "put"; key: string; value: Uint8Array } | { type: "del"; key: string };
+
+export interface KeystoreOptions {
+  /** Decrypted credential records kept in memory (default 10,000; 0 disables). */
+  cacheSize?: number;
+}
+
+export interface CreateOptions extends KeystoreOptions {
+  /** Passphrase KDF cost; DEFAULT_SCRYPT unless given. Tests use a low N for speed. */
+  scrypt?: ScryptParams;
+}
+
+export interface CorruptedCredential {
+  credentialId: Uint8Array;
+  error: IntegrityError;
+}
+
+export interface ScanResult {
+  credentials: CredentialRecord[];
+  /** Records that failed authentication; they do not stop the scan. */
+  corrupted: CorruptedCredential[];
+}
+
+/** Lane for passphrase changes; never a credential ID (those are hex). */
+const META_LANE = "meta";
+
+export class Keystore {
+  /** Absolute path of the store directory. */
+  readonly dir: string;
+  private readonly db: Db;
+  private readonly dataKey: KeyObject;
+  private params: ScryptParams;
+  private readonly queue = new KeyedQueue();
+  private readonly cache: CredentialCache;
+  private readonly counters: SignCounter;
+  /** Decrypted settings by name: the core may read its configuration on every request. */
+  private readonly settings = new Map<string, unknown>();
+  /**
+   * Bumped by every write that invalidates cached records or settings, so a
+   * read that started before the write does not put a stale value into a cache.
+   */
+  private cacheGeneration = 0;
+  private closing: Promise<void> | undefined;
+
+  private constructor(dir: string, db: Db, dataKey: KeyObject, params: ScryptParams, options: KeystoreOptions) {
+    this.dir = dir;
+    this.db = db;
+    this.dataKey = dataKey;
+    this.params = params;
+    this.cache = new CredentialCache(options.cacheSize ?? DEFAULT_CACHE_SIZE);
+    this.counters = new SignCounter(this.queue, this.counterStorage(), (idHex) => new CredentialNotFoundError(fromHex(idHex)));
+  }
+
+  /** The scrypt parameters the passphrase is currently derived with. */
+  get scrypt(): ScryptParams {
+    return { ...this.params };
+  }
+
+  // ---- lifecycle -------------------------------------------------------------
+
+  /** True when `dir` holds a LevelDB (its CURRENT file); does not open it, so works while another process has it open. */
+  static async exists(dir: string): Promise<boolean> {
+    try {
+      return (await stat(path.join(dir, "CURRENT"))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Create a new store. Refuses a directory that already holds one. */
+  static async create(dir: string, passphrase: string, options: CreateOptions = {}): Promise<Keystore> {
+    assertPassphrase(passphrase);
+    const params: ScryptParams = { ...(options.scrypt ?? DEFAULT_SCRYPT) };
+    validateScryptParams(params);
+    const location = path.resolve(dir);
+    // No exists() shortcut: a LevelDB left empty by a create that crashed before writing `meta`
+    // must not block a second attempt. The check that counts is the one under the lock below.
+    await mkdir(location, { recursive: true, mode: DIR_MODE });
+    await restrictPermissions(location);
+
+    let db: Db;
+    try {
+      db = await openLevel(location, true);
+    } catch (err) {
+      // Locked: another process is creating or using a store here right now.
+      if (isLockError(err)) throw new StoreExistsError(location, { cause: err });
+      throw openFailed(location, err);
+    }
+    try {
+      // Under the lock, so two concurrent creates cannot both pass: anything in the database means a store is here.
+      if ((await db.keys({ limit: 1 }).all()).length > 0) throw new StoreExistsError(location);
+      const salt = randomSalt();
+      const rawDataKey = generateDataKey();
+      let meta: StoreMeta;
+      let dataKey: KeyObject;
+      try {
+        const kek = await deriveKey(passphrase, salt, params);
+        meta = { version: FORMAT_VERSION, kdf: "scrypt", scrypt: params, salt, wrappedDataKey: wrapDataKey(kek, rawDataKey) };
+        dataKey = toKeyObject(rawDataKey);
+      } finally {
+        rawDataKey.fill(0);
+      }
+      await db.put(META_KEY, encodeMeta(meta));
+      await restrictPermissions(location);
+      return new Keystore(location, db, dataKey, params, options);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+
+  /** Open an existing store. Nothing is written when the passphrase is wrong. */
+  static async open(dir: string, passphrase: string, options: KeystoreOptions = {}): Promise<Keystore> {
+    assertPassphrase(passphrase);
+    const location = path.resolve(dir);
+    // Check before constructing Level: classic-level creates the directory even with createIfMissing: false.
+    if (!(await Keystore.exists(location))) throw new StoreNotFoundError(location);
+
+    let db: Db;
+    try {
+      db = await openLevel(location, false);
+    } catch (err) {
+      if (isLockError(err)) throw new StoreLockedError(location, { cause: err });
+      if (/does not exist/i.test(levelMessage(err))) throw new StoreNotFoundError(location);
+      throw openFailed(location, err);
+    }
+    try {
+      const raw = await db.get(META_KEY);
+      if (raw === undefined) throw new StoreNotFoundError(location);
+      let meta: StoreMeta;
+      try {
+        meta = decodeMeta(raw);
+      } catch (err) {
+        throw new StoreFormatError(location, (err as Error).message, { cause: err });
+      }
+      const kek = await deriveKey(passphrase, meta.salt, meta.scrypt);
+      let dataKey: KeyObject;
+      try {
+        dataKey = unwrapDataKey(kek, meta.wrappedDataKey);
+      } catch (err) {
+        if (err instanceof UnsealError) throw new WrongPassphraseError(location);
+        throw err;
+      }
+      await restrictPermissions(location);
+      return new Keystore(location, db, dataKey, meta.scrypt, options);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Close the store. Waits for pending work, then writes back the exact last
+   * signature count of every credential that has an unused reservation.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    try {
+      await this.queue.exclusive(() => this.counters.settle());
+    } finally {
+      this.cache.clear();
+      this.settings.clear();
+      this.counters.forgetAll();
+      await this.db.close();
+      await restrictPermissions(this.dir);
+    }
+  }
+
+  /**
+   * Rewrap the data key under a new passphrase (and optionally a new scrypt
+   * cost). Records are untouched: they are sealed under the data key.
+   */
+  async changePassphrase(newPassphrase: string, options: { scrypt?: ScryptParams } = {}): Promise<void> {
+    this.assertOpen();
+    assertPassphrase(newPassphrase);
+    const params: ScryptParams = { ...(options.scrypt ?? this.params) };
+    validateScryptParams(params);
+    await this.queue.run(META_LANE, async () => {
+      const salt = randomSalt();
+      const kek = await deriveKey(newPassphrase, salt, params);
+      const rawDataKey = new Uint8Array(this.dataKey.export());
+      let wrappedDataKey: Uint8Array;
+      try {
+        wrappedDataKey = wrapDataKey(kek, rawDataKey);
+      } finally {
+        rawDataKey.fill(0);
+      }
+      await this.db.put(META_KEY, encodeMeta({ version: FORMAT_VERSION, kdf: "scrypt", scrypt: params, salt, wrappedDataKey }));
+      this.params = params;
+    });
+  }
+
+  // ---- credentials -----------------------------------------------------------
+
+  /**
+   * Store a credential with its counter, replacing any credential with the
+   * same ID (also one filed under another RP). One batch: record, index, counter.
+   */
+  async putCredential(record: CredentialRecord, initialSignCount = 0): Promise<void> {
+    this.assertOpen();
+    assertCredentialRecord(record);
+    assertCount(initialSignCount);
+    const idHex = toHex(record.id);
+    const rpHex = toHex(record.rpIdHash);
+    const key = credentialKey(rpHex, idHex);
+    const { sealed, decoded } = this.sealCredential(key, record);
+    await this.queue.run(idHex, async () => {
+      const previousRp = await this.readIndex(idHex);
+      const ops: BatchOp[] = [];
+      if (previousRp !== undefined && previousRp !== rpHex) ops.push({ type: "del", key: credentialKey(previousRp, idHex) });
+      ops.push(
+        { type: "put", key, value: sealed },
+        { type: "put", key: indexKey(idHex), value: Buffer.from(rpHex, "latin1") },
+        { type: "put", key: counterKey(idHex), value: this.sealValue(counterKey(idHex), initialSignCount) },
+      );
+      await this.db.batch(ops);
+      this.cacheGeneration++;
+      if (previousRp !== undefined) this.cache.delete(credentialKey(previousRp, idHex));
+      this.cache.set(key, decoded);
+      this.counters.forget(idHex);
+    });
+  }
+
+  /** Rewrite an existing credential's record (e.g. new user info). Its counter is untouched. */
+  async updateCredential(record: CredentialRecord): Promise<void> {
+    this.assertOpen();
+    assertCredentialRecord(record);
+    const idHex = toHex(record.id);
+    const rpHex = toHex(record.rpIdHash);
+    const key = credentialKey(rpHex, idHex);
+    const { sealed, decoded } = this.sealCredential(key, record);
+    await this.queue.run(idHex, async () => {
+      if ((await this.readIndex(idHex)) !== rpHex) throw new CredentialNotFoundError(record.id);
+      await this.db.put(key, sealed);
+      this.cacheGeneration++;
+      this.cache.set(key, decoded);
+    });
+  }
+
+  /** Point read (allowList lookup). Undefined when absent; IntegrityError when the record fails authentication. */
+  async getCredential(rpIdHash: Uint8Array, credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
+    this.assertOpen();
+    const key = credentialKey(toHex(rpIdHash), toHex(credentialId));
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return forCaller(cached);
+    return this.readCredential(key, credentialId);
+  }
+
+  /** Find a credential by ID alone, through the index. */
+  async findCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
+    this.assertOpen();
+    const idHex = toHex(credentialId);
+    // On the credential's lane so a concurrent delete cannot fall between the index read and the record read.
+    return this.queue.run(idHex, async () => {
+      const rpHex = await this.readIndex(idHex);
+      if (rpHex === undefined) return undefined;
+      const key = credentialKey(rpHex, idHex);
+      const cached = this.cache.get(key);
+      if (cached !== undefined) return forCaller(cached);
+      const record = await this.readCredential(key, credentialId);
+      if (record === undefined) {
+        throw IntegrityError.forCredential(indexKey(idHex), credentialId, "index entry", new Error("it names a record that does not exist"));
+      }
+      return record;
+    });
+  }
+
+  /** Delete a credential, its index entry and its counter in one batch. False when there was none. */
+  async deleteCredential(credentialId: Uint8Array): Promise<boolean> {
+    this.assertOpen();
+    const idHex = toHex(credentialId);
+    return this.queue.run(idHex, async () => {
+      const rpHex = await this.readIndex(idHex);
+      if (rpHex === undefined) return false;
+      const key = credentialKey(rpHex, idHex);
+      await this.db.batch([
+        { type: "del", key },
+        { type: "del", key: indexKey(idHex) },
+        { type: "del", key: counterKey(idHex) },
+      ]);
+      this.cacheGeneration++;
+      this.cache.delete(key);
+      this.counters.forget(idHex);
+      return true;
+    });
+  }
+
+  /**
+   * Every credential of one RP (a range scan: discoverable lookup), or of all
+   * RPs when `rpIdHash` is omitted. A record that fails authentication is
+   * reported in `corrupted` and does not hide the others.
+   */
+  async scanCredentials(rpIdHash?: Uint8Array): Promise<ScanResult> {
+    this.assertOpen();
+    const prefix = credentialPrefix(rpIdHash === undefined ? undefined : toHex(rpIdHash));
+    const result: ScanResult = { credentials: [], corrupted: [] };
+    for await (const [key, sealed] of this.db.iterator(prefixRange(prefix))) {
+      const cached = this.cache.peek(key);
+      if (cached !== undefined) {
+        result.credentials.push(forCaller(cached));
+        continue;
+      }
+      const credentialId = credentialIdOfKey(key);
+      try {
+        result.credentials.push(forCaller(this.openCredential(key, sealed, credentialId)));
+      } catch (err) {
+        if (!(err instanceof IntegrityError)) throw err;
+        result.corrupted.push({ credentialId, error: err });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * `total` counts every credential record, corrupted ones included;
+   * `discoverable` those that authenticate and are discoverable.
+   */
+  async countCredentials(): Promise<{ total: number; discoverable: number }> {
+    const { credentials, corrupted } = await this.scanCredentials();
+    return {
+      total: credentials.length + corrupted.length,
+      discoverable: credentials.filter((c) => c.discoverable).length,
+    };
+  }
+
+  // ---- signature counters ----------------------------------------------------
+
+  /**
+   * The next signature count: strictly greater than any value ever returned for
+   * this credential, in this process or any earlier one, crashes included.
+   * Rejects with CredentialNotFoundError for an unknown credential.
+   */
+  nextSignCount(credentialId: Uint8Array): Promise<number> {
+    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    return this.counters.next(toHex(credentialId));
+  }
+
+  /** The last signature count handed out; undefined for an unknown credential. */
+  getSignCount(credentialId: Uint8Array): Promise<number | undefined> {
+    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    return this.counters.get(toHex(credentialId));
+  }
+
+  /** Set the counter to exactly `value`, lower included (for simulating a cloned authenticator). */
+  setSignCount(credentialId: Uint8Array, value: number): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    return this.counters.set(toHex(credentialId), value);
+  }
+
+  // ---- settings ----------------------------------------------------------------
+
+  /** A named setting (PIN state, configuration); any CBOR-encodable value. */
+  async getSetting<T>(name: string): Promise<T | undefined> {
+    this.assertOpen();
+    const key = settingKey(name);
+    // Copies out, so a caller editing the value it got does not edit the cache.
+    if (this.settings.has(key)) return structuredClone(this.settings.get(key)) as T;
+    const generation = this.cacheGeneration;
+    const sealed = await this.db.get(key);
+    if (sealed === undefined) return undefined;
+    const value = this.unsealValue(key, sealed, (cause) => IntegrityError.forRecord(key, `setting "${name}"`, cause));
+    if (generation === this.cacheGeneration) this.settings.set(key, value);
+    return structuredClone(value) as T;
+  }
+
+  async putSetting(name: string, value: unknown): Promise<void> {
+    this.assertOpen();
+    if (value === undefined) throw new TypeError(`setting "${name}": use deleteSetting to remove a value`);
+    const key = settingKey(name);
+    const plaintext = encodeValue(value);
+    const sealed = seal(this.dataKey, plaintext, key);
+    await this.db.put(key, sealed);
+    this.cacheGeneration++;
+    this.settings.set(key, decodeValue(plaintext)); // what a read from disk would give
+  }
+
+  async deleteSetting(name: string): Promise<void> {
+    this.assertOpen();
+    const key = settingKey(name);
+    await this.db.del(key);
+    this.cacheGeneration++;
+    this.settings.delete(key);
+  }
+
+  /**
+   * Factory reset: every credential, index entry, counter and setting goes in
+   * one batch. The metadata (passphrase, data key) stays, so the store still opens.
+   */
+  async resetAuthenticator(options: { keep?: string[] } = {}): Promise<void> {
+    this.assertOpen();
+    const kept = new Set([META_KEY, ...(options.keep ?? []).map(settingKey)]);
+    await this.queue.exclusive(async () => {
+      const keys = await this.db.keys().all();
+      const ops: BatchOp[] = keys.filter((key) => !kept.has(key)).map((key) => ({ type: "del", key }));
+      if (ops.length > 0) await this.db.batch(ops);
+      this.cacheGeneration++;
+      this.cache.clear();
+      for (const name of [...this.settings.keys()]) if (!kept.has(settingKey(name))) this.settings.delete(name);
+      this.counters.forgetAll();
+    });
+  }
+
+  // ---- internals -------------------------------------------------------------
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new StoreClosedError(this.dir);
+  }
+
+  private async readIndex(idHex: string): Promise<string | undefined> {
+    const value = await this.db.get(indexKey(idHex));
+    return value === undefined ? undefined : Buffer.from(value).toString("latin1");
+  }
+
+  private async readCredential(key: string, credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
+    const generation = this.cacheGeneration;
+    const sealed = await this.db.get(key);
+    if (sealed === undefined) return undefined;
+    const record = this.openCredential(key, sealed, credentialId);
+    if (generation === this.cacheGeneration) this.cache.set(key, record);
+    return forCaller(record);
+  }
+
+  private openCredential(key: string, sealed: Uint8Array, credentialId: Uint8Array): CredentialRecord {
+    const value = this.unsealValue(key, sealed, (cause) => IntegrityError.forCredential(key, credentialId, "record", cause));
+    if (!isCredentialRecord(value)) {
+      throw IntegrityError.forCredential(key, credentialId, "record", new Error("decrypted record is not a credential record"));
+    }
+    return value;
+  }
+
+  /**
+   * Seal a credential record, and decode the very plaintext that was sealed
+   * for the cache: the cached copy is then exactly what a later read returns,
+   * and shares no memory with the caller's object.
+   */
+  private sealCredential(key: string, record: CredentialRecord): { sealed: Uint8Array; decoded: CredentialRecord } {
+    const plaintext = encodeValue(record);
+    const sealed = seal(this.dataKey, plaintext, key);
+    return { sealed, decoded: decodeValue(plaintext) as CredentialRecord };
+  }
+
+  private sealValue(key: string, value: unknown): Uint8Array {
+    const plaintext = encodeValue(value);
+    try {
+      return seal(this.dataKey, plaintext, key);
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  private unsealValue(key: string, sealed: Uint8Array, integrityError: (cause: unknown) => IntegrityError): unknown {
+    try {
+      return decodeValue(unseal(this.dataKey, sealed, key));
+    } catch (err) {
+      throw integrityError(err);
+    }
+  }
+
+  private counterStorage(): CounterStorage {
+    const sealedCount = (idHex: string, value: number): { key: string; value: Uint8Array } => {
+      const key = counterKey(idHex);
+      return { key, value: this.sealValue(key, value) };
+    };
+    return {
+      read: async (idHex) => {
+        const key = counterKey(idHex);
+        const sealed = await this.db.get(key);
+        if (sealed === undefined) return undefined;
+        const fail = (cause: unknown): IntegrityError => IntegrityError.forCredential(key, fromHex(idHex), "sign counter", cause);
+        const value = this.unsealValue(key, sealed, fail);
+        if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw fail(new Error("not a counter value"));
+        return value;
+      },
+      write: async (idHex, value) => {
+        const op = sealedCount(idHex, value);
+        await this.db.put(op.key, op.value);
+      },
+      writeMany: async (entries) => {
+        await this.db.batch(entries.map(([idHex, value]): BatchOp => ({ type: "put", ...sealedCount(idHex, value) })));
+      },
+    };
+  }
+}
+
+// ---- helpers -------------------------------------------------------------------
+
+function openLevel(dir: string, createIfMissing: boolean): Promise<Db> {
+  const db = new Level<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view", createIfMissing, errorIfExists: false });
+  return db.open().then(() => db);
+}
+
+/** LevelDB reports a held LOCK as LEVEL_LOCKED on the error or its cause ("lock ... already held by process"). */
+function isLockError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if ((e as { code?: unknown }).code === "LEVEL_LOCKED") return true;
+    if (/\block\b.*(held|unavailable|temporarily)/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+function levelMessage(err: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) messages.push(e.message);
+  return messages.join(": ");
+}
+
+function openFailed(dir: string, err: unknown): KeystoreError {
+  return new KeystoreError("STORE_OPEN_FAILED", `could not open store ${dir}: ${levelMessage(err)}`, { cause: err });
+}
+
+/**
+ * Records handed out are shallow copies of the cached one, so callers can
+ * reassign fields freely. Byte arrays are shared with the cache: treat them as read-only.
+ */
+function forCaller(record: CredentialRecord): CredentialRecord {
+  const copy = { ...record };
+  if (record.user !== undefined) copy.user = { ...record.user };
+  return copy;
+}
+
+function assertPassphrase(passphrase: unknown): asserts passphrase is string {
+  if (typeof passphrase !== "string") throw new TypeError("passphrase must be a string");
+}
+
+function assertCount(value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`sign count must be a non-negative integer, got ${value}`);
+}
+
+function assertCredentialRecord(record: CredentialRecord): void {
+  if (!(record.id instanceof Uint8Array) || record.id.length === 0) throw new TypeError("credential id must be a non-empty Uint8Array");
+  if (!(record.rpIdHash instanceof Uint8Array) || record.rpIdHash.length !== 32) throw new TypeError("rpIdHash must be 32 bytes");
+  if (!(record.privateKey instanceof Uint8Array) || !(record.publicKey instanceof Uint8Array)) {
+    throw new TypeError("privateKey and publicKey must be Uint8Arrays");
+  }
+}
+
+function isCredentialRecord(value: unknown): value is CredentialRecord {
+  if (typeof value !== "object" || value === null) return false;
+  const r = value as Partial<CredentialRecord>;
+  return (
+    r.id instanceof Uint8Array &&
+    r.rpIdHash instanceof Uint8Array &&
+    r.privateKey instanceof Uint8Array &&
+    r.publicKey instanceof Uint8Array &&
+    typeof r.rpId === "string" &&
+    typeof r.alg === "number" &&
+    typeof r.discoverable === "boolean"
+  );
+}
