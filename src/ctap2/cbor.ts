@@ -110,7 +110,8 @@ class StrictReader {
       case 2: {
         const n = this.length(info);
         this.offset += n;
-        return this.bytes.slice(this.offset - n, this.offset);
+        // A copy as a plain Uint8Array: the input may be a Buffer, and callers keep the bytes.
+        return new Uint8Array(this.bytes.subarray(this.offset - n, this.offset));
       }
       case 3: {
         const n = this.length(info);
@@ -177,7 +178,8 @@ const encoder = new Encoder({
 
 /** Encode a value as CTAP2 canonical CBOR. Maps must be `Map`s; their keys are put in canonical order. */
 export function encodeCanonical(value: unknown): Uint8Array {
-  return encoder.encode(canonicalize(value));
+  // cbor-x answers with a Buffer over its own scratch memory; hand out plain, owned bytes.
+  return new Uint8Array(encoder.encode(canonicalize(value)));
 }
 
 function canonicalize(value: unknown): unknown {

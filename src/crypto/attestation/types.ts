@@ -1,0 +1,18 @@
+import type { KeyObject } from "node:crypto";
+
+/** What an attestation statement format needs to sign a new credential. */
+export interface AttestationInput {
+  authData: Uint8Array;
+  clientDataHash: Uint8Array;
+  /** The new credential's private key and COSE algorithm (for self attestation). */
+  credentialKey: KeyObject;
+  alg: number;
+}
+
+export interface AttestationStatement {
+  fmt: string;
+  /** attStmt as a map with text keys, ready for canonical CBOR. */
+  attStmt: Map<string, unknown>;
+}
+
+export type AttestationFormat = (input: AttestationInput) => AttestationStatement;

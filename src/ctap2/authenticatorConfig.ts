@@ -1,0 +1,62 @@
+/**
+ * The fixed facts of the emulated device: what getInfo reports and the limits
+ * the core enforces. Later, profiles fill this in.
+ */
+import { SUPPORTED_ALGORITHMS } from "../crypto/credentialKeys.js";
+
+/** softkey's own AAGUID, used unless the caller configures another. */
+export const SOFTKEY_AAGUID = "1d22abe7-f7cc-493e-8732-2b75abc380a7";
+
+export type AttestationFormatName = "packed" | "none";
+
+export interface AuthenticatorConfig {
+  aaguid: Uint8Array;
+  /** COSE algorithms offered, in the authenticator's preference (the request's order still decides). */
+  algorithms: readonly number[];
+  attestationFormat: AttestationFormatName;
+  /** Largest request accepted (CTAPHID's maximum message size). */
+  maxMsgSize: number;
+  maxCredentialCountInList: number;
+  maxCredentialIdLength: number;
+  maxDiscoverableCredentials: number;
+  transports: readonly string[];
+  firmwareVersion: number;
+  /** authenticatorReset is only allowed this long after power-up (CTAP 2.1 section 6.6). */
+  resetWindowMs: number;
+  /** How long a user-presence wait may take before CTAP2_ERR_USER_ACTION_TIMEOUT. */
+  userActionTimeoutMs: number;
+  /** getNextAssertion state lives this long (CTAP 2.1: 30 seconds). */
+  getNextAssertionTimeoutMs: number;
+  /** Settings that describe the device, not its user's data: they survive authenticatorReset, as firmware does. */
+  settingsKeptOnReset: readonly string[];
+}
+
+export function aaguidFromString(uuid: string): Uint8Array {
+  const hex = uuid.replace(/-/g, "");
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new RangeError(`AAGUID must be a UUID, got "${uuid}"`);
+  return Uint8Array.from(Buffer.from(hex, "hex"));
+}
+
+export function aaguidToString(aaguid: Uint8Array): string {
+  const hex = Buffer.from(aaguid).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfig> = {}): AuthenticatorConfig {
+  return {
+    aaguid: aaguidFromString(SOFTKEY_AAGUID),
+    algorithms: SUPPORTED_ALGORITHMS,
+    attestationFormat: "packed",
+    maxMsgSize: 7609,
+    maxCredentialCountInList: 16,
+    maxCredentialIdLength: 128,
+    maxDiscoverableCredentials: 100_000,
+    transports: ["usb"],
+    firmwareVersion: 1,
+    resetWindowMs: 10_000,
+    userActionTimeoutMs: 30_000,
+    getNextAssertionTimeoutMs: 30_000,
+    settingsKeptOnReset: [],
+    ...overrides,
+  };
+}

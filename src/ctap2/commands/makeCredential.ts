@@ -1,0 +1,186 @@
+/**
+ * authenticatorMakeCredential (0x01), CTAP 2.1 section 6.1: a new key pair for
+ * one relying party, stored only after every check passed and presence was given.
+ */
+import type { CborMap } from "../cbor.js";
+import type { AuthenticatorContext } from "../context.js";
+import type { CtapRequestContext } from "../transport.js";
+import { CtapError, Status } from "../status.js";
+import {
+  credentialDescriptorList,
+  isMap,
+  optionalMap,
+  optionalText,
+  optionsMap,
+  requireArray,
+  requireBytes,
+  requireInteger,
+  requireMap,
+  requireText,
+  optionalBytes,
+  optionalInteger,
+} from "../params.js";
+import { encodeAuthenticatorData } from "../authenticatorData.js";
+import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
+import { generateCredentialKeyPair, loadPrivateKey } from "../../crypto/credentialKeys.js";
+import { noneAttestation } from "../../crypto/attestation/none.js";
+import { packedSelfAttestation } from "../../crypto/attestation/packed.js";
+import type { CredentialRecord, StoredUser } from "../../keystore/records.js";
+import { rejectPinUvAuthParam } from "./pinUvAuth.js";
+
+const Param = {
+  clientDataHash: 0x01,
+  rp: 0x02,
+  user: 0x03,
+  pubKeyCredParams: 0x04,
+  excludeList: 0x05,
+  extensions: 0x06,
+  options: 0x07,
+  pinUvAuthParam: 0x08,
+  pinUvAuthProtocol: 0x09,
+  enterpriseAttestation: 0x0a,
+} as const;
+
+const Response = { fmt: 0x01, authData: 0x02, attStmt: 0x03 } as const;
+
+/** Credential IDs are random: the store holds every credential, so the ID need not wrap the key. */
+const CREDENTIAL_ID_LENGTH = 32;
+
+export async function makeCredential(
+  params: CborMap,
+  ctx: AuthenticatorContext,
+  request: CtapRequestContext,
+): Promise<Map<number, unknown>> {
+  const clientDataHash = requireBytes(params, Param.clientDataHash, "clientDataHash");
+  const rp = requireMap(params, Param.rp, "rp");
+  const rpId = requireText(rp, "id", "rp.id");
+  const rpName = optionalText(rp, "name", "rp.name");
+  const userMap = requireMap(params, Param.user, "user");
+  const user: StoredUser = {
+    id: requireBytes(userMap, "id", "user.id"),
+    name: optionalText(userMap, "name", "user.name"),
+    displayName: optionalText(userMap, "displayName", "user.displayName"),
+  };
+  if (user.id.length > 64) throw new CtapError(Status.CTAP1_ERR_INVALID_LENGTH, "user.id is longer than 64 bytes");
+  const alg = chooseAlgorithm(requireArray(params, Param.pubKeyCredParams, "pubKeyCredParams"), ctx);
+  const excludeList = credentialDescriptorList(params, Param.excludeList, "excludeList") ?? [];
+  optionalMap(params, Param.extensions, "extensions");
+  const options = optionsMap(params, Param.options);
+  const pinUvAuthParam = optionalBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
+  const pinUvAuthProtocol = optionalInteger(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol");
+  if (params.has(Param.enterpriseAttestation)) {
+    requireInteger(params, Param.enterpriseAttestation, "enterpriseAttestation");
+    // Enterprise attestation is not offered (getInfo has no "ep"), so the spec's answer is INVALID_PARAMETER.
+    throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "enterprise attestation is not supported");
+  }
+  await rejectPinUvAuthParam(ctx, request, pinUvAuthParam, pinUvAuthProtocol);
+
+  // Options (step 5): rk needs resident key support, up may not be false, uv needs built-in UV.
+  const rk = options.get("rk") ?? false;
+  if (options.get("up") === false) throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "up=false is not allowed in makeCredential");
+  const uvRequested = options.get("uv") ?? false;
+  if (uvRequested && !ctx.presence.builtInUv) {
+    throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "uv requested but the authenticator has no built-in user verification");
+  }
+  // An authenticator protected by UV still makes non-discoverable credentials without it (makeCredUvNotRqd),
+  // but a discoverable one needs UV (step 7).
+  if (ctx.presence.builtInUv && rk && !uvRequested) {
+    throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "a discoverable credential needs user verification");
+  }
+
+  const rpIdHash = ctx.rpIdHash(rpId);
+  const ask = { purpose: "makeCredential" as const, rpId, userName: user.name, userDisplayName: user.displayName };
+
+  let userVerified = false;
+  if (uvRequested) {
+    userVerified = await performBuiltInUv(ctx, ask, request);
+    if (!userVerified) throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "built-in user verification failed");
+  }
+
+  // excludeList (step 11): a match still waits for the user's touch before answering, as real keys do.
+  for (const id of excludeList) {
+    if (await ctx.store.getCredential(rpIdHash, id)) {
+      if (!userVerified) await collectUserPresence(ctx, ask, request);
+      throw new CtapError(Status.CTAP2_ERR_CREDENTIAL_EXCLUDED, "a credential in excludeList exists for this RP");
+    }
+  }
+
+  // Built-in UV includes the gesture; otherwise presence is collected now (step 14).
+  if (!userVerified) await collectUserPresence(ctx, ask, request);
+
+  const replaced = rk ? await makeRoomForDiscoverable(ctx, rpIdHash, user.id) : undefined;
+
+  const keyPair = generateCredentialKeyPair(alg);
+  const record: CredentialRecord = {
+    id: ctx.randomBytes(CREDENTIAL_ID_LENGTH),
+    rpId,
+    rpIdHash,
+    rpName,
+    user: rk ? user : { id: user.id },
+    discoverable: rk,
+    alg,
+    privateKey: keyPair.privateKey,
+    publicKey: keyPair.publicKey,
+    createdAt: ctx.now(),
+  };
+  const authData = encodeAuthenticatorData({
+    rpIdHash,
+    userPresent: true,
+    userVerified,
+    signCount: 0,
+    attestedCredentialData: { aaguid: ctx.config.aaguid, credentialId: record.id, credentialPublicKey: keyPair.publicKey },
+  });
+  const attestation =
+    ctx.config.attestationFormat === "none"
+      ? noneAttestation()
+      : packedSelfAttestation({ authData, clientDataHash, credentialKey: loadPrivateKey(keyPair.privateKey), alg });
+
+  // Stored last, in one batch: a failure above leaves nothing behind.
+  await ctx.store.putCredential(record, 0);
+  if (replaced) {
+    await ctx.store.deleteCredential(replaced);
+    ctx.keyCache.forget(replaced);
+  }
+  ctx.log(`makeCredential ${rpId}${rk ? " (discoverable)" : ""}`);
+  return new Map<number, unknown>([
+    [Response.fmt, attestation.fmt],
+    [Response.authData, authData],
+    [Response.attStmt, attestation.attStmt],
+  ]);
+}
+
+/** pubKeyCredParams (step 3): every entry is checked, then the first supported algorithm wins. */
+function chooseAlgorithm(list: unknown[], ctx: AuthenticatorContext): number {
+  let chosen: number | undefined;
+  list.forEach((entry, i) => {
+    if (!isMap(entry as never)) throw new CtapError(Status.CTAP2_ERR_CBOR_UNEXPECTED_TYPE, `pubKeyCredParams[${i}] must be a map`);
+    const map = entry as CborMap;
+    const type = requireText(map, "type", `pubKeyCredParams[${i}].type`);
+    const alg = requireInteger(map, "alg", `pubKeyCredParams[${i}].alg`);
+    if (chosen === undefined && type === "public-key" && ctx.config.algorithms.includes(alg)) chosen = alg;
+  });
+  if (chosen === undefined) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_ALGORITHM, "no supported algorithm in pubKeyCredParams");
+  return chosen;
+}
+
+/**
+ * A discoverable credential for the same RP and user handle is replaced by the
+ * new one (step 16): its ID is returned, to delete once the new one is stored,
+ * so a failure never loses both. Otherwise a full store is CTAP2_ERR_KEY_STORE_FULL.
+ */
+async function makeRoomForDiscoverable(
+  ctx: AuthenticatorContext,
+  rpIdHash: Uint8Array,
+  userId: Uint8Array,
+): Promise<Uint8Array | undefined> {
+  const { credentials } = await ctx.store.scanCredentials(rpIdHash);
+  for (const existing of credentials) {
+    if (existing.discoverable && existing.user && Buffer.from(existing.user.id).equals(userId)) return existing.id;
+  }
+  const { discoverable } = await ctx.store.countCredentials();
+  if (discoverable >= ctx.config.maxDiscoverableCredentials) {
+    throw new CtapError(Status.CTAP2_ERR_KEY_STORE_FULL, "no room for another discoverable credential");
+  }
+  return undefined;
+}
+

@@ -1,0 +1,12 @@
+export type { PresencePurpose, PresenceRequest, UserPresence, UvOutcome } from "./presence.js";
+export {
+  createPresence,
+  parsePresencePolicy,
+  parseUvMode,
+  PRESENCE_POLICIES,
+  UV_MODES,
+  type BuiltInUvMode,
+  type PresenceOptions,
+  type PresencePolicyName,
+} from "./policies.js";
+export { hasTerminal, NoTerminalError } from "./terminalPrompt.js";
