@@ -1,0 +1,47 @@
+/**
+ * The lifetime of one ceremony: the RP's timeout and the caller's
+ * AbortSignal both end it, and both cancel the pending CTAP request through
+ * the signal handed to the transport (which a CTAPHID host turns into
+ * CTAPHID_CANCEL). Whatever the authenticator answers after that is moot.
+ */
+import { CtapStatusError } from "./ctap/command.js";
+import { errorFromCtapStatus, WebAuthnError } from "./errors.js";
+
+export interface CeremonyLimits {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export async function runCeremony<T>(limits: CeremonyLimits, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const { signal: callerSignal, timeoutMs } = limits;
+  if (callerSignal?.aborted) throw abortError(callerSignal.reason);
+  const controller = new AbortController();
+  // WebAuthn L3 5.1.3: when the timer expires, the ceremony fails with NotAllowedError.
+  const timer = setTimeout(
+    () => controller.abort(new WebAuthnError("NotAllowedError", `the ceremony timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  const onAbort = (): void => controller.abort(abortError(callerSignal?.reason));
+  callerSignal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await body(controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) throw controller.signal.reason;
+    throw asWebAuthnError(error);
+  } finally {
+    clearTimeout(timer);
+    callerSignal?.removeEventListener("abort", onAbort);
+  }
+}
+
+export function asWebAuthnError(error: unknown): WebAuthnError {
+  if (error instanceof WebAuthnError) return error;
+  if (error instanceof CtapStatusError) return errorFromCtapStatus(error.status, error.command);
+  // A transport that fails outright (socket closed, device gone): the browser says NotAllowedError.
+  const detail = error instanceof Error ? error.message : String(error);
+  return new WebAuthnError("NotAllowedError", `the authenticator transport failed: ${detail}`, { cause: error });
+}
+
+function abortError(reason: unknown): WebAuthnError {
+  return new WebAuthnError("AbortError", "the ceremony was aborted by its AbortSignal", { cause: reason });
+}

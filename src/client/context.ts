@@ -1,0 +1,33 @@
+/** What a ceremony needs from the client that runs it. */
+import type { CtapTransport } from "../ctap2/transport.js";
+import type { AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
+import type { CallOptions } from "./ctap/command.js";
+import type { OriginPolicy } from "./origin.js";
+import type { AuthenticatorAttachment } from "./optionsJSON.js";
+import type { AuthenticatorTransport } from "./responseJSON.js";
+
+export interface ClientSettings extends OriginPolicy {
+  attachment: AuthenticatorAttachment;
+  /** Overrides the transports reported at registration; otherwise getInfo's transports. */
+  transports?: AuthenticatorTransport[];
+  noneAttestationAaguid: "zero" | "keep";
+  defaultTimeoutMs: number;
+}
+
+export interface ClientContext {
+  transport: CtapTransport;
+  settings: ClientSettings;
+  /** getInfo, fetched once per client. */
+  getInfo(call: CallOptions): Promise<AuthenticatorInfo>;
+}
+
+/** Per-call options common to create() and get(). */
+export interface CeremonyCallOptions {
+  /** The caller's origin, e.g. "https://app.example.com" or "http://localhost:3000". */
+  origin: string;
+  /** The top-level origin when the caller is an iframe; a different origin makes the ceremony cross-origin. */
+  topOrigin?: string;
+  signal?: AbortSignal;
+  /** Called while the authenticator works or waits for a touch (CTAPHID keepalive). */
+  onKeepalive?: CallOptions["onKeepalive"];
+}

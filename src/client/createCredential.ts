@@ -1,0 +1,158 @@
+/**
+ * navigator.credentials.create({ publicKey }) for one roaming authenticator:
+ * WebAuthn L3 section 5.1.3 ("Create a New Credential") as far as a client
+ * with a single CTAP2 authenticator and no UI needs it.
+ */
+import { encodeCanonical } from "../ctap2/cbor.js";
+import { conveyAttestation } from "./attestation.js";
+import type { AttestedCredentialData } from "./authenticatorData.js";
+import { toBase64Url } from "./base64url.js";
+import { runCeremony } from "./ceremony.js";
+import { hashClientData, serializeClientData } from "./clientData.js";
+import type { ClientContext, CeremonyCallOptions } from "./context.js";
+import { coseAlgorithm, CoseKeyError, coseToSpki } from "./cosePublicKey.js";
+import { fitsInOneRequest, probeCredentials, usableDescriptors } from "./credentialLists.js";
+import type { AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
+import { authenticatorMakeCredential, type MakeCredentialResponse } from "./ctap/authenticatorMakeCredential.js";
+import { malformed, type CallOptions } from "./ctap/command.js";
+import { WebAuthnError } from "./errors.js";
+import { credPropsOutput } from "./extensions/credProps.js";
+import { parseCallerOrigin, resolveRpId } from "./origin.js";
+import { parseCreationOptionsJSON, type CreationOptions } from "./optionsJSON.js";
+import { resolveResidentKey, resolveUserVerification } from "./requirements.js";
+import { checkedAuthenticatorData } from "./responseChecks.js";
+import type { AuthenticatorTransport, RegistrationResponseJSON } from "./responseJSON.js";
+
+/** Largest credential ID WebAuthn allows (section 6.5.1, credentialIdLength). */
+const MAX_CREDENTIAL_ID_LENGTH = 1023;
+const KNOWN_TRANSPORTS: readonly AuthenticatorTransport[] = ["ble", "hybrid", "internal", "nfc", "smart-card", "usb"];
+
+export async function createCredential(
+  client: ClientContext,
+  input: unknown,
+  call: CeremonyCallOptions,
+): Promise<RegistrationResponseJSON> {
+  const options = parseCreationOptionsJSON(input);
+  const { settings } = client;
+  const caller = parseCallerOrigin(call.origin, settings);
+  const top = call.topOrigin === undefined ? undefined : parseCallerOrigin(call.topOrigin, settings, "topOrigin");
+  const rpId = resolveRpId(options.rp.id, caller);
+  if (options.authenticatorAttachment && options.authenticatorAttachment !== settings.attachment) {
+    throw new WebAuthnError(
+      "NotAllowedError",
+      `the RP asked for a ${options.authenticatorAttachment} authenticator; this client presents a ` +
+        `${settings.attachment} one (see the "attachment" client option)`,
+    );
+  }
+  const clientDataJSON = serializeClientData({
+    type: "webauthn.create",
+    challenge: options.challenge,
+    origin: caller.origin,
+    ...(top && top.origin !== caller.origin ? { topOrigin: top.origin } : {}),
+  });
+  const clientDataHash = hashClientData(clientDataJSON);
+  const timeoutMs = options.timeout ?? settings.defaultTimeoutMs;
+
+  return runCeremony({ timeoutMs, ...(call.signal ? { signal: call.signal } : {}) }, async (signal) => {
+    const ctap: CallOptions = { signal, ...(call.onKeepalive ? { onKeepalive: call.onKeepalive } : {}) };
+    const info = await client.getInfo(ctap);
+    assertAlgorithmSupported(options, info);
+    const rk = resolveResidentKey(options.residentKey, info);
+    const uv = resolveUserVerification(options.userVerification, info, "create", rk);
+
+    let excludeList = usableDescriptors(options.excludeCredentials, info);
+    if (!fitsInOneRequest(excludeList, info)) {
+      const held = await probeCredentials(client.transport, excludeList, info, { rpId, clientDataHash }, ctap);
+      // Sending just the held credential lets the authenticator collect a touch and answer CREDENTIAL_EXCLUDED.
+      excludeList = held ? [held] : [];
+    }
+
+    const response = await authenticatorMakeCredential(
+      client.transport,
+      {
+        clientDataHash,
+        rp: { id: rpId, name: options.rp.name },
+        user: options.user,
+        pubKeyCredParams: options.pubKeyCredParams,
+        excludeList,
+        options: { rk, uv },
+      },
+      ctap,
+    );
+    const credential = checkAttestedCredential(response, rpId);
+    let publicKey: Uint8Array | undefined;
+    let publicKeyAlgorithm: number;
+    try {
+      publicKeyAlgorithm = coseAlgorithm(credential.cosePublicKey);
+      publicKey = coseToSpki(credential.cosePublicKey);
+    } catch (cause) {
+      if (cause instanceof CoseKeyError) throw malformed("authenticatorMakeCredential", cause.message, cause);
+      throw cause;
+    }
+    if (!options.pubKeyCredParams.some((p) => p.alg === publicKeyAlgorithm)) {
+      throw malformed("authenticatorMakeCredential", `credential algorithm ${publicKeyAlgorithm} was not requested`);
+    }
+    const conveyed = conveyAttestation(response, options.attestation, settings.noneAttestationAaguid);
+    const attestationObject = encodeCanonical(
+      new Map<string, unknown>([
+        ["fmt", conveyed.fmt],
+        ["attStmt", conveyed.attStmt],
+        ["authData", conveyed.authData],
+      ]),
+    );
+    const id = toBase64Url(credential.credentialId);
+    return {
+      id,
+      rawId: id,
+      type: "public-key",
+      response: {
+        clientDataJSON: toBase64Url(clientDataJSON),
+        attestationObject: toBase64Url(attestationObject),
+        authenticatorData: toBase64Url(conveyed.authData),
+        transports: reportedTransports(settings.transports, info, settings.attachment),
+        ...(publicKey ? { publicKey: toBase64Url(publicKey) } : {}),
+        publicKeyAlgorithm,
+      },
+      authenticatorAttachment: settings.attachment,
+      clientExtensionResults: { ...credPropsOutput(options.extensions, rk) },
+    };
+  });
+}
+
+/** With a known algorithm list, say NotSupportedError up front rather than after a round trip. */
+function assertAlgorithmSupported(options: CreationOptions, info: AuthenticatorInfo): void {
+  if (!info.algorithms) return;
+  const supported = info.algorithms.filter((a) => a.type === "public-key").map((a) => a.alg);
+  if (!options.pubKeyCredParams.some((p) => supported.includes(p.alg))) {
+    throw new WebAuthnError(
+      "NotSupportedError",
+      `the authenticator supports none of the requested algorithms ` +
+        `[${options.pubKeyCredParams.map((p) => p.alg).join(", ")}] (it supports [${supported.join(", ")}])`,
+    );
+  }
+}
+
+/** What a registration needs beyond the common checks: a credential with a sane ID. */
+function checkAttestedCredential(response: MakeCredentialResponse, rpId: string): AttestedCredentialData {
+  const command = "authenticatorMakeCredential";
+  const credential = checkedAuthenticatorData(response.authData, rpId, command).attestedCredentialData;
+  if (!credential) throw malformed(command, "no attested credential data (AT flag clear)");
+  const idLength = credential.credentialId.length;
+  if (idLength === 0 || idLength > MAX_CREDENTIAL_ID_LENGTH) {
+    throw malformed(command, `credential ID length ${idLength} is outside 1..${MAX_CREDENTIAL_ID_LENGTH}`);
+  }
+  return credential;
+}
+
+/** getTransports(): sorted and de-duplicated, as Blink returns them. */
+function reportedTransports(
+  configured: AuthenticatorTransport[] | undefined,
+  info: AuthenticatorInfo,
+  attachment: string,
+): AuthenticatorTransport[] {
+  const fromInfo = info.transports.filter((t): t is AuthenticatorTransport =>
+    (KNOWN_TRANSPORTS as readonly string[]).includes(t),
+  );
+  const chosen = configured ?? (fromInfo.length > 0 ? fromInfo : [attachment === "platform" ? "internal" : "usb"]);
+  return [...new Set(chosen)].sort();
+}

@@ -1,0 +1,56 @@
+/**
+ * Fitting excludeCredentials / allowCredentials to the authenticator's
+ * limits (CTAP 2.1 section 6.4 maxCredentialIdLength and
+ * maxCredentialCountInList). IDs longer than the limit cannot be this
+ * authenticator's and are dropped. A list longer than the limit is probed
+ * in batches with silent (up=false) getAssertion calls to find the one
+ * credential that matters, as Chrome does; only that one is then sent.
+ */
+import { Status } from "../ctap2/status.js";
+import type { CtapTransport } from "../ctap2/transport.js";
+import type { AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
+import { authenticatorGetAssertion } from "./ctap/authenticatorGetAssertion.js";
+import { CtapStatusError, malformed, type CallOptions } from "./ctap/command.js";
+import type { CredentialDescriptor } from "./optionsJSON.js";
+
+export function usableDescriptors(list: CredentialDescriptor[], info: AuthenticatorInfo): CredentialDescriptor[] {
+  const max = info.maxCredentialIdLength;
+  return max === undefined ? list : list.filter((d) => d.id.length <= max);
+}
+
+export function fitsInOneRequest(list: CredentialDescriptor[], info: AuthenticatorInfo): boolean {
+  return info.maxCredentialCountInList === undefined || list.length <= info.maxCredentialCountInList;
+}
+
+/** The first credential of `list` the authenticator holds for `rpId`, found without user presence. */
+export async function probeCredentials(
+  transport: CtapTransport,
+  list: CredentialDescriptor[],
+  info: AuthenticatorInfo,
+  request: { rpId: string; clientDataHash: Uint8Array },
+  call: CallOptions,
+): Promise<CredentialDescriptor | undefined> {
+  const batch = info.maxCredentialCountInList ?? list.length;
+  for (let start = 0; start < list.length; start += batch) {
+    const allowList = list.slice(start, start + batch);
+    try {
+      const response = await authenticatorGetAssertion(
+        transport,
+        { ...request, allowList, options: { up: false } },
+        call,
+      );
+      const id = response.credentialId ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
+      const match = id && allowList.find((d) => bytesEqual(d.id, id));
+      if (!match) throw malformed("authenticatorGetAssertion", "the credential returned is not in the allowList");
+      return match;
+    } catch (error) {
+      if (error instanceof CtapStatusError && error.status === Status.CTAP2_ERR_NO_CREDENTIALS) continue;
+      throw error;
+    }
+  }
+  return undefined;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}

@@ -1,0 +1,76 @@
+/** authenticatorMakeCredential (0x01), CTAP 2.1 section 6.1, seen from the client. */
+import type { CborMap } from "../../ctap2/cbor.js";
+import type { CtapTransport } from "../../ctap2/transport.js";
+import { callAuthenticator, ResponseReader, type CallOptions } from "./command.js";
+
+export interface MakeCredentialRequest {
+  clientDataHash: Uint8Array;
+  rp: { id: string; name?: string };
+  user: { id: Uint8Array; name?: string; displayName?: string };
+  pubKeyCredParams: { type: string; alg: number }[];
+  excludeList?: { type: string; id: Uint8Array }[];
+  /** Only options that differ from their defaults are sent: rk and uv when true. */
+  options?: { rk?: boolean; uv?: boolean };
+}
+
+export interface MakeCredentialResponse {
+  fmt: string;
+  authData: Uint8Array;
+  attStmt: CborMap;
+}
+
+const Param = {
+  clientDataHash: 0x01,
+  rp: 0x02,
+  user: 0x03,
+  pubKeyCredParams: 0x04,
+  excludeList: 0x05,
+  options: 0x07,
+} as const;
+const Response = { fmt: 0x01, authData: 0x02, attStmt: 0x03 } as const;
+
+export function encodeMakeCredential(request: MakeCredentialRequest): Map<number, unknown> {
+  const params = new Map<number, unknown>([
+    [Param.clientDataHash, request.clientDataHash],
+    [Param.rp, entity({ id: request.rp.id, name: request.rp.name })],
+    [Param.user, entity({ id: request.user.id, name: request.user.name, displayName: request.user.displayName })],
+    [Param.pubKeyCredParams, request.pubKeyCredParams.map((p) => new Map<string, unknown>([["alg", p.alg], ["type", p.type]]))],
+  ]);
+  if (request.excludeList && request.excludeList.length > 0) {
+    params.set(Param.excludeList, request.excludeList.map(descriptor));
+  }
+  const options = trueOptions(request.options ?? {});
+  if (options.size > 0) params.set(Param.options, options);
+  return params;
+}
+
+export async function authenticatorMakeCredential(
+  transport: CtapTransport,
+  request: MakeCredentialRequest,
+  call?: CallOptions,
+): Promise<MakeCredentialResponse> {
+  const command = "authenticatorMakeCredential";
+  const map = await callAuthenticator(transport, command, encodeMakeCredential(request), call);
+  const r = new ResponseReader(map, command);
+  return {
+    fmt: r.text(Response.fmt, "fmt"),
+    authData: r.bytes(Response.authData, "authData"),
+    attStmt: r.subMap(Response.attStmt, "attStmt"),
+  };
+}
+
+/** A PublicKeyCredentialDescriptor as CTAP carries it: type and id only (transports are the platform's concern). */
+export function descriptor(d: { type: string; id: Uint8Array }): Map<string, unknown> {
+  return new Map<string, unknown>([
+    ["id", d.id],
+    ["type", d.type],
+  ]);
+}
+
+export function trueOptions(options: Record<string, boolean | undefined>): Map<string, boolean> {
+  return new Map(Object.entries(options).filter(([, v]) => v === true) as [string, boolean][]);
+}
+
+function entity(fields: Record<string, unknown>): Map<string, unknown> {
+  return new Map(Object.entries(fields).filter(([, v]) => v !== undefined));
+}

@@ -1,0 +1,82 @@
+/**
+ * Errors the WebAuthn client reports, named as a browser names the
+ * DOMException it would reject `navigator.credentials.create()/get()` with,
+ * so tests written against a browser read the same here.
+ */
+import { Status, statusName } from "../ctap2/status.js";
+
+export type WebAuthnErrorName =
+  /** The ceremony failed or was refused: user/authenticator said no, timeout, no credential, bad response. */
+  | "NotAllowedError"
+  /** excludeCredentials matched a credential already on the authenticator. */
+  | "InvalidStateError"
+  /** Origin or RP ID rules (WebAuthn L3 section 5.1.3 / 5.1.4, HTML "registrable domain suffix"). */
+  | "SecurityError"
+  /** No requested algorithm or credential type is supported. */
+  | "NotSupportedError"
+  /** The options JSON is malformed (what WebIDL conversion would throw). */
+  | "TypeError"
+  /** A base64url field of the options JSON does not decode (parseCreationOptionsFromJSON). */
+  | "EncodingError"
+  /** The caller's AbortSignal fired. */
+  | "AbortError";
+
+export class WebAuthnError extends Error {
+  override readonly name: WebAuthnErrorName;
+  /** The CTAP status byte behind this error, when the authenticator answered with one. */
+  readonly ctapStatus?: number;
+
+  constructor(name: WebAuthnErrorName, message: string, options: { ctapStatus?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = name;
+    if (options.ctapStatus !== undefined) this.ctapStatus = options.ctapStatus;
+  }
+
+  /** Spec name of `ctapStatus`, e.g. "CTAP2_ERR_NO_CREDENTIALS". */
+  get ctapStatusName(): string | undefined {
+    return this.ctapStatus === undefined ? undefined : statusName(this.ctapStatus);
+  }
+}
+
+/**
+ * Map a failing CTAP status to the DOMException Chrome reports: it collapses
+ * nearly everything into NotAllowedError so sites cannot probe for
+ * credentials; only an excluded credential and an unsupported algorithm are
+ * told apart.
+ */
+export function errorFromCtapStatus(status: number, command: string): WebAuthnError {
+  const name = statusName(status);
+  switch (status) {
+    case Status.CTAP2_ERR_CREDENTIAL_EXCLUDED:
+      return new WebAuthnError(
+        "InvalidStateError",
+        `${command}: the authenticator already holds a credential from excludeCredentials (${name})`,
+        { ctapStatus: status },
+      );
+    case Status.CTAP2_ERR_UNSUPPORTED_ALGORITHM:
+      return new WebAuthnError(
+        "NotSupportedError",
+        `${command}: the authenticator supports none of the requested algorithms (${name})`,
+        { ctapStatus: status },
+      );
+    default:
+      return new WebAuthnError("NotAllowedError", `${command} failed: ${name}${hint(status)}`, { ctapStatus: status });
+  }
+}
+
+function hint(status: number): string {
+  switch (status) {
+    case Status.CTAP2_ERR_NO_CREDENTIALS:
+      return " (no matching credential on the authenticator)";
+    case Status.CTAP2_ERR_OPERATION_DENIED:
+      return " (the user refused)";
+    case Status.CTAP2_ERR_PUAT_REQUIRED:
+      return " (the authenticator requires a PIN; the client has no PIN support yet)";
+    case Status.CTAP2_ERR_KEEPALIVE_CANCEL:
+      return " (cancelled)";
+    case Status.CTAP2_ERR_USER_ACTION_TIMEOUT:
+      return " (the user did not respond in time)";
+    default:
+      return "";
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Credential Properties extension, credProps (WebAuthn L3 section 10.1.3):
+ * client-only, it tells the RP whether the new credential is discoverable.
+ * The client knows because it chose the rk option itself and the
+ * authenticator either honoured it or failed the request.
+ */
+import type { AuthenticationExtensionsClientOutputs } from "../responseJSON.js";
+
+export function credPropsOutput(
+  inputs: Record<string, unknown>,
+  residentKeyCreated: boolean,
+): AuthenticationExtensionsClientOutputs {
+  return inputs.credProps === true ? { credProps: { rk: residentKeyCreated } } : {};
+}

@@ -1,0 +1,163 @@
+/**
+ * navigator.credentials.get({ publicKey }) for one roaming authenticator:
+ * WebAuthn L3 section 5.1.4 ("Use an Existing Credential to Make an
+ * Assertion"). With an empty allowCredentials the authenticator looks for
+ * discoverable credentials; when it finds several it reports
+ * numberOfCredentials and the client fetches the rest with
+ * authenticatorGetNextAssertion, then picks one as a browser's account
+ * chooser would (the first, unless `selectCredential` says otherwise).
+ */
+import { toBase64Url } from "./base64url.js";
+import { runCeremony } from "./ceremony.js";
+import { hashClientData, serializeClientData } from "./clientData.js";
+import type { CeremonyCallOptions, ClientContext } from "./context.js";
+import { bytesEqual, fitsInOneRequest, probeCredentials, usableDescriptors } from "./credentialLists.js";
+import {
+  authenticatorGetAssertion,
+  authenticatorGetNextAssertion,
+  type GetAssertionResponse,
+} from "./ctap/authenticatorGetAssertion.js";
+import { malformed, type CallOptions } from "./ctap/command.js";
+import { Status } from "../ctap2/status.js";
+import { WebAuthnError } from "./errors.js";
+import { parseCallerOrigin, resolveRpId } from "./origin.js";
+import { parseRequestOptionsJSON, type CredentialDescriptor } from "./optionsJSON.js";
+import { resolveUserVerification } from "./requirements.js";
+import { checkedAuthenticatorData } from "./responseChecks.js";
+import type { AuthenticationResponseJSON } from "./responseJSON.js";
+
+/** One discoverable credential offered to the account chooser. */
+export interface CredentialCandidate {
+  /** base64url credential ID. */
+  credentialId: string;
+  /** base64url user handle. */
+  userHandle: string;
+  userName?: string;
+  userDisplayName?: string;
+}
+
+/** Picks one of several discoverable credentials; returns its index. Throwing cancels (NotAllowedError). */
+export type SelectCredential = (candidates: readonly CredentialCandidate[]) => number | Promise<number>;
+
+export interface GetCallOptions extends CeremonyCallOptions {
+  selectCredential?: SelectCredential;
+}
+
+export async function getAssertion(
+  client: ClientContext,
+  input: unknown,
+  call: GetCallOptions,
+): Promise<AuthenticationResponseJSON> {
+  const options = parseRequestOptionsJSON(input);
+  const { settings } = client;
+  const caller = parseCallerOrigin(call.origin, settings);
+  const top = call.topOrigin === undefined ? undefined : parseCallerOrigin(call.topOrigin, settings, "topOrigin");
+  const rpId = resolveRpId(options.rpId, caller);
+  const clientDataJSON = serializeClientData({
+    type: "webauthn.get",
+    challenge: options.challenge,
+    origin: caller.origin,
+    ...(top && top.origin !== caller.origin ? { topOrigin: top.origin } : {}),
+  });
+  const clientDataHash = hashClientData(clientDataJSON);
+  const timeoutMs = options.timeout ?? settings.defaultTimeoutMs;
+
+  return runCeremony({ timeoutMs, ...(call.signal ? { signal: call.signal } : {}) }, async (signal) => {
+    const ctap: CallOptions = { signal, ...(call.onKeepalive ? { onKeepalive: call.onKeepalive } : {}) };
+    const info = await client.getInfo(ctap);
+    const uv = resolveUserVerification(options.userVerification, info, "get");
+
+    let allowList = usableDescriptors(options.allowCredentials, info);
+    if (options.allowCredentials.length > 0 && allowList.length === 0) {
+      throw noCredentials("no ID in allowCredentials fits this authenticator's maxCredentialIdLength");
+    }
+    if (!fitsInOneRequest(allowList, info)) {
+      const held = await probeCredentials(client.transport, allowList, info, { rpId, clientDataHash }, ctap);
+      if (!held) throw noCredentials("the authenticator holds none of allowCredentials");
+      allowList = [held];
+    }
+
+    const first = await authenticatorGetAssertion(
+      client.transport,
+      { rpId, clientDataHash, allowList, options: { uv } },
+      ctap,
+    );
+    const responses = [first];
+    // CTAP 2.1 6.2: numberOfCredentials comes only for discoverable lookups that matched several.
+    for (let i = 1; i < (first.numberOfCredentials ?? 1); i++) {
+      responses.push(await authenticatorGetNextAssertion(client.transport, ctap));
+    }
+    const chosen = await choose(responses, call.selectCredential);
+    return toJSON(chosen, allowList, rpId, clientDataJSON, settings.attachment);
+  });
+}
+
+async function choose(
+  responses: GetAssertionResponse[],
+  select: SelectCredential | undefined,
+): Promise<GetAssertionResponse> {
+  // A single match, or one the user already picked on the authenticator, needs no chooser.
+  if (responses.length === 1 || responses[0]!.userSelected || !select) return responses[0]!;
+  const candidates = responses.map((r) => {
+    if (!r.credentialId || !r.user) {
+      throw malformed("authenticatorGetNextAssertion", "a discoverable assertion lacks its credential or user");
+    }
+    return {
+      credentialId: toBase64Url(r.credentialId),
+      userHandle: toBase64Url(r.user.id),
+      ...(r.user.name !== undefined ? { userName: r.user.name } : {}),
+      ...(r.user.displayName !== undefined ? { userDisplayName: r.user.displayName } : {}),
+    };
+  });
+  let index: number;
+  try {
+    index = await select(candidates);
+  } catch (cause) {
+    throw new WebAuthnError("NotAllowedError", "credential selection was cancelled", { cause });
+  }
+  const picked = Number.isInteger(index) ? responses[index] : undefined;
+  if (!picked) {
+    throw new WebAuthnError("NotAllowedError", `selectCredential returned ${index}, not an index below ${responses.length}`);
+  }
+  return picked;
+}
+
+function toJSON(
+  response: GetAssertionResponse,
+  allowList: CredentialDescriptor[],
+  rpId: string,
+  clientDataJSON: Uint8Array,
+  attachment: AuthenticationResponseJSON["authenticatorAttachment"],
+): AuthenticationResponseJSON {
+  const command = "authenticatorGetAssertion";
+  checkedAuthenticatorData(response.authData, rpId, command);
+  // The credential may be omitted when the allowList had exactly one entry (CTAP 2.1 6.2).
+  const credentialId = response.credentialId ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
+  if (!credentialId) throw malformed(command, "the response names no credential");
+  if (allowList.length > 0 && !allowList.some((d) => bytesEqual(d.id, credentialId))) {
+    throw malformed(command, "the credential returned is not in allowCredentials");
+  }
+  if (allowList.length === 0 && !response.user) {
+    throw malformed(command, "a discoverable credential's assertion must carry its user handle");
+  }
+  const id = toBase64Url(credentialId);
+  return {
+    id,
+    rawId: id,
+    type: "public-key",
+    response: {
+      clientDataJSON: toBase64Url(clientDataJSON),
+      authenticatorData: toBase64Url(response.authData),
+      signature: toBase64Url(response.signature),
+      ...(response.user ? { userHandle: toBase64Url(response.user.id) } : {}),
+    },
+    authenticatorAttachment: attachment,
+    clientExtensionResults: {},
+  };
+}
+
+function noCredentials(detail: string): WebAuthnError {
+  return new WebAuthnError("NotAllowedError", `authenticatorGetAssertion: ${detail}`, {
+    ctapStatus: Status.CTAP2_ERR_NO_CREDENTIALS,
+  });
+}

@@ -1,0 +1,27 @@
+/** The WebAuthn client (the browser's role): public API. */
+export { WebAuthnClient } from "./client.js";
+export type { WebAuthnClientOptions, CreateCallOptions, GetCallOptions } from "./client.js";
+export type { CredentialCandidate, SelectCredential } from "./getAssertion.js";
+export { WebAuthnError } from "./errors.js";
+export type { WebAuthnErrorName } from "./errors.js";
+export type { AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
+export type {
+  AuthenticationExtensionsClientInputs,
+  CreationOptionsInput,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialDescriptorJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RequestOptionsInput,
+} from "./optionsJSON.js";
+export type {
+  AuthenticationExtensionsClientOutputs,
+  AuthenticationResponseJSON,
+  AuthenticatorAssertionResponseJSON,
+  AuthenticatorAttestationResponseJSON,
+  AuthenticatorTransport,
+  RegistrationResponseJSON,
+} from "./responseJSON.js";
+export { parseAuthenticatorData } from "./authenticatorData.js";
+export type { ParsedAuthenticatorData } from "./authenticatorData.js";
+export { coseToSpki } from "./cosePublicKey.js";
+export { toBase64Url, fromBase64Url } from "./base64url.js";

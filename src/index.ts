@@ -1,0 +1,23 @@
+/**
+ * softkey's public library API: re-exports only. `Softkey` is the assembled
+ * virtual key; the layers under it are exported for tests that drive them
+ * directly (raw CTAP bytes, a custom presence policy, another transport).
+ */
+export { Softkey, type CredentialSummary, type DeviceSettings, type InitOptions, type OpenOptions } from "./softkey.js";
+
+export { WebAuthnClient, WebAuthnError } from "./client/index.js";
+export type * from "./client/index.js";
+
+export { Authenticator, type AuthenticatorOptions } from "./ctap2/authenticator.js";
+export type { CtapTransport, CtapRequestContext, KeepaliveStatus } from "./ctap2/transport.js";
+export { Status, statusName, CtapError } from "./ctap2/status.js";
+export { Command } from "./ctap2/commands/index.js";
+export { encodeCanonical, decodeCbor } from "./ctap2/cbor.js";
+export { SOFTKEY_AAGUID, defaultAuthenticatorConfig, type AuthenticatorConfig } from "./ctap2/authenticatorConfig.js";
+
+export { Keystore, DEFAULT_SCRYPT } from "./keystore/index.js";
+export * from "./keystore/errors.js";
+export type { CredentialRecord, ScryptParams, StoredUser } from "./keystore/records.js";
+
+export { createPresence, type BuiltInUvMode, type PresencePolicyName, type PresenceOptions } from "./presence/index.js";
+export type { UserPresence, PresenceRequest, UvOutcome } from "./presence/presence.js";
