@@ -15,6 +15,7 @@ import { getAssertion, getNextAssertion } from "./commands/getAssertion.js";
 import { getInfo } from "./commands/getInfo.js";
 import { reset } from "./commands/reset.js";
 import { selection } from "./commands/selection.js";
+import { clientPin } from "./commands/clientPin.js";
 
 type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<Map<number, unknown> | undefined>;
 
@@ -25,6 +26,7 @@ const handlers = new Map<number, Handler>([
   [Command.authenticatorReset, reset],
   [Command.authenticatorGetNextAssertion, getNextAssertion],
   [Command.authenticatorSelection, selection],
+  [Command.authenticatorClientPIN, clientPin],
 ]);
 
 export type AuthenticatorOptions = ContextOptions;

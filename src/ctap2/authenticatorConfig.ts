@@ -29,6 +29,10 @@ export interface AuthenticatorConfig {
   getNextAssertionTimeoutMs: number;
   /** Settings that describe the device, not its user's data: they survive authenticatorReset, as firmware does. */
   settingsKeptOnReset: readonly string[];
+  /** getInfo options for commands implemented beside the core ones: "credMgmt", "authnrCfg", "largeBlobs"... */
+  optionalFeatures: readonly string[];
+  /** Further getInfo members, by key, that optional features advertise (e.g. maxSerializedLargeBlobArray 0x0B). */
+  extraInfo: ReadonlyMap<number, unknown>;
 }
 
 export function aaguidFromString(uuid: string): Uint8Array {
@@ -57,6 +61,8 @@ export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfi
     userActionTimeoutMs: 30_000,
     getNextAssertionTimeoutMs: 30_000,
     settingsKeptOnReset: [],
+    optionalFeatures: [],
+    extraInfo: new Map(),
     ...overrides,
   };
 }

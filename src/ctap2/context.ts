@@ -8,6 +8,7 @@ import type { UserPresence } from "../presence/presence.js";
 import type { CredentialRecord } from "../keystore/records.js";
 import type { AuthenticatorConfig } from "./authenticatorConfig.js";
 import type { CredentialStore } from "./credentialStore.js";
+import type { CborMap } from "./cbor.js";
 import { loadPrivateKey } from "../crypto/credentialKeys.js";
 import { PinRuntime } from "./pin/pinState.js";
 
@@ -19,6 +20,9 @@ export interface AssertionQueue {
   userVerified: boolean;
   /** A discoverable lookup that found more than one account: the platform shows a chooser. */
   severalAccounts: boolean;
+  /** The request's extension inputs, applied to every credential handed out. */
+  extensions?: CborMap;
+  pinUvAuthProtocol?: number;
   expiresAt: number;
 }
 

@@ -41,9 +41,11 @@ describe("authenticatorGetInfo", () => {
     key = await openTestKey();
     const { status, body } = await key.call(INFO);
     expect(status).toBe(Status.CTAP2_OK);
-    expect(body!.get(1)).toEqual(["FIDO_2_0"]);
+    expect(body!.get(1)).toEqual(["FIDO_2_0", "FIDO_2_1"]);
     expect(body!.get(3)).toEqual(aaguidFromString(SOFTKEY_AAGUID));
-    expect(body!.get(4)).toEqual(new Map([["rk", true], ["up", true], ["uv", true], ["plat", false]]));
+    const options = body!.get(4) as Map<string, boolean>;
+    expect(Object.fromEntries(options)).toMatchObject({ rk: true, up: true, uv: true, plat: false, clientPin: false, pinUvAuthToken: true, makeCredUvNotRqd: true });
+    expect(body!.get(6)).toEqual([2, 1]);
     expect((body!.get(0x0a) as Map<string, unknown>[]).map((a) => a.get("alg"))).toEqual([-7, -8]);
   });
 

@@ -19,7 +19,11 @@ import { encodeAuthenticatorData } from "../authenticatorData.js";
 import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
 import { signWithCredentialKey } from "../../crypto/credentialKeys.js";
 import type { CredentialRecord } from "../../keystore/records.js";
-import { rejectPinUvAuthParam } from "./pinUvAuth.js";
+import { isProtectedByUv, verifyPinUvAuthParam } from "./pinUvAuth.js";
+import { Permission } from "../pin/pinUvAuthToken.js";
+import { loadPinState } from "../pin/pinState.js";
+import { processGetAssertionExtensions } from "../extensions/index.js";
+import { CredProtect, credProtectLevel } from "../extensions/credProtectLevel.js";
 
 const Param = {
   rpId: 0x01,
@@ -47,46 +51,53 @@ export async function getAssertion(
   const rpId = requireText(params, Param.rpId, "rpId");
   const clientDataHash = requireBytes(params, Param.clientDataHash, "clientDataHash");
   const allowList = credentialDescriptorList(params, Param.allowList, "allowList");
-  optionalMap(params, Param.extensions, "extensions");
+  const extensions = optionalMap(params, Param.extensions, "extensions");
   const options = optionsMap(params, Param.options);
   const pinUvAuthParam = optionalBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
   const pinUvAuthProtocol = optionalInteger(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol");
   if (allowList && allowList.length > ctx.config.maxCredentialCountInList) {
     throw new CtapError(Status.CTAP2_ERR_LIMIT_EXCEEDED, `allowList is longer than maxCredentialCountInList (${ctx.config.maxCredentialCountInList})`);
   }
-  await rejectPinUvAuthParam(ctx, request, pinUvAuthParam, pinUvAuthProtocol);
+  const tokenAuth = await verifyPinUvAuthParam(ctx, request, {
+    pinUvAuthParam,
+    pinUvAuthProtocol,
+    clientDataHash,
+    permission: Permission.ga,
+    rpId,
+    purpose: "getAssertion",
+  });
 
   // Options (step 5): rk is not a getAssertion option; uv needs built-in UV; up defaults to true.
   if (options.has("rk")) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_OPTION, "rk is not a getAssertion option");
-  const uvRequested = options.get("uv") ?? false;
+  const uvRequested = !tokenAuth && (options.get("uv") ?? false);
   if (uvRequested && !ctx.presence.builtInUv) {
     throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "uv requested but the authenticator has no built-in user verification");
   }
   const upRequested = options.get("up") ?? true;
+  if (!tokenAuth && !uvRequested && (await loadPinState(ctx)).alwaysUv && (await isProtectedByUv(ctx))) {
+    throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "alwaysUv is on: user verification is required");
+  }
 
   const rpIdHash = ctx.rpIdHash(rpId);
-  const credentials = allowList ? await findAllowed(ctx, rpIdHash, allowList) : await findDiscoverable(ctx, rpIdHash);
-  if (credentials.length === 0) throw new CtapError(Status.CTAP2_ERR_NO_CREDENTIALS, `no credential for ${rpId}`);
-
-  const first = credentials[0]!;
-  const ask = {
-    purpose: "getAssertion" as const,
-    rpId,
-    // With several accounts the user is shown none in particular: the platform picks through getNextAssertion.
-    userName: credentials.length === 1 ? first.user?.name : undefined,
-    userDisplayName: credentials.length === 1 ? first.user?.displayName : undefined,
-  };
-  let userVerified = false;
+  // credProtect decides which credentials are visible before UV happens, so built-in UV is done first when asked.
+  let userVerified = tokenAuth?.userVerified ?? false;
+  const ask = { purpose: "getAssertion" as const, rpId };
   if (uvRequested) {
     userVerified = await performBuiltInUv(ctx, ask, request);
     if (!userVerified) throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "built-in user verification failed");
   }
+  const credentials = allowList ? await findAllowed(ctx, rpIdHash, allowList, userVerified) : await findDiscoverable(ctx, rpIdHash, userVerified);
+  if (credentials.length === 0) throw new CtapError(Status.CTAP2_ERR_NO_CREDENTIALS, `no credential for ${rpId}`);
+
   // Built-in UV includes the user's gesture, so it also proves presence.
-  let userPresent = userVerified && upRequested;
+  let userPresent = upRequested && (uvRequested || (tokenAuth?.userPresent ?? false));
   if (upRequested && !userPresent) {
-    await collectUserPresence(ctx, ask, request);
+    const only = credentials.length === 1 ? credentials[0]!.user : undefined;
+    await collectUserPresence(ctx, { ...ask, userName: only?.name, userDisplayName: only?.displayName }, request);
     userPresent = true;
   }
+  if (tokenAuth && upRequested) ctx.state.pin.token.clearAfterUse();
+  const first = credentials[0]!;
 
   const queue: AssertionQueue = {
     credentials: allowList ? [] : credentials.slice(1),
@@ -94,6 +105,8 @@ export async function getAssertion(
     userPresent,
     userVerified,
     severalAccounts: !allowList && credentials.length > 1,
+    extensions,
+    pinUvAuthProtocol,
     expiresAt: ctx.now() + ctx.config.getNextAssertionTimeoutMs,
   };
   ctx.state.assertionQueue = queue.credentials.length > 0 ? queue : undefined;
@@ -118,12 +131,15 @@ export async function getNextAssertion(
   return assert(ctx, next, queue);
 }
 
-/** allowList lookups are point reads; credentials of another RP or unknown IDs are skipped. */
-async function findAllowed(ctx: AuthenticatorContext, rpIdHash: Uint8Array, ids: Uint8Array[]): Promise<CredentialRecord[]> {
+/**
+ * allowList lookups are point reads; credentials of another RP or unknown IDs
+ * are skipped, and so is a credProtect level 3 credential without UV.
+ */
+async function findAllowed(ctx: AuthenticatorContext, rpIdHash: Uint8Array, ids: Uint8Array[], userVerified: boolean): Promise<CredentialRecord[]> {
   for (const id of ids) {
     try {
       const record = await ctx.store.getCredential(rpIdHash, id);
-      if (record) return [record];
+      if (record && (userVerified || credProtectLevel(record) < CredProtect.userVerificationRequired)) return [record];
     } catch (error) {
       ctx.log(`skipping credential: ${(error as Error).message}`);
     }
@@ -131,11 +147,16 @@ async function findAllowed(ctx: AuthenticatorContext, rpIdHash: Uint8Array, ids:
   return [];
 }
 
-/** Discoverable credentials of one RP, newest first (CTAP 2.1 section 6.2.2 step 9). */
-async function findDiscoverable(ctx: AuthenticatorContext, rpIdHash: Uint8Array): Promise<CredentialRecord[]> {
+/**
+ * Discoverable credentials of one RP, newest first (CTAP 2.1 section 6.2.2
+ * step 9); without UV only those whose credProtect level is optional.
+ */
+async function findDiscoverable(ctx: AuthenticatorContext, rpIdHash: Uint8Array, userVerified: boolean): Promise<CredentialRecord[]> {
   const { credentials, corrupted } = await ctx.store.scanCredentials(rpIdHash);
   for (const bad of corrupted) ctx.log(`skipping credential: ${bad.error.message}`);
-  return credentials.filter((c) => c.discoverable).sort((a, b) => b.createdAt - a.createdAt);
+  return credentials
+    .filter((c) => c.discoverable && (userVerified || credProtectLevel(c) === CredProtect.userVerificationOptional))
+    .sort((a, b) => b.createdAt - a.createdAt);
 }
 
 async function assert(
@@ -143,12 +164,20 @@ async function assert(
   record: CredentialRecord,
   queue: AssertionQueue,
 ): Promise<Map<number, unknown>> {
+  const extensionResults = await processGetAssertionExtensions(queue.extensions, {
+    ctx,
+    record,
+    userVerified: queue.userVerified,
+    userPresent: queue.userPresent,
+    pinUvAuthProtocol: queue.pinUvAuthProtocol,
+  });
   const signCount = await ctx.store.nextSignCount(record.id);
   const authData = encodeAuthenticatorData({
     rpIdHash: record.rpIdHash,
     userPresent: queue.userPresent,
     userVerified: queue.userVerified,
     signCount,
+    extensions: extensionResults.authData,
   });
   const signed = new Uint8Array(authData.length + queue.clientDataHash.length);
   signed.set(authData, 0);
@@ -161,6 +190,7 @@ async function assert(
   ]);
   const user = publicUser(record, queue.userVerified && queue.severalAccounts);
   if (user) response.set(Response.user, user);
+  for (const [key, value] of extensionResults.unsigned) response.set(key, value);
   return response;
 }
 

@@ -3,6 +3,8 @@
  * this authenticator implements, nothing more.
  */
 import type { AuthenticatorContext } from "../context.js";
+import { loadPinState } from "../pin/pinState.js";
+import { extensionNames } from "../extensions/index.js";
 
 const Response = {
   versions: 0x01,
@@ -15,30 +17,46 @@ const Response = {
   maxCredentialIdLength: 0x08,
   transports: 0x09,
   algorithms: 0x0a,
+  forcePINChange: 0x0c,
+  minPINLength: 0x0d,
   firmwareVersion: 0x0e,
   remainingDiscoverableCredentials: 0x14,
 } as const;
 
 export async function getInfo(_params: unknown, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
   const { config, presence } = ctx;
+  const pin = await loadPinState(ctx);
   const options = new Map<string, boolean>([
     ["rk", true],
     ["up", true],
     ["plat", false],
+    // false: ClientPIN is supported but no PIN is set yet.
+    ["clientPin", pin.pinHash !== undefined],
+    ["pinUvAuthToken", true],
+    ["makeCredUvNotRqd", !pin.alwaysUv],
+    ["alwaysUv", pin.alwaysUv],
   ]);
   // "uv" present means built-in UV exists; true means it is configured (CTAP 2.1 section 6.4 options).
   if (presence.builtInUv) options.set("uv", true);
+  for (const feature of config.optionalFeatures) options.set(feature, true);
   const { discoverable } = await ctx.store.countCredentials();
-  return new Map<number, unknown>([
-    [Response.versions, ["FIDO_2_0"]],
+  const info = new Map<number, unknown>([
+    [Response.versions, ["FIDO_2_0", "FIDO_2_1"]],
     [Response.aaguid, config.aaguid],
     [Response.options, options],
     [Response.maxMsgSize, config.maxMsgSize],
+    [Response.pinUvAuthProtocols, ctx.state.pin.versions],
     [Response.maxCredentialCountInList, config.maxCredentialCountInList],
     [Response.maxCredentialIdLength, config.maxCredentialIdLength],
     [Response.transports, [...config.transports]],
     [Response.algorithms, config.algorithms.map((alg) => new Map<string, unknown>([["alg", alg], ["type", "public-key"]]))],
+    [Response.minPINLength, pin.minPinLength],
     [Response.firmwareVersion, config.firmwareVersion],
     [Response.remainingDiscoverableCredentials, Math.max(0, config.maxDiscoverableCredentials - discoverable)],
   ]);
+  const extensions = extensionNames();
+  if (extensions.length > 0) info.set(Response.extensions, extensions);
+  if (pin.forcePinChange) info.set(Response.forcePINChange, true);
+  for (const [key, value] of config.extraInfo) info.set(key, value);
+  return info;
 }

@@ -26,7 +26,10 @@ import { generateCredentialKeyPair, loadPrivateKey } from "../../crypto/credenti
 import { noneAttestation } from "../../crypto/attestation/none.js";
 import { packedSelfAttestation } from "../../crypto/attestation/packed.js";
 import type { CredentialRecord, StoredUser } from "../../keystore/records.js";
-import { rejectPinUvAuthParam } from "./pinUvAuth.js";
+import { isProtectedByUv, verifyPinUvAuthParam } from "./pinUvAuth.js";
+import { Permission } from "../pin/pinUvAuthToken.js";
+import { processMakeCredentialExtensions } from "../extensions/index.js";
+import { loadPinState } from "../pin/pinState.js";
 
 const Param = {
   clientDataHash: 0x01,
@@ -64,7 +67,7 @@ export async function makeCredential(
   if (user.id.length > 64) throw new CtapError(Status.CTAP1_ERR_INVALID_LENGTH, "user.id is longer than 64 bytes");
   const alg = chooseAlgorithm(requireArray(params, Param.pubKeyCredParams, "pubKeyCredParams"), ctx);
   const excludeList = credentialDescriptorList(params, Param.excludeList, "excludeList") ?? [];
-  optionalMap(params, Param.extensions, "extensions");
+  const extensions = optionalMap(params, Param.extensions, "extensions");
   const options = optionsMap(params, Param.options);
   const pinUvAuthParam = optionalBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
   const pinUvAuthProtocol = optionalInteger(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol");
@@ -73,40 +76,51 @@ export async function makeCredential(
     // Enterprise attestation is not offered (getInfo has no "ep"), so the spec's answer is INVALID_PARAMETER.
     throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "enterprise attestation is not supported");
   }
-  await rejectPinUvAuthParam(ctx, request, pinUvAuthParam, pinUvAuthProtocol);
+  const rpIdHash = ctx.rpIdHash(rpId);
+  const ask = { purpose: "makeCredential" as const, rpId, userName: user.name, userDisplayName: user.displayName };
+  const tokenAuth = await verifyPinUvAuthParam(ctx, request, {
+    pinUvAuthParam,
+    pinUvAuthProtocol,
+    clientDataHash,
+    permission: Permission.mc,
+    rpId,
+    purpose: "makeCredential",
+  });
 
   // Options (step 5): rk needs resident key support, up may not be false, uv needs built-in UV.
   const rk = options.get("rk") ?? false;
   if (options.get("up") === false) throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "up=false is not allowed in makeCredential");
-  const uvRequested = options.get("uv") ?? false;
+  // With a pinUvAuthParam the token already verified the user, and "uv" is ignored.
+  const uvRequested = !tokenAuth && (options.get("uv") ?? false);
   if (uvRequested && !ctx.presence.builtInUv) {
     throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "uv requested but the authenticator has no built-in user verification");
   }
-  // An authenticator protected by UV still makes non-discoverable credentials without it (makeCredUvNotRqd),
-  // but a discoverable one needs UV (step 7).
-  if (ctx.presence.builtInUv && rk && !uvRequested) {
-    throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "a discoverable credential needs user verification");
+  // A UV-protected authenticator makes non-discoverable credentials without UV (makeCredUvNotRqd),
+  // unless alwaysUv is on; a discoverable credential always needs it (steps 6-7).
+  if (!tokenAuth && !uvRequested && (await isProtectedByUv(ctx))) {
+    const { alwaysUv } = await loadPinState(ctx);
+    if (rk || alwaysUv) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "user verification is required for this credential");
   }
 
-  const rpIdHash = ctx.rpIdHash(rpId);
-  const ask = { purpose: "makeCredential" as const, rpId, userName: user.name, userDisplayName: user.displayName };
-
-  let userVerified = false;
+  let userVerified = tokenAuth?.userVerified ?? false;
   if (uvRequested) {
     userVerified = await performBuiltInUv(ctx, ask, request);
     if (!userVerified) throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "built-in user verification failed");
   }
+  // Built-in UV (directly or behind the token) includes the user's gesture.
+  const presenceGiven = uvRequested || (tokenAuth?.userPresent ?? false);
 
   // excludeList (step 11): a match still waits for the user's touch before answering, as real keys do.
   for (const id of excludeList) {
     if (await ctx.store.getCredential(rpIdHash, id)) {
-      if (!userVerified) await collectUserPresence(ctx, ask, request);
+      if (!presenceGiven) await collectUserPresence(ctx, ask, request);
       throw new CtapError(Status.CTAP2_ERR_CREDENTIAL_EXCLUDED, "a credential in excludeList exists for this RP");
     }
   }
 
-  // Built-in UV includes the gesture; otherwise presence is collected now (step 14).
-  if (!userVerified) await collectUserPresence(ctx, ask, request);
+  // Presence is collected now unless already given (step 14); a used token loses its UP, UV and permissions but lbw.
+  if (!presenceGiven) await collectUserPresence(ctx, ask, request);
+  if (tokenAuth) ctx.state.pin.token.clearAfterUse();
 
   const replaced = rk ? await makeRoomForDiscoverable(ctx, rpIdHash, user.id) : undefined;
 
@@ -123,12 +137,14 @@ export async function makeCredential(
     publicKey: keyPair.publicKey,
     createdAt: ctx.now(),
   };
+  const extensionResults = await processMakeCredentialExtensions(extensions, { ctx, record, userVerified, pinUvAuthProtocol });
   const authData = encodeAuthenticatorData({
     rpIdHash,
     userPresent: true,
     userVerified,
     signCount: 0,
     attestedCredentialData: { aaguid: ctx.config.aaguid, credentialId: record.id, credentialPublicKey: keyPair.publicKey },
+    extensions: extensionResults.authData,
   });
   const attestation =
     ctx.config.attestationFormat === "none"
@@ -146,6 +162,7 @@ export async function makeCredential(
     [Response.fmt, attestation.fmt],
     [Response.authData, authData],
     [Response.attStmt, attestation.attStmt],
+    ...extensionResults.unsigned,
   ]);
 }
 

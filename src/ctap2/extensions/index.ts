@@ -1,0 +1,51 @@
+/**
+ * The extensions this authenticator implements, in getInfo order, and the
+ * loop that runs the requested ones. Unknown extension identifiers are
+ * ignored, as CTAP 2.1 requires.
+ */
+import type { CborMap, CborValue } from "../cbor.js";
+import { encodeCanonical } from "../cbor.js";
+import type {
+  AuthenticatorExtension,
+  ExtensionResult,
+  GetAssertionExtensionInput,
+  MakeCredentialExtensionInput,
+} from "./extension.js";
+
+export const EXTENSIONS: readonly AuthenticatorExtension[] = [];
+
+export function extensionNames(): string[] {
+  return EXTENSIONS.map((e) => e.name);
+}
+
+export interface ProcessedExtensions {
+  /** CBOR of the authenticator data extensions map, or undefined when no extension answered. */
+  authData?: Uint8Array;
+  unsigned: Map<number, unknown>;
+}
+
+async function run(
+  requested: CborMap | undefined,
+  call: (extension: AuthenticatorExtension, input: CborValue) => Promise<ExtensionResult | undefined> | ExtensionResult | undefined,
+): Promise<ProcessedExtensions> {
+  const outputs = new Map<string, unknown>();
+  const unsigned = new Map<number, unknown>();
+  if (requested) {
+    for (const extension of EXTENSIONS) {
+      const input = requested.get(extension.name);
+      if (input === undefined) continue;
+      const result = await call(extension, input);
+      if (result?.output !== undefined) outputs.set(extension.name, result.output);
+      for (const [key, value] of result?.unsigned ?? []) unsigned.set(key, value);
+    }
+  }
+  return { authData: outputs.size > 0 ? encodeCanonical(outputs) : undefined, unsigned };
+}
+
+export function processMakeCredentialExtensions(requested: CborMap | undefined, context: MakeCredentialExtensionInput): Promise<ProcessedExtensions> {
+  return run(requested, (extension, input) => extension.makeCredential?.(input, context));
+}
+
+export function processGetAssertionExtensions(requested: CborMap | undefined, context: GetAssertionExtensionInput): Promise<ProcessedExtensions> {
+  return run(requested, (extension, input) => extension.getAssertion?.(input, context));
+}
