@@ -1,0 +1,62 @@
+/** `softkey create` and `softkey get`: one WebAuthn ceremony, options JSON in, response JSON out. */
+import type { Command } from "commander";
+import type { Softkey } from "../../softkey.js";
+import { globalsOf, withSoftkey, type CliContext } from "../context.js";
+import { readOptionsJson, writeJson } from "../io.js";
+
+interface CeremonyFlags {
+  origin: string;
+  options?: string;
+}
+
+type CreateInput = Parameters<Softkey["create"]>[0];
+type GetInput = Parameters<Softkey["get"]>[0];
+
+export function registerCeremonies(program: Command, ctx: CliContext): void {
+  program
+    .command("create")
+    .description("register a new credential, as navigator.credentials.create(): creation options JSON in, RegistrationResponseJSON out")
+    .requiredOption("--origin <url>", "the origin of the page making the call, e.g. https://example.com")
+    .option("--options <file>", "PublicKeyCredentialCreationOptionsJSON (or {publicKey: ...}); - or omitted: stdin")
+    .addHelpText(
+      "after",
+      `
+The options are what the relying party sends the browser (e.g. @simplewebauthn/server's
+generateRegistrationOptions()). Only the response JSON is written to stdout.
+
+Examples:
+  $ softkey create --origin https://example.com --options reg-options.json > reg-response.json
+  $ curl -s https://rp.test/register/options | softkey create --origin https://rp.test`,
+    )
+    .action(async (flags: CeremonyFlags, command: Command) => {
+      const options = await readOptionsJson(flags.options, ctx.io);
+      const response = await withSoftkey(ctx, globalsOf(command), { ceremonies: true }, (softkey) =>
+        softkey.create(options as unknown as CreateInput, { origin: flags.origin }),
+      );
+      writeJson(ctx.io, response);
+    });
+
+  program
+    .command("get")
+    .description("sign in with a credential, as navigator.credentials.get(): request options JSON in, AuthenticationResponseJSON out")
+    .requiredOption("--origin <url>", "the origin of the page making the call, e.g. https://example.com")
+    .option("--options <file>", "PublicKeyCredentialRequestOptionsJSON (or {publicKey: ...}); - or omitted: stdin")
+    .addHelpText(
+      "after",
+      `
+The options are what the relying party sends the browser (e.g. @simplewebauthn/server's
+generateAuthenticationOptions()). An empty allowCredentials signs in with a discoverable
+credential (passkey) of the RP. Only the response JSON is written to stdout.
+
+Examples:
+  $ softkey get --origin https://example.com --options auth-options.json > auth-response.json
+  $ echo '{"challenge":"dGVzdC1jaGFsbGVuZ2U","rpId":"example.com"}' | softkey get --origin https://example.com`,
+    )
+    .action(async (flags: CeremonyFlags, command: Command) => {
+      const options = await readOptionsJson(flags.options, ctx.io);
+      const response = await withSoftkey(ctx, globalsOf(command), { ceremonies: true }, (softkey) =>
+        softkey.get(options as unknown as GetInput, { origin: flags.origin }),
+      );
+      writeJson(ctx.io, response);
+    });
+}

@@ -1,0 +1,73 @@
+/** `softkey init`: create a new, empty store. */
+import { Option, type Command } from "commander";
+import { Softkey } from "../../softkey.js";
+import { Keystore } from "../../keystore/store.js";
+import { DEFAULT_SCRYPT, validateScryptParams } from "../../keystore/envelope.js";
+import { StoreExistsError } from "../../keystore/errors.js";
+import { aaguidFromString, aaguidToString, SOFTKEY_AAGUID, type AttestationFormatName } from "../../ctap2/authenticatorConfig.js";
+import { debugLog, globalsOf, storeDir, type CliContext } from "../context.js";
+import { CliError } from "../errors.js";
+import { ExitCode } from "../exitCodes.js";
+import { resolvePassphrase } from "../passphrase.js";
+
+interface InitFlags {
+  kdfCost: string;
+  aaguid?: string;
+  attestation: AttestationFormatName;
+}
+
+const DEFAULT_KDF_COST = Math.log2(DEFAULT_SCRYPT.N);
+
+export function registerInit(program: Command, ctx: CliContext): void {
+  program
+    .command("init")
+    .description("create a new, empty store (refuses a directory that already holds one)")
+    .option("--kdf-cost <n>", "scrypt cost as log2 of N; lower is faster to open and weaker against guessing", String(DEFAULT_KDF_COST))
+    .option("--aaguid <uuid>", `the AAGUID the authenticator reports (default: softkey's ${SOFTKEY_AAGUID})`)
+    .addOption(new Option("--attestation <format>", "attestation statement format").choices(["packed", "none"]).default("packed"))
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ softkey init                                   # ./keystore, asks for the passphrase twice
+  $ SOFTKEY_PASSPHRASE=test softkey --store /tmp/ks init --kdf-cost 10   # fast, for CI
+  $ softkey init --attestation none --aaguid 00000000-0000-0000-0000-000000000000`,
+    )
+    .action(async (flags: InitFlags, command: Command) => {
+      const globals = globalsOf(command);
+      const dir = storeDir(globals);
+      const cost = parseKdfCost(flags.kdfCost);
+      const scrypt = { N: 2 ** cost, r: DEFAULT_SCRYPT.r, p: DEFAULT_SCRYPT.p };
+      try {
+        validateScryptParams(scrypt);
+      } catch (error) {
+        throw new CliError(ExitCode.INVALID_INPUT, `--kdf-cost ${flags.kdfCost}: ${(error as Error).message}`);
+      }
+      let aaguid = SOFTKEY_AAGUID;
+      if (flags.aaguid !== undefined) {
+        try {
+          aaguid = aaguidToString(aaguidFromString(flags.aaguid));
+        } catch {
+          throw new CliError(ExitCode.INVALID_INPUT, `--aaguid "${flags.aaguid}" is not a UUID (e.g. ${SOFTKEY_AAGUID})`);
+        }
+      }
+      // Refuse before asking for a passphrase twice; Keystore.create checks again under the lock.
+      if (await Keystore.exists(dir)) throw new StoreExistsError(dir);
+      const passphrase = await resolvePassphrase({ file: globals.passphraseFile, env: ctx.io.env, confirm: true });
+      const softkey = await Softkey.init(dir, passphrase, { scrypt, aaguid, attestation: flags.attestation }, { log: debugLog(ctx, globals) });
+      await softkey.close();
+      ctx.io.stdout(
+        `Created a softkey store at ${dir}\n` +
+          `  AAGUID       ${softkey.device.aaguid}\n` +
+          `  attestation  ${softkey.device.attestation}\n` +
+          `  passphrase   scrypt N=2^${cost} r=${scrypt.r} p=${scrypt.p}\n`,
+      );
+    });
+}
+
+function parseKdfCost(value: string): number {
+  if (!/^\d+$/.test(value)) throw new CliError(ExitCode.INVALID_INPUT, `--kdf-cost must be a whole number (log2 of scrypt N), got "${value}"`);
+  const cost = Number(value);
+  if (cost < 1 || cost > 24) throw new CliError(ExitCode.INVALID_INPUT, `--kdf-cost must be between 1 and 24, got ${value}`);
+  return cost;
+}

@@ -1,0 +1,92 @@
+/**
+ * What every command shares: the global options, resolved, and opening the
+ * store with them.
+ */
+import path from "node:path";
+import type { Command } from "commander";
+import { Softkey } from "../softkey.js";
+import { Keystore } from "../keystore/store.js";
+import { StoreNotFoundError } from "../keystore/errors.js";
+import { hasTerminal, NoTerminalError, type BuiltInUvMode, type PresencePolicyName } from "../presence/index.js";
+import type { CliIo } from "./io.js";
+import { resolvePassphrase } from "./passphrase.js";
+
+export const STORE_ENV = "SOFTKEY_STORE";
+export const DEFAULT_STORE = "./keystore";
+
+export interface GlobalOptions {
+  store: string;
+  passphraseFile?: string;
+  presence: PresencePolicyName;
+  uv: BuiltInUvMode;
+  debug: boolean;
+}
+
+export interface CliContext {
+  io: CliIo;
+  /** Set by a command that succeeds in part (e.g. `list` with corrupted records); errors are thrown instead. */
+  exitCode: number;
+}
+
+/** The global options as given (or defaulted) for the command being run. */
+export function globalsOf(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+/** True when --store was given on the command line (not from SOFTKEY_STORE or the default). */
+export function storeGivenOnCommandLine(command: Command): boolean {
+  let root = command;
+  while (root.parent) root = root.parent;
+  return root.getOptionValueSource("store") === "cli";
+}
+
+/** The resolved store directory, absolute. */
+export function storeDir(globals: GlobalOptions): string {
+  return path.resolve(globals.store);
+}
+
+/** Fail up front, before any passphrase prompt, when --presence prompt cannot ask anyone. */
+export function checkPresenceUsable(globals: GlobalOptions): void {
+  if (globals.presence === "prompt" && !hasTerminal()) throw new NoTerminalError();
+}
+
+export function debugLog(ctx: CliContext, globals: GlobalOptions): ((message: string) => void) | undefined {
+  if (!globals.debug) return undefined;
+  return (message) => ctx.io.stderr(`softkey: debug: ${message.replace(/\n/g, "\n  ")}\n`);
+}
+
+export interface OpenFor {
+  /** The command runs ceremonies, so --presence prompt must be able to ask (create, get, demo). */
+  ceremonies: boolean;
+}
+
+/** Open the store with the global options: existence first, then presence, then the passphrase. */
+export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openFor: OpenFor): Promise<Softkey> {
+  const dir = storeDir(globals);
+  // Say "no store" before asking for a passphrase that could not help.
+  if (!(await Keystore.exists(dir))) throw new StoreNotFoundError(dir);
+  if (openFor.ceremonies) checkPresenceUsable(globals);
+  const passphrase = await resolvePassphrase({ file: globals.passphraseFile, env: ctx.io.env });
+  return Softkey.open(dir, {
+    passphrase,
+    presence: globals.presence,
+    uv: globals.uv,
+    log: debugLog(ctx, globals),
+  });
+}
+
+/** Run `body` with the store open, closing it afterwards whatever happens. */
+export async function withSoftkey<T>(
+  ctx: CliContext,
+  globals: GlobalOptions,
+  openFor: OpenFor,
+  body: (softkey: Softkey) => Promise<T>,
+): Promise<T> {
+  const softkey = await openSoftkey(ctx, globals, openFor);
+  try {
+    return await body(softkey);
+  } finally {
+    await softkey.close();
+  }
+}
+

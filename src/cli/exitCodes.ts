@@ -1,0 +1,57 @@
+/**
+ * softkey's exit codes. Stable: scripts and CI branch on them, and the README
+ * quotes `EXIT_CODE_TABLE`.
+ */
+export const ExitCode = {
+  /** Success. */
+  OK: 0,
+  /** A bug or an unexpected failure (storage I/O, ...). Re-run with --debug for the stack. */
+  INTERNAL: 1,
+  /** Bad command line: unknown command or flag, missing argument, invalid choice. */
+  USAGE: 2,
+  /** Invalid input: options JSON that does not parse or is malformed, bad --aaguid/--kdf-cost, no such credential ID. */
+  INVALID_INPUT: 3,
+  /** The passphrase does not open the store (nothing was changed). */
+  WRONG_PASSPHRASE: 4,
+  /** Another process holds the store open. */
+  STORE_IN_USE: 5,
+  /** No store at --store (run `softkey init`), or `init` found one already there. */
+  STORE_MISSING_OR_EXISTS: 6,
+  /** The authenticator or the user refused: NotAllowedError (denied, no credential, timeout), InvalidStateError (excluded credential), NotSupportedError, AbortError. */
+  REFUSED: 7,
+  /** SecurityError: the origin may not claim the RP ID, or is not a secure context. */
+  SECURITY: 8,
+  /** A record failed its integrity check (tampered with or corrupt), or the store's metadata is unreadable. */
+  INTEGRITY: 9,
+  /** No passphrase (no --passphrase-file, no SOFTKEY_PASSPHRASE, no terminal to prompt on), or --presence prompt without a terminal. */
+  NO_TERMINAL: 10,
+  /** `softkey demo`: the relying-party check of the assertion failed. */
+  VERIFICATION_FAILED: 11,
+  /** Interrupted at a prompt (Ctrl-C). */
+  INTERRUPTED: 130,
+} as const;
+
+export type ExitCodeName = keyof typeof ExitCode;
+export type ExitCodeValue = (typeof ExitCode)[ExitCodeName];
+
+/** The table for the README and `softkey --help`. */
+export const EXIT_CODE_TABLE: readonly { code: number; name: ExitCodeName; meaning: string }[] = [
+  { code: ExitCode.OK, name: "OK", meaning: "success" },
+  { code: ExitCode.INTERNAL, name: "INTERNAL", meaning: "internal error (re-run with --debug for the stack trace)" },
+  { code: ExitCode.USAGE, name: "USAGE", meaning: "bad command line: unknown command or flag, missing argument, invalid choice" },
+  { code: ExitCode.INVALID_INPUT, name: "INVALID_INPUT", meaning: "invalid input: options JSON unparsable or malformed, bad --aaguid/--kdf-cost, no such credential" },
+  { code: ExitCode.WRONG_PASSPHRASE, name: "WRONG_PASSPHRASE", meaning: "wrong passphrase (the store is left unchanged)" },
+  { code: ExitCode.STORE_IN_USE, name: "STORE_IN_USE", meaning: "the store is in use by another process" },
+  { code: ExitCode.STORE_MISSING_OR_EXISTS, name: "STORE_MISSING_OR_EXISTS", meaning: "no store at --store (run softkey init), or init found one already there" },
+  { code: ExitCode.REFUSED, name: "REFUSED", meaning: "refused by the authenticator or the user (NotAllowedError, InvalidStateError, NotSupportedError, AbortError)" },
+  { code: ExitCode.SECURITY, name: "SECURITY", meaning: "SecurityError: the origin may not use this RP ID (or is not a secure context)" },
+  { code: ExitCode.INTEGRITY, name: "INTEGRITY", meaning: "a record failed its integrity check (tampered with or corrupt)" },
+  { code: ExitCode.NO_TERMINAL, name: "NO_TERMINAL", meaning: "no passphrase and no terminal to prompt on, or --presence prompt without a terminal" },
+  { code: ExitCode.VERIFICATION_FAILED, name: "VERIFICATION_FAILED", meaning: "softkey demo: the relying-party verification failed" },
+  { code: ExitCode.INTERRUPTED, name: "INTERRUPTED", meaning: "interrupted at a prompt (Ctrl-C)" },
+];
+
+/** The table as aligned text, for `--help` and the README. */
+export function formatExitCodeTable(): string {
+  return EXIT_CODE_TABLE.map(({ code, meaning }) => `  ${String(code).padStart(3)}  ${meaning}`).join("\n");
+}

@@ -1,0 +1,95 @@
+/**
+ * The CLI's streams and environment, injectable so tests can run `main()` in
+ * process, and reading the options JSON of `create` / `get`.
+ */
+import { readFile } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { CliError } from "./errors.js";
+import { ExitCode } from "./exitCodes.js";
+
+export interface CliIo {
+  stdin: Readable & { isTTY?: boolean };
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+let stdoutGuarded = false;
+
+export function processIo(): CliIo {
+  if (!stdoutGuarded) {
+    stdoutGuarded = true;
+    // `softkey list | head -1`: a reader that goes away is not an error worth a stack trace.
+    process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
+  return {
+    stdin: process.stdin,
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    env: process.env,
+  };
+}
+
+/** Limit on options JSON: real options are a few kilobytes. */
+const MAX_OPTIONS_BYTES = 1 << 20;
+
+/**
+ * Read the options JSON from FILE, or from stdin for `-` or when no file is
+ * given. Returns the parsed value; throws CliError (INVALID_INPUT) for
+ * anything that is not one JSON object.
+ */
+export async function readOptionsJson(source: string | undefined, io: CliIo): Promise<Record<string, unknown>> {
+  let text: string;
+  let label: string;
+  if (source === undefined || source === "-") {
+    if (source === undefined && io.stdin.isTTY) {
+      throw new CliError(ExitCode.USAGE, "no options JSON: pass --options FILE, or pipe the JSON on stdin (--options -)");
+    }
+    label = "stdin";
+    text = await readStream(io.stdin);
+  } else {
+    label = source;
+    try {
+      text = await readFile(source, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (error as Error).message;
+      throw new CliError(ExitCode.INVALID_INPUT, `cannot read options file ${source}: ${why}`, { cause: error });
+    }
+  }
+  if (Buffer.byteLength(text) > MAX_OPTIONS_BYTES) {
+    throw new CliError(ExitCode.INVALID_INPUT, `options JSON from ${label} is larger than ${MAX_OPTIONS_BYTES} bytes`);
+  }
+  if (text.trim() === "") throw new CliError(ExitCode.INVALID_INPUT, `no options JSON on ${label}: it is empty`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (error) {
+    throw new CliError(ExitCode.INVALID_INPUT, `options from ${label} are not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new CliError(ExitCode.INVALID_INPUT, `options from ${label} must be a JSON object, got ${Array.isArray(value) ? "an array" : typeof value === "object" ? "null" : typeof value}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+async function readStream(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > MAX_OPTIONS_BYTES) {
+      throw new CliError(ExitCode.INVALID_INPUT, `options JSON on stdin is larger than ${MAX_OPTIONS_BYTES} bytes`);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Print one JSON document on stdout. */
+export function writeJson(io: CliIo, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}

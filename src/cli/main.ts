@@ -1,0 +1,99 @@
+/**
+ * The softkey command line. `main` builds the program, runs one command and
+ * returns its exit code; it never calls process.exit, so tests can call it
+ * and the launcher (bin/softkey.js) just sets process.exitCode.
+ */
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { PRESENCE_POLICIES, UV_MODES } from "../presence/index.js";
+import { DEFAULT_STORE, STORE_ENV, type CliContext } from "./context.js";
+import { oneLine, reportError } from "./errors.js";
+import { ExitCode, formatExitCodeTable } from "./exitCodes.js";
+import { processIo, type CliIo } from "./io.js";
+import { PASSPHRASE_ENV } from "./passphrase.js";
+import { registerInit } from "./commands/init.js";
+import { registerCeremonies } from "./commands/ceremony.js";
+import { registerList } from "./commands/list.js";
+import { registerDelete } from "./commands/delete.js";
+import { registerInfo } from "./commands/info.js";
+import { registerDemo } from "./commands/demo.js";
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const ctx: CliContext = { io, exitCode: ExitCode.OK };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv);
+    return ctx.exitCode;
+  } catch (error) {
+    const debug = program.opts().debug === true || argv.includes("--debug");
+    return reportError(error, io.stderr, debug);
+  }
+}
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command("softkey");
+  program
+    .description("a software FIDO2 / CTAP 2.1 authenticator: a virtual security key for tests and CI")
+    .version(packageVersion(), "-V, --version")
+    .addOption(new Option("--store <dir>", "the keystore directory").env(STORE_ENV).default(DEFAULT_STORE))
+    .option("--passphrase-file <file>", `read the store passphrase from FILE (else ${PASSPHRASE_ENV}, else a prompt on the terminal)`)
+    .addOption(
+      new Option("--presence <policy>", "user presence: auto approves, deny refuses, prompt asks on the terminal")
+        .choices([...PRESENCE_POLICIES])
+        .env("SOFTKEY_PRESENCE")
+        .default("auto"),
+    )
+    .addOption(
+      new Option("--uv <mode>", "built-in user verification: on matches, off is absent, fail never matches")
+        .choices([...UV_MODES])
+        .env("SOFTKEY_UV")
+        .default("on"),
+    )
+    .option("--debug", "print stack traces and the authenticator's diagnostics on stderr")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.io.stdout(text),
+      writeErr: (text) => ctx.io.stderr(text),
+      // Commander's own errors become one line in softkey's format.
+      outputError: (text, write) => write(`softkey: ${oneLine(text.replace(/^error: /, ""))}\n`),
+    })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ export SOFTKEY_PASSPHRASE=test SOFTKEY_STORE=/tmp/softkey
+  $ softkey init --kdf-cost 10
+  $ softkey create --origin https://example.com --options reg-options.json > reg-response.json
+  $ softkey get --origin https://example.com --options auth-options.json > auth-response.json
+  $ softkey list
+  $ softkey demo                      # the whole story in a throw-away store
+
+Environment:
+  ${STORE_ENV}        default for --store (else ${DEFAULT_STORE})
+  ${PASSPHRASE_ENV}   the store passphrase, when --passphrase-file is not given
+  SOFTKEY_PRESENCE     default for --presence (auto)
+  SOFTKEY_UV           default for --uv (on)
+
+Exit codes:
+${formatExitCodeTable()}`,
+    );
+
+  registerInit(program, ctx);
+  registerCeremonies(program, ctx);
+  registerList(program, ctx);
+  registerDelete(program, ctx);
+  registerInfo(program, ctx);
+  registerDemo(program, ctx);
+  return program;
+}
+
+function packageVersion(): string {
+  try {
+    // dist/cli/main.js and src/cli/main.ts both sit two levels below the package root.
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
