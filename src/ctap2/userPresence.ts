@@ -10,6 +10,8 @@ import { CtapError, Status } from "./status.js";
 
 type Ask = Omit<PresenceRequest, "signal">;
 
+const NEVER_ABORTED = new AbortController().signal;
+
 export async function collectUserPresence(ctx: AuthenticatorContext, ask: Ask, request: CtapRequestContext): Promise<void> {
   const approved = await waitForUser(ctx, request, (signal) => ctx.presence.requestPresence({ ...ask, signal }));
   if (!approved) throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "the user refused");
@@ -26,17 +28,35 @@ async function waitForUser<T>(
   request: CtapRequestContext,
   ask: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  if (ctx.presence.answersImmediately && !request.signal?.aborted) {
+    try {
+      return await ask(request.signal ?? NEVER_ABORTED);
+    } catch (error) {
+      ctx.log(`user presence failed: ${(error as Error).message}`);
+      throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, (error as Error).message);
+    }
+  }
   request.onKeepalive?.("upneeded");
-  const timeout = AbortSignal.timeout(ctx.config.userActionTimeoutMs);
-  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  // One controller for both ends of the wait (host cancel, user timeout): cheaper than AbortSignal.any on every ceremony.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error("user action timeout"));
+  }, ctx.config.userActionTimeoutMs);
+  const onCancel = () => controller.abort(request.signal?.reason);
+  request.signal?.addEventListener("abort", onCancel, { once: true });
   try {
-    return await ask(signal);
+    if (request.signal?.aborted) onCancel();
+    return await ask(controller.signal);
   } catch (error) {
     if (request.signal?.aborted) throw new CtapError(Status.CTAP2_ERR_KEEPALIVE_CANCEL, "cancelled by the host");
-    if (timeout.aborted) throw new CtapError(Status.CTAP2_ERR_USER_ACTION_TIMEOUT, "no answer from the user");
+    if (timedOut) throw new CtapError(Status.CTAP2_ERR_USER_ACTION_TIMEOUT, "no answer from the user");
     ctx.log(`user presence failed: ${(error as Error).message}`);
     throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, (error as Error).message);
   } finally {
+    clearTimeout(timer);
+    request.signal?.removeEventListener("abort", onCancel);
     request.onKeepalive?.("processing");
   }
 }

@@ -418,10 +418,10 @@ export class Keystore {
     if (this.settings.has(key)) return structuredClone(this.settings.get(key)) as T;
     const generation = this.cacheGeneration;
     const sealed = await this.db.get(key);
-    if (sealed === undefined) return undefined;
-    const value = this.unsealValue(key, sealed, (cause) => IntegrityError.forRecord(key, `setting "${name}"`, cause));
+    // Absence is cached too: the core asks for settings (PIN state) on every request.
+    const value = sealed === undefined ? undefined : this.unsealValue(key, sealed, (cause) => IntegrityError.forRecord(key, `setting "${name}"`, cause));
     if (generation === this.cacheGeneration) this.settings.set(key, value);
-    return structuredClone(value) as T;
+    return structuredClone(value) as T | undefined;
   }
 
   async putSetting(name: string, value: unknown): Promise<void> {

@@ -25,6 +25,7 @@ export function createPresence(options: PresenceOptions = {}): UserPresence {
   const approve = presenceDecider(policy);
   return {
     builtInUv: uv !== "off",
+    answersImmediately: policy !== "prompt",
     requestPresence: approve,
     async verifyUser(request: PresenceRequest): Promise<UvOutcome> {
       // Built-in UV includes the user's gesture, so the presence policy still decides.

@@ -20,6 +20,12 @@ export interface PresenceRequest {
 export type UvOutcome = "verified" | "failed";
 
 export interface UserPresence {
+  /**
+   * True for policies that decide without waiting (auto, deny): the core then
+   * skips arming a user-action timer, which matters at tens of thousands of
+   * ceremonies per second.
+   */
+  readonly answersImmediately?: boolean;
   /** Resolves true when the user confirmed presence, false when they refused. Rejects with an AbortError when cancelled. */
   requestPresence(request: PresenceRequest): Promise<boolean>;
   /**

@@ -19,6 +19,8 @@ const SETTING = "clientPin";
 export interface StoredPinState {
   /** LEFT(SHA-256(PIN), 16): the PIN itself is never kept. */
   pinHash?: Uint8Array;
+  /** The PIN's length in Unicode code points, for setMinPINLength's forcePINChange (authenticatorConfig). */
+  pinCodePoints?: number;
   pinRetries: number;
   uvRetries: number;
   minPinLength: number;
@@ -38,12 +40,20 @@ export function initialPinState(): StoredPinState {
   };
 }
 
+/**
+ * The stored PIN state, read once per power-up and kept with the volatile
+ * state: every makeCredential and getAssertion consults it. Callers get a copy.
+ */
 export async function loadPinState(ctx: AuthenticatorContext): Promise<StoredPinState> {
-  return { ...initialPinState(), ...((await ctx.store.getSetting<StoredPinState>(SETTING)) ?? {}) };
+  const runtime = ctx.state.pin;
+  runtime.stored ??= { ...initialPinState(), ...((await ctx.store.getSetting<StoredPinState>(SETTING)) ?? {}) };
+  return { ...runtime.stored, minPinLengthRpIds: [...runtime.stored.minPinLengthRpIds] };
 }
 
 export async function savePinState(ctx: AuthenticatorContext, state: StoredPinState): Promise<void> {
+  ctx.state.pin.stored = undefined;
   await ctx.store.putSetting(SETTING, state);
+  ctx.state.pin.stored = { ...state, minPinLengthRpIds: [...state.minPinLengthRpIds] };
 }
 
 /** The volatile half, created at power-up. */
@@ -54,6 +64,8 @@ export class PinRuntime {
   ]);
   readonly token = new PinUvAuthTokenState();
   consecutiveMismatches = 0;
+  /** The stored state as last read or written; see loadPinState. */
+  stored: StoredPinState | undefined;
 
   /** Protocols in the authenticator's order of preference, for getInfo. */
   get versions(): number[] {
