@@ -16,6 +16,9 @@ import { getInfo } from "./commands/getInfo.js";
 import { reset } from "./commands/reset.js";
 import { selection } from "./commands/selection.js";
 import { clientPin } from "./commands/clientPin.js";
+import { credentialManagement } from "./commands/credentialManagement.js";
+import { authenticatorConfig } from "./commands/config.js";
+import { largeBlobs } from "./commands/largeBlobs.js";
 
 type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<Map<number, unknown> | undefined>;
 
@@ -27,6 +30,9 @@ const handlers = new Map<number, Handler>([
   [Command.authenticatorGetNextAssertion, getNextAssertion],
   [Command.authenticatorSelection, selection],
   [Command.authenticatorClientPIN, clientPin],
+  [Command.authenticatorCredentialManagement, credentialManagement],
+  [Command.authenticatorConfig, authenticatorConfig],
+  [Command.authenticatorLargeBlobs, largeBlobs],
 ]);
 
 export type AuthenticatorOptions = ContextOptions;
@@ -58,6 +64,8 @@ export class Authenticator implements CtapTransport {
       if (command !== Command.authenticatorGetNextAssertion && command !== Command.authenticatorGetAssertion) {
         ctx.state.assertionQueue = undefined;
       }
+      // Credential enumerations continue only within credentialManagement (CTAP 2.1 section 6.8).
+      if (command !== Command.authenticatorCredentialManagement) ctx.state.credentialEnumeration = undefined;
       const params = decodeParameters(request.subarray(1));
       const response = await handler(params, ctx, context);
       return response ? withStatus(Status.CTAP2_OK, encodeCanonical(response)) : Uint8Array.of(Status.CTAP2_OK);

@@ -61,8 +61,12 @@ export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfi
     userActionTimeoutMs: 30_000,
     getNextAssertionTimeoutMs: 30_000,
     settingsKeptOnReset: [],
-    optionalFeatures: [],
-    extraInfo: new Map(),
+    optionalFeatures: ["largeBlobs", "credMgmt", "authnrCfg", "setMinPINLength"],
+    extraInfo: new Map<number, unknown>([
+      [0x0b, 4096], // maxSerializedLargeBlobArray
+      [0x0f, 32], // maxCredBlobLength
+      [0x10, 8], // maxRPIDsForSetMinPINLength
+    ]),
     ...overrides,
   };
 }

@@ -26,10 +26,22 @@ export interface AssertionQueue {
   expiresAt: number;
 }
 
+/**
+ * What credentialManagement's enumerateRPsGetNextRP / enumerateCredentialsGetNextCredential
+ * hand out next (CTAP 2.1 section 6.8): the remaining responses, ready to send.
+ */
+export interface CredentialEnumeration {
+  /** The subCommand that continues it. */
+  next: number;
+  pending: Map<number, unknown>[];
+  expiresAt: number;
+}
+
 /** State that a power cycle (process restart) clears, as on a real key. */
 export interface VolatileState {
   poweredUpAt: number;
   assertionQueue?: AssertionQueue;
+  credentialEnumeration?: CredentialEnumeration;
   /** Key agreement keys, the pinUvAuthToken and the mismatch run of ClientPIN. */
   pin: PinRuntime;
 }

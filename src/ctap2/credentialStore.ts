@@ -14,7 +14,11 @@ export interface CredentialScan {
 export interface CredentialStore {
   putCredential(record: CredentialRecord, initialSignCount?: number): Promise<void>;
   getCredential(rpIdHash: Uint8Array, credentialId: Uint8Array): Promise<CredentialRecord | undefined>;
+  /** A credential by ID alone, whatever its RP. */
+  findCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined>;
   scanCredentials(rpIdHash?: Uint8Array): Promise<CredentialScan>;
+  /** Rewrite an existing credential's record (new user information); its counter is untouched. */
+  updateCredential(record: CredentialRecord): Promise<void>;
   deleteCredential(credentialId: Uint8Array): Promise<boolean>;
   countCredentials(): Promise<{ total: number; discoverable: number }>;
   /** A value strictly greater than any returned before for this credential, durable before it is returned. */

@@ -106,7 +106,7 @@ async function setPin(params: CborMap, ctx: AuthenticatorContext): Promise<undef
   const shared = protocol.decapsulate(keyAgreement);
   if (!protocol.verify(shared, newPinEnc, pinUvAuthParam)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "pinUvAuthParam does not verify");
   const pin = decryptNewPin(protocol, shared, newPinEnc, state);
-  await savePinState(ctx, { ...state, pinHash: pinHash(pin), pinRetries: MAX_PIN_RETRIES, forcePinChange: false });
+  await savePinState(ctx, { ...state, pinHash: pinHash(pin), pinCodePoints: codePointLength(pin), pinRetries: MAX_PIN_RETRIES, forcePinChange: false });
   ctx.log("clientPIN: PIN set");
   return undefined;
 }
@@ -130,7 +130,7 @@ async function changePin(params: CborMap, ctx: AuthenticatorContext): Promise<un
   if (verified.forcePinChange && timingSafeEqual(pinHash(pin), verified.pinHash!)) {
     throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, "the new PIN must differ from the current one");
   }
-  await savePinState(ctx, { ...verified, pinHash: pinHash(pin), forcePinChange: false });
+  await savePinState(ctx, { ...verified, pinHash: pinHash(pin), pinCodePoints: codePointLength(pin), forcePinChange: false });
   ctx.state.pin.token.reset();
   ctx.log("clientPIN: PIN changed");
   return undefined;
@@ -249,11 +249,15 @@ function decryptNewPin(protocol: PinUvAuthProtocol, shared: Uint8Array, newPinEn
   if (end === -1) end = padded.length;
   const pin = padded.subarray(0, end);
   if (pin.length > 63) throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, "the PIN is longer than 63 bytes");
-  const codePoints = [...Buffer.from(pin).toString("utf8")].length;
-  if (codePoints < state.minPinLength) {
+  if (codePointLength(pin) < state.minPinLength) {
     throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, `the PIN is shorter than minPINLength ${state.minPinLength}`);
   }
   return pin;
+}
+
+/** A PIN's length as minPINLength counts it: Unicode code points of its UTF-8. */
+function codePointLength(pin: Uint8Array): number {
+  return [...Buffer.from(pin).toString("utf8")].length;
 }
 
 function pinHash(pin: Uint8Array): Uint8Array {

@@ -30,6 +30,7 @@ import { isProtectedByUv, verifyPinUvAuthParam } from "./pinUvAuth.js";
 import { Permission } from "../pin/pinUvAuthToken.js";
 import { processMakeCredentialExtensions } from "../extensions/index.js";
 import { loadPinState } from "../pin/pinState.js";
+import { CredProtect, credProtectLevel } from "../extensions/credProtectLevel.js";
 
 const Param = {
   clientDataHash: 0x01,
@@ -111,8 +112,10 @@ export async function makeCredential(
   const presenceGiven = uvRequested || (tokenAuth?.userPresent ?? false);
 
   // excludeList (step 11): a match still waits for the user's touch before answering, as real keys do.
+  // A credProtect userVerificationRequired credential only counts when the user is verified.
   for (const id of excludeList) {
-    if (await ctx.store.getCredential(rpIdHash, id)) {
+    const excluded = await ctx.store.getCredential(rpIdHash, id);
+    if (excluded && (userVerified || credProtectLevel(excluded) < CredProtect.userVerificationRequired)) {
       if (!presenceGiven) await collectUserPresence(ctx, ask, request);
       throw new CtapError(Status.CTAP2_ERR_CREDENTIAL_EXCLUDED, "a credential in excludeList exists for this RP");
     }

@@ -11,8 +11,13 @@ import type {
   GetAssertionExtensionInput,
   MakeCredentialExtensionInput,
 } from "./extension.js";
+import { credProtect } from "./credProtect.js";
+import { hmacSecret } from "./hmacSecret.js";
+import { credBlob } from "./credBlob.js";
+import { largeBlobKey } from "./largeBlobKey.js";
+import { minPinLength } from "./minPinLength.js";
 
-export const EXTENSIONS: readonly AuthenticatorExtension[] = [];
+export const EXTENSIONS: readonly AuthenticatorExtension[] = [credProtect, hmacSecret, credBlob, largeBlobKey, minPinLength];
 
 export function extensionNames(): string[] {
   return EXTENSIONS.map((e) => e.name);
