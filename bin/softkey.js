@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Tiny launcher: the CLI lives in dist/cli (compiled by `npm install` through the prepare script).
+// Tiny launcher. The CLI is compiled by `npm install` (the prepare script) and bundled into one
+// file, because resolving and loading a hundred small ES modules cost more start-up time than
+// the command itself (see BENCHMARKS in the README).
 import { existsSync } from "node:fs";
 
-const entry = new URL("../dist/cli/main.js", import.meta.url);
+const entry = new URL("../dist/cli/softkey.bundle.js", import.meta.url);
 if (!existsSync(entry)) {
-  process.stderr.write("softkey: the CLI is not built (no dist/cli/main.js): run npm run build\n");
+  process.stderr.write("softkey: the CLI is not built (no dist/cli/softkey.bundle.js): run npm run build\n");
   process.exit(1);
 }
 const { main } = await import(entry.href);

@@ -26,8 +26,8 @@ import {
 afterEach(removeTempDirs);
 
 describe("Keystore lifecycle", () => {
-  it("exports the default scrypt cost N=2^15, r=8, p=1", () => {
-    expect(DEFAULT_SCRYPT).toEqual({ N: 32768, r: 8, p: 1 });
+  it("exports the default scrypt cost N=2^14, r=8, p=1", () => {
+    expect(DEFAULT_SCRYPT).toEqual({ N: 16384, r: 8, p: 1 });
   });
 
   it("creates a store, reopens it with the passphrase and keeps what was stored", async () => {
