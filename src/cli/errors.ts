@@ -40,6 +40,7 @@ const WEBAUTHN_EXIT: Record<WebAuthnErrorName, number> = {
   SecurityError: ExitCode.SECURITY,
   TypeError: ExitCode.INVALID_INPUT,
   EncodingError: ExitCode.INVALID_INPUT,
+  SyntaxError: ExitCode.INVALID_INPUT,
 };
 
 export interface ReportedError {

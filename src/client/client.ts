@@ -9,7 +9,7 @@ import type { CtapTransport } from "../ctap2/transport.js";
 import type { CeremonyCallOptions, ClientContext, ClientSettings } from "./context.js";
 import { createCredential } from "./createCredential.js";
 import { authenticatorGetInfo, type AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
-import { untilAborted, type CallOptions } from "./ctap/command.js";
+import type { CallOptions } from "./ctap/command.js";
 import { asWebAuthnError } from "./ceremony.js";
 import { WebAuthnError } from "./errors.js";
 import { getAssertion, type GetCallOptions } from "./getAssertion.js";
@@ -30,11 +30,26 @@ export interface WebAuthnClientOptions {
    * Default: "zero" for cross-platform, "keep" for platform.
    */
   noneAttestationAaguid?: "zero" | "keep";
+  /**
+   * Hand the authenticator's response to the RP even when its authenticator data is broken (UP
+   * clear, wrong rpIdHash, cut short), instead of refusing it as Chrome does: for testing how an RP
+   * treats a faulty key (softkey's response faults turn this on).
+   */
+  passThroughBrokenResponses?: boolean;
   /** Accept IP-address origins (browsers refuse them); the RP ID must then be that address. */
   allowIpAddressOrigins?: boolean;
   /** Ceremony timeout when the options carry none, in ms. Default 300000 (WebAuthn L3 section 15.1 recommends it). */
   defaultTimeout?: number;
+  /**
+   * The authenticator's PIN, or a function asked for it when a ceremony needs it (a prompt); it
+   * may answer undefined for "no PIN". Without one, a PIN-protected key can only be used where
+   * user verification is not needed, as in a browser whose user dismisses the PIN dialog.
+   */
+  pin?: PinSource;
 }
+
+/** A PIN, or where to get one when needed. */
+export type PinSource = string | (() => string | undefined | Promise<string | undefined>);
 
 export type CreateCallOptions = CeremonyCallOptions;
 export type { GetCallOptions };
@@ -43,7 +58,6 @@ const DEFAULT_TIMEOUT_MS = 300_000;
 
 export class WebAuthnClient {
   private readonly context: ClientContext;
-  private info: Promise<AuthenticatorInfo> | undefined;
 
   constructor(
     readonly transport: CtapTransport,
@@ -57,10 +71,21 @@ export class WebAuthnClient {
       allowIpAddressOrigins: options.allowIpAddressOrigins ?? false,
     };
     if (options.transports) settings.transports = [...options.transports];
-    this.context = { transport, settings, getInfo: (call) => this.fetchInfo(call) };
+    if (options.passThroughBrokenResponses) settings.passThroughBrokenResponses = true;
+    const pin = options.pin;
+    this.context = {
+      transport,
+      settings,
+      getInfo: (call) => this.fetchInfo(call),
+      pinAvailable: pin !== undefined,
+      getPin: async () => (typeof pin === "function" ? await pin() : pin),
+    };
   }
 
-  /** authenticatorGetInfo, asked once per client and cached. */
+  /**
+   * authenticatorGetInfo. Asked afresh each time, as Chrome asks each time it finds the device:
+   * clientPin, alwaysUv, minPINLength and the free credential slots change under a client.
+   */
   async getInfo(options: { signal?: AbortSignal } = {}): Promise<AuthenticatorInfo> {
     try {
       return await this.fetchInfo(options.signal ? { signal: options.signal } : {});
@@ -79,20 +104,11 @@ export class WebAuthnClient {
     return getAssertion(this.context, options, call);
   }
 
-  private fetchInfo(call: CallOptions): Promise<AuthenticatorInfo> {
-    if (!this.info) {
-      // The first caller's signal governs the shared request; a failure is not cached.
-      const pending = authenticatorGetInfo(this.transport, call).then((info) => {
-        if (!info.versions.some((v) => v.startsWith("FIDO_2_"))) {
-          throw new WebAuthnError("NotAllowedError", `the authenticator does not speak CTAP2 (versions: ${info.versions.join(", ")})`);
-        }
-        return info;
-      });
-      this.info = pending;
-      pending.catch(() => {
-        if (this.info === pending) this.info = undefined;
-      });
+  private async fetchInfo(call: CallOptions): Promise<AuthenticatorInfo> {
+    const info = await authenticatorGetInfo(this.transport, call);
+    if (!info.versions.some((v) => v.startsWith("FIDO_2_"))) {
+      throw new WebAuthnError("NotAllowedError", `the authenticator does not speak CTAP2 (versions: ${info.versions.join(", ")})`);
     }
-    return untilAborted(this.info, call.signal);
+    return info;
   }
 }

@@ -11,14 +11,20 @@ export interface ClientSettings extends OriginPolicy {
   /** Overrides the transports reported at registration; otherwise getInfo's transports. */
   transports?: AuthenticatorTransport[];
   noneAttestationAaguid: "zero" | "keep";
+  /** Pass malformed authenticator data through to the RP instead of refusing it (WebAuthnClientOptions). */
+  passThroughBrokenResponses?: boolean;
   defaultTimeoutMs: number;
 }
 
 export interface ClientContext {
   transport: CtapTransport;
   settings: ClientSettings;
-  /** getInfo, fetched once per client. */
+  /** getInfo, asked afresh for each ceremony (the PIN, alwaysUv and free slots change). */
   getInfo(call: CallOptions): Promise<AuthenticatorInfo>;
+  /** Whether the client has a PIN or a PIN provider to ask (Chrome's "can collect a PIN"). */
+  pinAvailable: boolean;
+  /** The PIN, from the client's option or provider; undefined when the user gives none. */
+  getPin(): Promise<string | undefined>;
 }
 
 /** Per-call options common to create() and get(). */

@@ -12,6 +12,7 @@ import type { AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
 import { authenticatorGetAssertion } from "./ctap/authenticatorGetAssertion.js";
 import { CtapStatusError, malformed, type CallOptions } from "./ctap/command.js";
 import type { CredentialDescriptor } from "./optionsJSON.js";
+import { pinUvAuthParam, type PinUvAuthToken } from "./pin/pinUvAuthToken.js";
 
 export function usableDescriptors(list: CredentialDescriptor[], info: AuthenticatorInfo): CredentialDescriptor[] {
   const max = info.maxCredentialIdLength;
@@ -22,21 +23,31 @@ export function fitsInOneRequest(list: CredentialDescriptor[], info: Authenticat
   return info.maxCredentialCountInList === undefined || list.length <= info.maxCredentialCountInList;
 }
 
-/** The first credential of `list` the authenticator holds for `rpId`, found without user presence. */
+/**
+ * The first credential of `list` the authenticator holds for `rpId`, found
+ * without user presence. With a pinUvAuthToken the probe is made with it (as
+ * Chrome probes exclude lists with its token), so credentials that need UV
+ * to be seen (credProtect level 3) are found; an up=false request leaves the
+ * token usable for the ceremony that follows.
+ */
 export async function probeCredentials(
   transport: CtapTransport,
   list: CredentialDescriptor[],
   info: AuthenticatorInfo,
   request: { rpId: string; clientDataHash: Uint8Array },
   call: CallOptions,
+  token?: PinUvAuthToken,
 ): Promise<CredentialDescriptor | undefined> {
+  const auth = token
+    ? { pinUvAuthParam: pinUvAuthParam(token, request.clientDataHash), pinUvAuthProtocol: token.version }
+    : {};
   const batch = info.maxCredentialCountInList ?? list.length;
   for (let start = 0; start < list.length; start += batch) {
     const allowList = list.slice(start, start + batch);
     try {
       const response = await authenticatorGetAssertion(
         transport,
-        { ...request, allowList, options: { up: false } },
+        { ...request, allowList, options: { up: false }, ...auth },
         call,
       );
       const id = response.credentialId ?? (allowList.length === 1 ? allowList[0]!.id : undefined);

@@ -18,6 +18,8 @@ export type WebAuthnErrorName =
   | "TypeError"
   /** A base64url field of the options JSON does not decode (parseCreationOptionsFromJSON). */
   | "EncodingError"
+  /** An extension input names something that cannot be (prf evalByCredential keys not in allowCredentials). */
+  | "SyntaxError"
   /** The caller's AbortSignal fired. */
   | "AbortError";
 
@@ -71,7 +73,7 @@ function hint(status: number): string {
     case Status.CTAP2_ERR_OPERATION_DENIED:
       return " (the user refused)";
     case Status.CTAP2_ERR_PUAT_REQUIRED:
-      return " (the authenticator requires a PIN; the client has no PIN support yet)";
+      return " (the authenticator requires user verification: pass its PIN)";
     case Status.CTAP2_ERR_KEEPALIVE_CANCEL:
       return " (cancelled)";
     case Status.CTAP2_ERR_USER_ACTION_TIMEOUT:

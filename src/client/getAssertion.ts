@@ -22,9 +22,17 @@ import { Status } from "../ctap2/status.js";
 import { WebAuthnError } from "./errors.js";
 import { parseCallerOrigin, resolveRpId } from "./origin.js";
 import { parseRequestOptionsJSON, type CredentialDescriptor } from "./optionsJSON.js";
-import { resolveUserVerification } from "./requirements.js";
+import { authenticationUvRequirement } from "./requirements.js";
 import { checkedAuthenticatorData } from "./responseChecks.js";
-import type { AuthenticationResponseJSON } from "./responseJSON.js";
+import type { AuthenticationExtensionsClientOutputs, AuthenticationResponseJSON } from "./responseJSON.js";
+import { option } from "./ctap/authenticatorGetInfo.js";
+import { PinUvAuthPermission } from "./ctap/authenticatorClientPin.js";
+import { hmacSecretInput, hmacSecretOutputs, type HmacSecretRequest } from "./extensions/hmacSecret.js";
+import { largeBlobGetOutput, parseLargeBlobGetInput, supportsLargeBlobs } from "./extensions/largeBlob.js";
+import { parsePrfGetInput, prfResultsJSON, prfSalts, prfValuesFor } from "./extensions/prf.js";
+import { choosePinUvAuthProtocol } from "./pin/keyAgreement.js";
+import { pinUvAuthParam } from "./pin/pinUvAuthToken.js";
+import { uvDisposition, verifyUser } from "./userVerification.js";
 
 /** One discoverable credential offered to the account chooser. */
 export interface CredentialCandidate {
@@ -53,6 +61,9 @@ export async function getAssertion(
   const caller = parseCallerOrigin(call.origin, settings);
   const top = call.topOrigin === undefined ? undefined : parseCallerOrigin(call.topOrigin, settings, "topOrigin");
   const rpId = resolveRpId(options.rpId, caller);
+  // Extension inputs are checked before anything reaches the authenticator.
+  const prf = parsePrfGetInput(options.extensions, options.allowCredentials);
+  const largeBlob = parseLargeBlobGetInput(options.extensions, options.allowCredentials);
   const clientDataJSON = serializeClientData({
     type: "webauthn.get",
     challenge: options.challenge,
@@ -65,21 +76,48 @@ export async function getAssertion(
   return runCeremony({ timeoutMs, ...(call.signal ? { signal: call.signal } : {}) }, async (signal) => {
     const ctap: CallOptions = { signal, ...(call.onKeepalive ? { onKeepalive: call.onKeepalive } : {}) };
     const info = await client.getInfo(ctap);
-    const uv = resolveUserVerification(options.userVerification, info, "get");
 
     let allowList = usableDescriptors(options.allowCredentials, info);
     if (options.allowCredentials.length > 0 && allowList.length === 0) {
       throw noCredentials("no ID in allowCredentials fits this authenticator's maxCredentialIdLength");
     }
-    if (!fitsInOneRequest(allowList, info)) {
-      const held = await probeCredentials(client.transport, allowList, info, { rpId, clientDataHash }, ctap);
+    const largeBlobs = supportsLargeBlobs(info);
+    const writing = largeBlob !== undefined && "write" in largeBlob && largeBlobs;
+    let requirement = authenticationUvRequirement(options.userVerification, info, allowList.length === 0);
+    // Writing a large blob to a key protected by UV needs a token with the lbw permission.
+    if (writing && (option(info, "clientPin") === true || option(info, "uv") === true)) requirement = "required";
+    const disposition = uvDisposition(requirement, info, client.pinAvailable);
+    const permissions = PinUvAuthPermission.ga | (writing ? PinUvAuthPermission.lbw : 0);
+    const { uvOption, token } = await verifyUser(client, info, disposition, { permissions, rpId }, ctap);
+
+    // PRF inputs per credential need the one credential known before the request is sent.
+    const perCredential = prf !== undefined && prf.evalByCredential.length > 0 && allowList.length > 1;
+    if (!fitsInOneRequest(allowList, info) || perCredential) {
+      const held = await probeCredentials(client.transport, allowList, info, { rpId, clientDataHash }, ctap, token);
       if (!held) throw noCredentials("the authenticator holds none of allowCredentials");
       allowList = [held];
     }
 
+    const extensions = new Map<string, unknown>();
+    let hmacRequest: HmacSecretRequest | undefined;
+    const hmacVersion = info.extensions.includes("hmac-secret") ? choosePinUvAuthProtocol(info) : undefined;
+    const prfValues = prf && prfValuesFor(prf, allowList.length === 1 ? allowList[0]!.id : undefined);
+    if (prfValues && hmacVersion !== undefined) {
+      hmacRequest = await hmacSecretInput(client.transport, token?.version ?? hmacVersion, prfSalts(prfValues), ctap);
+      extensions.set("hmac-secret", hmacRequest.input);
+    }
+    if (largeBlob && largeBlobs) extensions.set("largeBlobKey", true);
+
     const first = await authenticatorGetAssertion(
       client.transport,
-      { rpId, clientDataHash, allowList, options: { uv } },
+      {
+        rpId,
+        clientDataHash,
+        allowList,
+        extensions,
+        options: { uv: uvOption },
+        ...(token ? { pinUvAuthParam: pinUvAuthParam(token, clientDataHash), pinUvAuthProtocol: token.version } : {}),
+      },
       ctap,
     );
     const responses = [first];
@@ -88,7 +126,27 @@ export async function getAssertion(
       responses.push(await authenticatorGetNextAssertion(client.transport, ctap));
     }
     const chosen = await choose(responses, call.selectCredential);
-    return toJSON(chosen, allowList, rpId, clientDataJSON, settings.attachment);
+    const parsed = checkedAuthenticatorData(chosen.authData, rpId, "authenticatorGetAssertion", settings.passThroughBrokenResponses);
+
+    const clientExtensionResults: AuthenticationExtensionsClientOutputs = {};
+    if (prf) {
+      const output = parsed.extensions?.get("hmac-secret");
+      clientExtensionResults.prf =
+        hmacRequest && output !== undefined
+          ? { results: prfResultsJSON(hmacSecretOutputs(hmacRequest, output, "authenticatorGetAssertion")) }
+          : {};
+    }
+    if (largeBlob) {
+      clientExtensionResults.largeBlob = await largeBlobGetOutput(
+        client.transport,
+        info,
+        largeBlob,
+        chosen.largeBlobKey,
+        token,
+        ctap,
+      );
+    }
+    return toJSON(chosen, allowList, clientDataJSON, settings.attachment, clientExtensionResults);
   });
 }
 
@@ -125,12 +183,11 @@ async function choose(
 function toJSON(
   response: GetAssertionResponse,
   allowList: CredentialDescriptor[],
-  rpId: string,
   clientDataJSON: Uint8Array,
   attachment: AuthenticationResponseJSON["authenticatorAttachment"],
+  clientExtensionResults: AuthenticationExtensionsClientOutputs,
 ): AuthenticationResponseJSON {
   const command = "authenticatorGetAssertion";
-  checkedAuthenticatorData(response.authData, rpId, command);
   // The credential may be omitted when the allowList had exactly one entry (CTAP 2.1 6.2).
   const credentialId = response.credentialId ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
   if (!credentialId) throw malformed(command, "the response names no credential");
@@ -152,7 +209,7 @@ function toJSON(
       ...(response.user ? { userHandle: toBase64Url(response.user.id) } : {}),
     },
     authenticatorAttachment: attachment,
-    clientExtensionResults: {},
+    clientExtensionResults,
   };
 }
 

@@ -1,6 +1,6 @@
 /** The WebAuthn client (the browser's role): public API. */
 export { WebAuthnClient } from "./client.js";
-export type { WebAuthnClientOptions, CreateCallOptions, GetCallOptions } from "./client.js";
+export type { WebAuthnClientOptions, CreateCallOptions, GetCallOptions, PinSource } from "./client.js";
 export type { CredentialCandidate, SelectCredential } from "./getAssertion.js";
 export { WebAuthnError } from "./errors.js";
 export type { WebAuthnErrorName } from "./errors.js";
@@ -25,3 +25,7 @@ export { parseAuthenticatorData } from "./authenticatorData.js";
 export type { ParsedAuthenticatorData } from "./authenticatorData.js";
 export { coseToSpki } from "./cosePublicKey.js";
 export { toBase64Url, fromBase64Url } from "./base64url.js";
+export { setPin, changePin, getPinRetries, getUvRetries, getPinStatus } from "./pin/index.js";
+export type { PinCallOptions, PinRetries, PinStatus } from "./pin/index.js";
+export type { PrfOutputJSON, PrfResultsJSON } from "./extensions/prf.js";
+export type { LargeBlobOutputJSON } from "./extensions/largeBlob.js";

@@ -1,40 +1,26 @@
 /**
- * Turning the RP's userVerification / residentKey wishes into CTAP options
- * for this authenticator, from what getInfo says it can do (CTAP 2.1
- * section 6.4 options "uv", "rk", "clientPin", "makeCredUvNotRqd").
+ * The RP's userVerification / residentKey wishes turned into what this
+ * authenticator will be asked for, as Chrome turns them
+ * (device/fido/make_credential_request_handler.cc,
+ * SpecializeRequestForAuthenticator; get_assertion_request_handler.cc):
+ *
+ *  - residentKey "preferred" makes a discoverable credential only when the
+ *    authenticator can store one and the user can be verified (built-in UV,
+ *    or a PIN that is set and that this client can supply);
+ *  - a discoverable credential, alwaysUv, or a PIN-protected key (unless the
+ *    RP discourages UV and makeCredUvNotRqd allows it) make UV required at
+ *    registration; hmac-secret (prf) makes "discouraged" "preferred";
+ *  - a sign-in without allowCredentials (discoverable credentials) and
+ *    alwaysUv make UV required at authentication.
+ *
+ * userVerification.ts then decides how that requirement is met.
  */
 import { option, type AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
 import { WebAuthnError } from "./errors.js";
 import type { Requirement } from "./optionsJSON.js";
 
-export type Ceremony = "create" | "get";
-
-/** Whether to send options.uv = true. Throws NotAllowedError when UV is required but unavailable. */
-export function resolveUserVerification(
-  requirement: Requirement,
-  info: AuthenticatorInfo,
-  ceremony: Ceremony,
-  residentKey = false,
-): boolean {
-  const builtInUv = option(info, "uv") === true;
-  if (requirement === "required" && !builtInUv) {
-    throw new WebAuthnError(
-      "NotAllowedError",
-      option(info, "clientPin") === true
-        ? "user verification required but the authenticator has no built-in UV and no PIN support yet"
-        : "user verification required but the authenticator offers no user verification",
-    );
-  }
-  if (!builtInUv) return false;
-  if (requirement !== "discouraged") return true;
-  // CTAP 2.1 6.1.2 step 6: a UV-protected authenticator refuses makeCredential without UV
-  // (CTAP2_ERR_PUAT_REQUIRED) unless makeCredUvNotRqd lets it off for non-discoverable
-  // credentials. Chrome verifies anyway in that case, and so do we.
-  return ceremony === "create" && (residentKey || option(info, "makeCredUvNotRqd") !== true);
-}
-
 /** Whether to send options.rk = true. Throws NotAllowedError when rk is required but unsupported. */
-export function resolveResidentKey(requirement: Requirement, info: AuthenticatorInfo): boolean {
+export function resolveResidentKey(requirement: Requirement, info: AuthenticatorInfo, canVerifyUser: boolean): boolean {
   const supported = option(info, "rk") === true;
   if (requirement === "required" && !supported) {
     // WebAuthn L3 5.1.3 skips such an authenticator; with no other one the ceremony ends in
@@ -44,5 +30,27 @@ export function resolveResidentKey(requirement: Requirement, info: Authenticator
       "a discoverable credential (residentKey required) was requested but the authenticator cannot store one",
     );
   }
-  return requirement !== "discouraged" && supported;
+  if (requirement === "required") return true;
+  if (requirement === "discouraged") return false;
+  return supported && info.remainingDiscoverableCredentials !== 0 && canVerifyUser;
+}
+
+export function registrationUvRequirement(
+  requested: Requirement,
+  info: AuthenticatorInfo,
+  residentKey: boolean,
+  hmacSecret: boolean,
+): Requirement {
+  if (residentKey || option(info, "alwaysUv") === true) return "required";
+  // Two hmac-secret PRFs exist per credential, with and without UV; WebAuthn exposes the UV one.
+  const requirement = hmacSecret && requested === "discouraged" ? "preferred" : requested;
+  const withoutUvAllowed = requirement === "discouraged" && option(info, "makeCredUvNotRqd") === true;
+  if (option(info, "clientPin") === true && !withoutUvAllowed) return "required";
+  return requirement;
+}
+
+export function authenticationUvRequirement(requested: Requirement, info: AuthenticatorInfo, discoverable: boolean): Requirement {
+  // "Resident credential requests always involve user verification" (Chrome's GetAssertionRequestHandler).
+  if (discoverable || option(info, "alwaysUv") === true) return "required";
+  return requested;
 }

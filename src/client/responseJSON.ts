@@ -5,11 +5,23 @@
  * @simplewebauthn/server's verify functions take.
  */
 import type { AuthenticatorAttachment, Base64URLString } from "./optionsJSON.js";
+import type { LargeBlobOutputJSON } from "./extensions/largeBlob.js";
 
 export type AuthenticatorTransport = "usb" | "nfc" | "ble" | "smart-card" | "hybrid" | "internal";
 
 export interface AuthenticationExtensionsClientOutputs {
   credProps?: { rk?: boolean };
+  /** WebAuthn L3 section 10.1.5: `supported` at registration, `blob` or `written` at authentication. */
+  largeBlob?: LargeBlobOutputJSON;
+  /** Chrome's older name for creating an hmac-secret credential. */
+  hmacCreateSecret?: boolean;
+  /**
+   * Further outputs; `prf` is a PrfOutputJSON (WebAuthn L3 section 10.1.4: `enabled` at
+   * registration, `results` as base64url, as PublicKeyCredential.toJSON() gives them). It is not
+   * declared here so that these responses stay assignable to @simplewebauthn/server's types,
+   * which describe prf results as BufferSource.
+   */
+  [extension: string]: unknown;
 }
 
 export interface AuthenticatorAttestationResponseJSON {

@@ -11,8 +11,12 @@ export interface GetAssertionRequest {
   rpId: string;
   clientDataHash: Uint8Array;
   allowList?: { type: string; id: Uint8Array }[];
+  /** Authenticator extension inputs by identifier. */
+  extensions?: Map<string, unknown>;
   /** up:false asks for a silent probe (no user presence); uv:true asks for built-in UV. */
   options?: { up?: boolean; uv?: boolean };
+  pinUvAuthParam?: Uint8Array;
+  pinUvAuthProtocol?: number;
 }
 
 export interface AssertionUser {
@@ -29,9 +33,19 @@ export interface GetAssertionResponse {
   user?: AssertionUser;
   numberOfCredentials?: number;
   userSelected?: boolean;
+  /** The largeBlobKey extension's output (CTAP 2.1 section 12.3). */
+  largeBlobKey?: Uint8Array;
 }
 
-const Param = { rpId: 0x01, clientDataHash: 0x02, allowList: 0x03, options: 0x05 } as const;
+const Param = {
+  rpId: 0x01,
+  clientDataHash: 0x02,
+  allowList: 0x03,
+  extensions: 0x04,
+  options: 0x05,
+  pinUvAuthParam: 0x06,
+  pinUvAuthProtocol: 0x07,
+} as const;
 const Response = {
   credential: 0x01,
   authData: 0x02,
@@ -39,6 +53,7 @@ const Response = {
   user: 0x04,
   numberOfCredentials: 0x05,
   userSelected: 0x06,
+  largeBlobKey: 0x07,
 } as const;
 
 export function encodeGetAssertion(request: GetAssertionRequest): Map<number, unknown> {
@@ -47,11 +62,16 @@ export function encodeGetAssertion(request: GetAssertionRequest): Map<number, un
     [Param.clientDataHash, request.clientDataHash],
   ]);
   if (request.allowList && request.allowList.length > 0) params.set(Param.allowList, request.allowList.map(descriptor));
+  if (request.extensions && request.extensions.size > 0) params.set(Param.extensions, request.extensions);
   // "up" defaults to true, so only an explicit false is worth sending; "uv" only when true.
   const options = new Map<string, boolean>();
   if (request.options?.up === false) options.set("up", false);
   if (request.options?.uv === true) options.set("uv", true);
   if (options.size > 0) params.set(Param.options, options);
+  if (request.pinUvAuthParam) {
+    params.set(Param.pinUvAuthParam, request.pinUvAuthParam);
+    params.set(Param.pinUvAuthProtocol, request.pinUvAuthProtocol);
+  }
   return params;
 }
 
@@ -100,5 +120,7 @@ function decodeAssertion(map: CborMap, command: CtapCommandName): GetAssertionRe
   if (count !== undefined) response.numberOfCredentials = count;
   const selected = r.optional(Response.userSelected, (k) => r.boolean(k, "userSelected"));
   if (selected !== undefined) response.userSelected = selected;
+  const largeBlobKey = r.optional(Response.largeBlobKey, (k) => r.bytes(k, "largeBlobKey"));
+  if (largeBlobKey) response.largeBlobKey = largeBlobKey;
   return response;
 }

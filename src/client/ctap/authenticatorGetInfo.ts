@@ -15,6 +15,14 @@ export interface AuthenticatorInfo {
   transports: string[];
   /** Algorithms the authenticator supports, most preferred first; absent when it does not say. */
   algorithms?: { type: string; alg: number }[];
+  /** Largest serialized large-blob array it stores (authenticatorLargeBlobs); CTAP's minimum is 1024. */
+  maxSerializedLargeBlobArray?: number;
+  /** The PIN must be changed before it can be used for anything else. */
+  forcePinChange: boolean;
+  /** Minimum PIN length in Unicode code points; CTAP's default is 4. */
+  minPinLength: number;
+  /** Discoverable credentials it can still store, when it says. */
+  remainingDiscoverableCredentials?: number;
 }
 
 const Key = {
@@ -28,7 +36,14 @@ const Key = {
   maxCredentialIdLength: 0x08,
   transports: 0x09,
   algorithms: 0x0a,
+  maxSerializedLargeBlobArray: 0x0b,
+  forcePINChange: 0x0c,
+  minPINLength: 0x0d,
+  remainingDiscoverableCredentials: 0x14,
 } as const;
+
+/** CTAP 2.1 section 6.4: minPINLength defaults to 4 code points. */
+const DEFAULT_MIN_PIN_LENGTH = 4;
 
 /** Defaults CTAP 2.1 section 6.4 gives to options that are absent. */
 const OPTION_DEFAULTS: Record<string, boolean> = { rk: false, up: true, plat: false };
@@ -64,6 +79,8 @@ export async function authenticatorGetInfo(transport: CtapTransport, call?: Call
         }),
       ) ?? [],
     transports: r.optional(Key.transports, (k) => strings(k, "transports")) ?? [],
+    forcePinChange: r.optional(Key.forcePINChange, (k) => r.boolean(k, "forcePINChange")) ?? false,
+    minPinLength: r.optional(Key.minPINLength, (k) => r.uint(k, "minPINLength")) ?? DEFAULT_MIN_PIN_LENGTH,
   };
   if (info.aaguid.length !== 16) throw malformed(command, "aaguid must be 16 bytes");
   const maxMsgSize = r.optional(Key.maxMsgSize, (k) => r.uint(k, "maxMsgSize"));
@@ -72,6 +89,10 @@ export async function authenticatorGetInfo(transport: CtapTransport, call?: Call
   if (maxCount !== undefined && maxCount > 0) info.maxCredentialCountInList = maxCount;
   const maxIdLength = r.optional(Key.maxCredentialIdLength, (k) => r.uint(k, "maxCredentialIdLength"));
   if (maxIdLength !== undefined && maxIdLength > 0) info.maxCredentialIdLength = maxIdLength;
+  const maxBlobArray = r.optional(Key.maxSerializedLargeBlobArray, (k) => r.uint(k, "maxSerializedLargeBlobArray"));
+  if (maxBlobArray !== undefined) info.maxSerializedLargeBlobArray = maxBlobArray;
+  const remaining = r.optional(Key.remainingDiscoverableCredentials, (k) => r.uint(k, "remainingDiscoverableCredentials"));
+  if (remaining !== undefined) info.remainingDiscoverableCredentials = remaining;
   const algorithms = r.optional(Key.algorithms, (k) => r.array(k, "algorithms"));
   if (algorithms) {
     info.algorithms = algorithms.map((entry) => {

@@ -9,14 +9,20 @@ export interface MakeCredentialRequest {
   user: { id: Uint8Array; name?: string; displayName?: string };
   pubKeyCredParams: { type: string; alg: number }[];
   excludeList?: { type: string; id: Uint8Array }[];
+  /** Authenticator extension inputs by identifier. */
+  extensions?: Map<string, unknown>;
   /** Only options that differ from their defaults are sent: rk and uv when true. */
   options?: { rk?: boolean; uv?: boolean };
+  pinUvAuthParam?: Uint8Array;
+  pinUvAuthProtocol?: number;
 }
 
 export interface MakeCredentialResponse {
   fmt: string;
   authData: Uint8Array;
   attStmt: CborMap;
+  /** The largeBlobKey extension's output (CTAP 2.1 section 12.3), beside the authenticator data. */
+  largeBlobKey?: Uint8Array;
 }
 
 const Param = {
@@ -25,9 +31,12 @@ const Param = {
   user: 0x03,
   pubKeyCredParams: 0x04,
   excludeList: 0x05,
+  extensions: 0x06,
   options: 0x07,
+  pinUvAuthParam: 0x08,
+  pinUvAuthProtocol: 0x09,
 } as const;
-const Response = { fmt: 0x01, authData: 0x02, attStmt: 0x03 } as const;
+const Response = { fmt: 0x01, authData: 0x02, attStmt: 0x03, largeBlobKey: 0x05 } as const;
 
 export function encodeMakeCredential(request: MakeCredentialRequest): Map<number, unknown> {
   const params = new Map<number, unknown>([
@@ -39,8 +48,13 @@ export function encodeMakeCredential(request: MakeCredentialRequest): Map<number
   if (request.excludeList && request.excludeList.length > 0) {
     params.set(Param.excludeList, request.excludeList.map(descriptor));
   }
+  if (request.extensions && request.extensions.size > 0) params.set(Param.extensions, request.extensions);
   const options = trueOptions(request.options ?? {});
   if (options.size > 0) params.set(Param.options, options);
+  if (request.pinUvAuthParam) {
+    params.set(Param.pinUvAuthParam, request.pinUvAuthParam);
+    params.set(Param.pinUvAuthProtocol, request.pinUvAuthProtocol);
+  }
   return params;
 }
 
@@ -52,11 +66,14 @@ export async function authenticatorMakeCredential(
   const command = "authenticatorMakeCredential";
   const map = await callAuthenticator(transport, command, encodeMakeCredential(request), call);
   const r = new ResponseReader(map, command);
-  return {
+  const response: MakeCredentialResponse = {
     fmt: r.text(Response.fmt, "fmt"),
     authData: r.bytes(Response.authData, "authData"),
     attStmt: r.subMap(Response.attStmt, "attStmt"),
   };
+  const largeBlobKey = r.optional(Response.largeBlobKey, (k) => r.bytes(k, "largeBlobKey"));
+  if (largeBlobKey) response.largeBlobKey = largeBlobKey;
+  return response;
 }
 
 /** A PublicKeyCredentialDescriptor as CTAP carries it: type and id only (transports are the platform's concern). */

@@ -13,7 +13,9 @@ export const CtapCommand = {
   authenticatorMakeCredential: 0x01,
   authenticatorGetAssertion: 0x02,
   authenticatorGetInfo: 0x04,
+  authenticatorClientPIN: 0x06,
   authenticatorGetNextAssertion: 0x08,
+  authenticatorLargeBlobs: 0x0c,
 } as const;
 export type CtapCommandName = keyof typeof CtapCommand;
 

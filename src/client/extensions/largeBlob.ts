@@ -1,0 +1,108 @@
+/**
+ * The large blob storage extension, largeBlob (WebAuthn L3 section 10.1.5),
+ * on a CTAP 2.1 authenticator: the credential gets a largeBlobKey (CTAP 2.1
+ * section 12.3) at registration, and at authentication the client reads or
+ * writes the credential's entry of the authenticator's large-blob array with
+ * it (./largeBlobArray.ts). Only discoverable credentials get a key.
+ */
+import type { CborValue } from "../../ctap2/cbor.js";
+import type { CtapTransport } from "../../ctap2/transport.js";
+import { toBase64Url } from "../base64url.js";
+import { option, type AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
+import type { CallOptions } from "../ctap/command.js";
+import { WebAuthnError } from "../errors.js";
+import type { CredentialDescriptor } from "../optionsJSON.js";
+import type { PinUvAuthToken } from "../pin/pinUvAuthToken.js";
+import { bufferSource, extensionObject, optionalBoolean, optionalString } from "./inputs.js";
+import { findBlob, readLargeBlobArray, withBlob, writeLargeBlobArray } from "./largeBlobArray.js";
+
+export type LargeBlobSupport = "required" | "preferred";
+
+export type LargeBlobGetInput = { read: true } | { write: Uint8Array };
+
+export interface LargeBlobOutputJSON {
+  supported?: boolean;
+  blob?: string;
+  written?: boolean;
+}
+
+/** The authenticator keeps a large-blob array and hands out largeBlobKeys. */
+export function supportsLargeBlobs(info: AuthenticatorInfo): boolean {
+  return option(info, "largeBlobs") === true && info.extensions.includes("largeBlobKey");
+}
+
+/** Registration: `support` ("preferred" when absent); read and write belong to get(). */
+export function parseLargeBlobCreateInput(extensions: Record<string, unknown>): LargeBlobSupport | undefined {
+  if (extensions.largeBlob === undefined) return undefined;
+  const input = extensionObject(extensions.largeBlob, "extensions.largeBlob");
+  if (input.read !== undefined || input.write !== undefined) {
+    throw new WebAuthnError("NotSupportedError", "extensions.largeBlob read and write are only for navigator.credentials.get()");
+  }
+  const support = optionalString(input.support, "extensions.largeBlob.support");
+  return support === "required" ? "required" : "preferred";
+}
+
+/** Authentication: read or write, never both, and a write names exactly one credential. */
+export function parseLargeBlobGetInput(
+  extensions: Record<string, unknown>,
+  allowCredentials: CredentialDescriptor[],
+): LargeBlobGetInput | undefined {
+  if (extensions.largeBlob === undefined) return undefined;
+  const input = extensionObject(extensions.largeBlob, "extensions.largeBlob");
+  if (input.support !== undefined) {
+    throw new WebAuthnError("NotSupportedError", "extensions.largeBlob.support is only for navigator.credentials.create()");
+  }
+  const read = optionalBoolean(input.read, "extensions.largeBlob.read");
+  if (read !== undefined && input.write !== undefined) {
+    throw new WebAuthnError("NotSupportedError", "extensions.largeBlob cannot both read and write");
+  }
+  if (input.write !== undefined) {
+    if (allowCredentials.length !== 1) {
+      throw new WebAuthnError("NotSupportedError", "extensions.largeBlob.write needs exactly one credential in allowCredentials");
+    }
+    return { write: bufferSource(input.write, "extensions.largeBlob.write") };
+  }
+  return read ? { read: true } : undefined;
+}
+
+/**
+ * Section 10.1.5 authentication outputs: `blob` when an entry decrypts with
+ * the credential's key, `written` after a write. Storage failures do not fail
+ * the ceremony; they show as a missing blob or written: false.
+ */
+export async function largeBlobGetOutput(
+  transport: CtapTransport,
+  info: AuthenticatorInfo,
+  input: LargeBlobGetInput,
+  largeBlobKey: Uint8Array | undefined,
+  token: PinUvAuthToken | undefined,
+  call: CallOptions,
+): Promise<LargeBlobOutputJSON> {
+  if ("read" in input) {
+    if (!largeBlobKey || !supportsLargeBlobs(info)) return {};
+    const entries = await orAbort(call, () => readLargeBlobArray(transport, info, call), [] as CborValue[]);
+    const blob = findBlob(entries, largeBlobKey);
+    return blob ? { blob: toBase64Url(blob) } : {};
+  }
+  if (!largeBlobKey || !supportsLargeBlobs(info)) return { written: false };
+  const written = await orAbort(
+    call,
+    async () => {
+      const entries = await readLargeBlobArray(transport, info, call);
+      await writeLargeBlobArray(transport, info, withBlob(entries, largeBlobKey, input.write), token, call);
+      return true;
+    },
+    false,
+  );
+  return { written };
+}
+
+/** A failure becomes `fallback`, except an abort, which must still end the ceremony. */
+async function orAbort<T>(call: CallOptions, body: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (call.signal?.aborted) throw error;
+    return fallback;
+  }
+}
