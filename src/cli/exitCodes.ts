@@ -15,7 +15,7 @@ export const ExitCode = {
   WRONG_PASSPHRASE: 4,
   /** Another process holds the store open. */
   STORE_IN_USE: 5,
-  /** No store at --store (run `softkey init`), or `init` found one already there. */
+  /** No store at --store (run `softkey init`), or `init` found one already there; likewise for the attestation CA (`softkey ca`). */
   STORE_MISSING_OR_EXISTS: 6,
   /** The authenticator or the user refused: NotAllowedError (denied, no credential, timeout), InvalidStateError (excluded credential), NotSupportedError, AbortError. */
   REFUSED: 7,
@@ -27,6 +27,8 @@ export const ExitCode = {
   NO_TERMINAL: 10,
   /** `softkey demo`: the relying-party check of the assertion failed. */
   VERIFICATION_FAILED: 11,
+  /** `softkey serve`: a host could not start (address in use, socket path taken, /dev/uhid missing or not permitted). */
+  CANNOT_SERVE: 12,
   /** Interrupted at a prompt (Ctrl-C). */
   INTERRUPTED: 130,
 } as const;
@@ -42,12 +44,13 @@ export const EXIT_CODE_TABLE: readonly { code: number; name: ExitCodeName; meani
   { code: ExitCode.INVALID_INPUT, name: "INVALID_INPUT", meaning: "invalid input: options JSON unparsable or malformed, bad --aaguid/--kdf-cost, no such credential" },
   { code: ExitCode.WRONG_PASSPHRASE, name: "WRONG_PASSPHRASE", meaning: "wrong passphrase (the store is left unchanged)" },
   { code: ExitCode.STORE_IN_USE, name: "STORE_IN_USE", meaning: "the store is in use by another process" },
-  { code: ExitCode.STORE_MISSING_OR_EXISTS, name: "STORE_MISSING_OR_EXISTS", meaning: "no store at --store (run softkey init), or init found one already there" },
+  { code: ExitCode.STORE_MISSING_OR_EXISTS, name: "STORE_MISSING_OR_EXISTS", meaning: "no store at --store (run softkey init), or init found one already there; likewise for the attestation CA (softkey ca)" },
   { code: ExitCode.REFUSED, name: "REFUSED", meaning: "refused by the authenticator or the user (NotAllowedError, InvalidStateError, NotSupportedError, AbortError)" },
   { code: ExitCode.SECURITY, name: "SECURITY", meaning: "SecurityError: the origin may not use this RP ID (or is not a secure context)" },
   { code: ExitCode.INTEGRITY, name: "INTEGRITY", meaning: "a record failed its integrity check (tampered with or corrupt)" },
   { code: ExitCode.NO_TERMINAL, name: "NO_TERMINAL", meaning: "no passphrase and no terminal to prompt on, or --presence prompt without a terminal" },
   { code: ExitCode.VERIFICATION_FAILED, name: "VERIFICATION_FAILED", meaning: "softkey demo: the relying-party verification failed" },
+  { code: ExitCode.CANNOT_SERVE, name: "CANNOT_SERVE", meaning: "softkey serve: a host could not start (address in use, no /dev/uhid, permission denied)" },
   { code: ExitCode.INTERRUPTED, name: "INTERRUPTED", meaning: "interrupted at a prompt (Ctrl-C)" },
 ];
 

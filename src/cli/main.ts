@@ -17,6 +17,7 @@ import { registerList } from "./commands/list.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerInfo } from "./commands/info.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerServe } from "./commands/serve.js";
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const ctx: CliContext = { io, exitCode: ExitCode.OK };
@@ -66,6 +67,7 @@ Examples:
   $ softkey create --origin https://example.com --options reg-options.json > reg-response.json
   $ softkey get --origin https://example.com --options auth-options.json > auth-response.json
   $ softkey list
+  $ softkey serve --ctaphid tcp:127.0.0.1:0   # a virtual USB key for python-fido2, libfido2, ...
   $ softkey demo                      # the whole story in a throw-away store
 
 Environment:
@@ -84,6 +86,7 @@ ${formatExitCodeTable()}`,
   registerDelete(program, ctx);
   registerInfo(program, ctx);
   registerDemo(program, ctx);
+  registerServe(program, ctx);
   return program;
 }
 

@@ -1,0 +1,101 @@
+/**
+ * A log line per CTAP2 request, for `softkey serve`: the command, what it is
+ * about (RP ID, subcommand) and the status it got, e.g.
+ * `ctap2 authenticatorGetAssertion example.com -> CTAP2_OK`.
+ *
+ * It wraps the core's one door (CtapTransport.transact) rather than living in
+ * the core, and it never logs anything secret: no PIN material, no keys, no
+ * user names, no client data; only the command byte, the RP ID, subcommand
+ * names and the status byte.
+ */
+import { decodeCbor, type CborMap } from "../ctap2/cbor.js";
+import { Command, commandName } from "../ctap2/commands/index.js";
+import { ClientPinSubCommand } from "../ctap2/commands/clientPin.js";
+import { CredentialManagementSubCommand } from "../ctap2/commands/credentialManagement.js";
+import { ConfigSubCommand } from "../ctap2/commands/config.js";
+import { statusName } from "../ctap2/status.js";
+import type { CtapRequestContext, CtapTransport } from "../ctap2/transport.js";
+
+const nameTable = (table: Record<string, number>) => new Map(Object.entries(table).map(([name, code]) => [code, name]));
+const CLIENT_PIN = nameTable(ClientPinSubCommand);
+const CREDENTIAL_MANAGEMENT = nameTable(CredentialManagementSubCommand);
+const CONFIG = nameTable(ConfigSubCommand);
+
+/** Wrap a transport so every request is logged with its outcome. */
+export function withCtapLog(transport: CtapTransport, log: (line: string) => void): CtapTransport {
+  return {
+    async transact(request: Uint8Array, context?: CtapRequestContext): Promise<Uint8Array> {
+      const what = describeRequest(request);
+      let response: Uint8Array;
+      try {
+        response = await transport.transact(request, context);
+      } catch (error) {
+        // The core is built never to reject; if it does, say so and let the host answer as it does for any fault.
+        log(`ctap2 ${what} -> failed: ${(error as Error)?.message ?? String(error)}`);
+        throw error;
+      }
+      log(`ctap2 ${what} -> ${response.length === 0 ? "(empty response)" : statusName(response[0]!)}`);
+      return response;
+    },
+  };
+}
+
+/** `authenticatorGetAssertion example.com`, `authenticatorClientPIN getPinToken`, ... */
+export function describeRequest(request: Uint8Array): string {
+  if (request.length === 0) return "(empty request)";
+  const command = request[0]!;
+  const name = commandName(command);
+  const detail = requestDetail(command, request.subarray(1));
+  return detail ? `${name} ${detail}` : name;
+}
+
+function requestDetail(command: number, body: Uint8Array): string | undefined {
+  if (body.length === 0 || !DETAILED.has(command)) return undefined;
+  let params: CborMap;
+  try {
+    const decoded = decodeCbor(body);
+    if (!(decoded instanceof Map)) return undefined;
+    params = decoded;
+  } catch {
+    return "(invalid CBOR)";
+  }
+  switch (command) {
+    case Command.authenticatorMakeCredential: {
+      const rp = params.get(0x02);
+      return rp instanceof Map ? printable(rp.get("id")) : undefined;
+    }
+    case Command.authenticatorGetAssertion:
+      return printable(params.get(0x01));
+    case Command.authenticatorClientPIN:
+      return subCommand(CLIENT_PIN, params.get(0x02));
+    case Command.authenticatorCredentialManagement:
+      return subCommand(CREDENTIAL_MANAGEMENT, params.get(0x01));
+    case Command.authenticatorConfig:
+      return subCommand(CONFIG, params.get(0x01));
+    case Command.authenticatorLargeBlobs:
+      return params.has(0x02) ? "set" : params.has(0x01) ? "get" : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const DETAILED = new Set<number>([
+  Command.authenticatorMakeCredential,
+  Command.authenticatorGetAssertion,
+  Command.authenticatorClientPIN,
+  Command.authenticatorCredentialManagement,
+  Command.authenticatorConfig,
+  Command.authenticatorLargeBlobs,
+]);
+
+function subCommand(names: Map<number, string>, value: unknown): string | undefined {
+  if (typeof value !== "number") return undefined;
+  return names.get(value) ?? `subCommand 0x${value.toString(16).padStart(2, "0")}`;
+}
+
+/** An RP ID as sent, made safe for one log line (a client may send anything). */
+function printable(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const clean = value.replace(/[^\x21-\x7e]/g, "?");
+  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
+}
