@@ -16,22 +16,37 @@ import {
 } from "./ctap2/authenticatorConfig.js";
 import { createPresence, type BuiltInUvMode, type PresencePolicyName } from "./presence/index.js";
 import type { UserPresence } from "./presence/presence.js";
-import { WebAuthnClient } from "./client/client.js";
+import { WebAuthnClient, type PinSource } from "./client/client.js";
 import { algorithmName } from "./crypto/cose.js";
+import { ATTESTATION_CA_SETTING } from "./crypto/attestation/attestationCa.js";
+import { U2F_ATTESTATION_SETTING } from "./ctap1/attestationCertificate.js";
+import { deterministicKeyFactory } from "./crypto/deterministicKeys.js";
+import { NO_FAULTS, responseFaults, type ResponseFaults } from "./ctap2/faults.js";
+import { CredentialNotFoundError } from "./keystore/errors.js";
+import { defaultProfile, profileClientOptions, profileConfig, profileHasBuiltInUv, resolveProfile, type Profile } from "./profiles/index.js";
 
 /** The device settings chosen at `init` and kept in the store. */
 export interface DeviceSettings {
   aaguid: string;
   attestation: AttestationFormatName;
+  /** RP IDs for vendor-facilitated enterprise attestation; present (even empty) makes the device capable of it. */
+  enterpriseRpIds?: string[];
+  /** The device profile chosen at init (a copy, so the store does not depend on the file); absent in older stores: softkey-roaming. */
+  profile?: Profile;
 }
 
 const DEVICE_SETTING = "device";
+/** The response faults switched on with `softkey fault set` (a partial ResponseFaults); kept on reset, as a broken key stays broken. */
+const FAULTS_SETTING = "faults";
 
 export interface InitOptions {
   /** scrypt cost for the passphrase; defaults to DEFAULT_SCRYPT. */
   scrypt?: ScryptParams;
   aaguid?: string;
   attestation?: AttestationFormatName;
+  enterpriseRpIds?: string[];
+  /** The emulated device: a profile, or a built-in profile's name or a profile file; default softkey-roaming. aaguid, attestation and enterpriseRpIds above override its own. */
+  profile?: Profile | string;
 }
 
 export interface OpenOptions {
@@ -42,6 +57,15 @@ export interface OpenOptions {
   log?: (message: string) => void;
   /** Overrides of the emulated device, e.g. a shorter reset window in tests. */
   config?: Partial<AuthenticatorConfig>;
+  /**
+   * Deterministic mode, for fixtures and never for anything real: credential IDs, key pairs and
+   * signatures derived from this seed and the inputs (see crypto/deterministicKeys.ts).
+   */
+  seed?: string | Uint8Array;
+  /** Response faults for this session, on top of those stored with `softkey fault set` (see ctap2/faults.ts). */
+  faults?: Partial<ResponseFaults>;
+  /** The key's PIN, or a function asked only when a ceremony needs it (the WebAuthn client's PIN flow). */
+  pin?: PinSource;
 }
 
 /** One credential as `softkey list` shows it; no secret in here. */
@@ -55,6 +79,8 @@ export interface CredentialSummary {
   discoverable: boolean;
   signCount: number;
   createdAt: string;
+  backupEligible: boolean;
+  backupState: boolean;
 }
 
 export class Softkey {
@@ -67,9 +93,13 @@ export class Softkey {
 
   /** Create a new store (refusing an existing one) and open it. */
   static async init(dir: string, passphrase: string, init: InitOptions = {}, open: Omit<OpenOptions, "passphrase"> = {}): Promise<Softkey> {
+    const profile = typeof init.profile === "string" ? resolveProfile(init.profile) : structuredClone(init.profile ?? defaultProfile());
+    const enterpriseRpIds = init.enterpriseRpIds ?? profile.enterpriseRpIds;
     const device: DeviceSettings = {
-      aaguid: aaguidToString(aaguidFromString(init.aaguid ?? SOFTKEY_AAGUID)),
-      attestation: init.attestation ?? "packed",
+      aaguid: aaguidToString(aaguidFromString(init.aaguid ?? profile.aaguid)),
+      attestation: init.attestation ?? profile.attestation.format,
+      ...(enterpriseRpIds ? { enterpriseRpIds: [...enterpriseRpIds] } : {}),
+      profile,
     };
     const keystore = await Keystore.create(dir, passphrase, { scrypt: init.scrypt });
     await keystore.putSetting(DEVICE_SETTING, device);
@@ -88,20 +118,35 @@ export class Softkey {
 
   private static async assemble(keystore: Keystore, options: OpenOptions): Promise<Softkey> {
     const device = (await keystore.getSetting<DeviceSettings>(DEVICE_SETTING)) ?? { aaguid: SOFTKEY_AAGUID, attestation: "packed" };
-    const presence =
-      typeof options.presence === "object" ? options.presence : createPresence({ policy: options.presence, uv: options.uv });
+    const profile = device.profile ?? defaultProfile();
+    // A device without built-in UV has none, whatever --uv says (that plays the user of one that has it).
+    const uv = profileHasBuiltInUv(profile) ? options.uv : "off";
+    const presence = typeof options.presence === "object" ? options.presence : createPresence({ policy: options.presence, uv });
+    const faults = responseFaults({ ...(await keystore.getSetting<Partial<ResponseFaults>>(FAULTS_SETTING)), ...options.faults });
+    const keys =
+      options.seed === undefined ? undefined : deterministicKeyFactory({ seed: options.seed, nextCreation: () => keystore.nextDeviceCount("creations") });
     const authenticator = new Authenticator({
       store: keystore,
       presence,
+      ...(keys ? { keys, randomBytes: keys.randomBytes } : {}),
       config: defaultAuthenticatorConfig({
+        ...profileConfig(profile),
+        faults,
         aaguid: aaguidFromString(device.aaguid),
         attestationFormat: device.attestation,
-        settingsKeptOnReset: [DEVICE_SETTING],
+        enterpriseRpIds: device.enterpriseRpIds,
+        settingsKeptOnReset: [DEVICE_SETTING, ATTESTATION_CA_SETTING, FAULTS_SETTING, U2F_ATTESTATION_SETTING],
         ...options.config,
       }),
       log: options.log,
     });
-    return new Softkey(keystore, authenticator, new WebAuthnClient(authenticator), device);
+    const client = new WebAuthnClient(authenticator, {
+      ...profileClientOptions(profile),
+      ...(options.pin !== undefined ? { pin: options.pin } : {}),
+      // With a fault on, the RP is meant to see the broken response, not a client that refused it.
+      ...(authenticator.context.config.faults !== NO_FAULTS ? { passThroughBrokenResponses: true } : {}),
+    });
+    return new Softkey(keystore, authenticator, client, device);
   }
 
   /** navigator.credentials.create(): creation options JSON in, RegistrationResponseJSON out. */
@@ -131,6 +176,53 @@ export class Softkey {
     return deleted;
   }
 
+  /** The emulated device's profile. */
+  get profile(): Profile {
+    return this.device.profile ?? defaultProfile();
+  }
+
+  /** The response faults in force in this session (stored ones and Softkey.open's). */
+  get faults(): ResponseFaults {
+    return this.authenticator.context.config.faults;
+  }
+
+  /** The faults stored in the store (`softkey fault set`); they take effect when the store is next opened. */
+  async storedFaults(): Promise<ResponseFaults> {
+    return { ...NO_FAULTS, ...(await this.keystore.getSetting<Partial<ResponseFaults>>(FAULTS_SETTING)) };
+  }
+
+  async storeFaults(faults: Partial<ResponseFaults>): Promise<ResponseFaults> {
+    const stored = { ...(await this.storedFaults()), ...faults };
+    await this.keystore.putSetting(FAULTS_SETTING, stored);
+    return stored;
+  }
+
+  /**
+   * Set a credential's signature counter to exactly `value`, lower included: the next assertion
+   * carries value + 1, as a cloned authenticator's would. With counter "global", `credentialId`
+   * "global" sets the device's counter.
+   */
+  async setSignCount(credentialId: string, value: number): Promise<void> {
+    if (credentialId === "global") return this.keystore.setDeviceCount("global", value);
+    await this.keystore.setSignCount(Buffer.from(credentialId, "base64url"), value);
+  }
+
+  /**
+   * Change a credential's backup flags (BE, BS); what is not given stays. WebAuthn L3: BS=1
+   * requires BE=1, so that combination is refused with a RangeError.
+   */
+  async setBackupFlags(credentialId: string, flags: { eligible?: boolean; state?: boolean }): Promise<CredentialSummary> {
+    const id = Buffer.from(credentialId, "base64url");
+    const record = await this.keystore.findCredential(id);
+    if (!record) throw new CredentialNotFoundError(id);
+    const backupEligible = flags.eligible ?? record.backupEligible ?? false;
+    const backupState = flags.state ?? record.backupState ?? false;
+    if (backupState && !backupEligible) throw new RangeError("backup state true needs backup eligible true (WebAuthn L3: BS=1 requires BE=1)");
+    const updated = { ...record, backupEligible, backupState };
+    await this.keystore.updateCredential(updated);
+    return this.summarize(updated);
+  }
+
   private async summarize(record: CredentialRecord): Promise<CredentialSummary> {
     return {
       credentialId: Buffer.from(record.id).toString("base64url"),
@@ -142,6 +234,8 @@ export class Softkey {
       discoverable: record.discoverable,
       signCount: (await this.keystore.getSignCount(record.id)) ?? 0,
       createdAt: new Date(record.createdAt).toISOString(),
+      backupEligible: record.backupEligible ?? false,
+      backupState: record.backupState ?? false,
     };
   }
 

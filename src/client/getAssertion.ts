@@ -29,6 +29,7 @@ import { option } from "./ctap/authenticatorGetInfo.js";
 import { PinUvAuthPermission } from "./ctap/authenticatorClientPin.js";
 import { hmacSecretInput, hmacSecretOutputs, type HmacSecretRequest } from "./extensions/hmacSecret.js";
 import { largeBlobGetOutput, parseLargeBlobGetInput, supportsLargeBlobs } from "./extensions/largeBlob.js";
+import { appIdApplies, parseAppIdInput } from "./extensions/appid.js";
 import { parsePrfGetInput, prfResultsJSON, prfSalts, prfValuesFor } from "./extensions/prf.js";
 import { choosePinUvAuthProtocol } from "./pin/keyAgreement.js";
 import { pinUvAuthParam } from "./pin/pinUvAuthToken.js";
@@ -60,8 +61,10 @@ export async function getAssertion(
   const { settings } = client;
   const caller = parseCallerOrigin(call.origin, settings);
   const top = call.topOrigin === undefined ? undefined : parseCallerOrigin(call.topOrigin, settings, "topOrigin");
-  const rpId = resolveRpId(options.rpId, caller);
+  // The AppID replaces it when the credential is known only under the AppID (appid extension).
+  let rpId = resolveRpId(options.rpId, caller);
   // Extension inputs are checked before anything reaches the authenticator.
+  const appId = parseAppIdInput(options.extensions, caller);
   const prf = parsePrfGetInput(options.extensions, options.allowCredentials);
   const largeBlob = parseLargeBlobGetInput(options.extensions, options.allowCredentials);
   const clientDataJSON = serializeClientData({
@@ -81,6 +84,9 @@ export async function getAssertion(
     if (options.allowCredentials.length > 0 && allowList.length === 0) {
       throw noCredentials("no ID in allowCredentials fits this authenticator's maxCredentialIdLength");
     }
+    // Before any PIN token: a token is bound to the RP ID it is asked for.
+    const appIdUsed = appId !== undefined && (await appIdApplies(client.transport, allowList, info, { rpId, appId, clientDataHash }, ctap));
+    if (appIdUsed) rpId = appId;
     const largeBlobs = supportsLargeBlobs(info);
     const writing = largeBlob !== undefined && "write" in largeBlob && largeBlobs;
     let requirement = authenticationUvRequirement(options.userVerification, info, allowList.length === 0);
@@ -129,6 +135,7 @@ export async function getAssertion(
     const parsed = checkedAuthenticatorData(chosen.authData, rpId, "authenticatorGetAssertion", settings.passThroughBrokenResponses);
 
     const clientExtensionResults: AuthenticationExtensionsClientOutputs = {};
+    if (appId !== undefined) clientExtensionResults.appid = appIdUsed;
     if (prf) {
       const output = parsed.extensions?.get("hmac-secret");
       clientExtensionResults.prf =

@@ -8,6 +8,7 @@ import { encodeCanonical } from "./cbor.js";
 import { createContext, type AuthenticatorContext, type ContextOptions } from "./context.js";
 import type { CtapRequestContext, CtapTransport } from "./transport.js";
 import { CtapError, Status } from "./status.js";
+import { KeystoreError } from "../keystore/errors.js";
 import { decodeParameters } from "./params.js";
 import { Command, commandName } from "./commands/index.js";
 import { makeCredential } from "./commands/makeCredential.js";
@@ -19,15 +20,17 @@ import { clientPin } from "./commands/clientPin.js";
 import { credentialManagement } from "./commands/credentialManagement.js";
 import { authenticatorConfig } from "./commands/config.js";
 import { largeBlobs } from "./commands/largeBlobs.js";
+import { withResponseFaults } from "./faults.js";
 
 type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<Map<number, unknown> | undefined>;
 
 const handlers = new Map<number, Handler>([
-  [Command.authenticatorMakeCredential, makeCredential],
-  [Command.authenticatorGetAssertion, getAssertion],
+  // Response faults (faults.ts) act on these three responses only, and only when a switch is on.
+  [Command.authenticatorMakeCredential, withResponseFaults("makeCredential", makeCredential)],
+  [Command.authenticatorGetAssertion, withResponseFaults("getAssertion", getAssertion)],
   [Command.authenticatorGetInfo, getInfo],
   [Command.authenticatorReset, reset],
-  [Command.authenticatorGetNextAssertion, getNextAssertion],
+  [Command.authenticatorGetNextAssertion, withResponseFaults("getNextAssertion", getNextAssertion)],
   [Command.authenticatorSelection, selection],
   [Command.authenticatorClientPIN, clientPin],
   [Command.authenticatorCredentialManagement, credentialManagement],
@@ -60,6 +63,7 @@ export class Authenticator implements CtapTransport {
       const command = request[0]!;
       const handler = handlers.get(command);
       if (!handler) throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, `unknown ${commandName(command)}`);
+      if (!ctx.config.ctap2) throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, "this device speaks CTAP1/U2F only");
       // getNextAssertion only follows getAssertion or itself (CTAP 2.1 section 6.3).
       if (command !== Command.authenticatorGetNextAssertion && command !== Command.authenticatorGetAssertion) {
         ctx.state.assertionQueue = undefined;
@@ -73,6 +77,11 @@ export class Authenticator implements CtapTransport {
       if (error instanceof CtapError) {
         ctx.log(`${commandName(request[0] ?? 0)}: ${error.message}`);
         return Uint8Array.of(error.status);
+      }
+      // A stored record that failed its integrity check (tampered with or corrupt): the spec's own status for it.
+      if (error instanceof KeystoreError && error.code === "INTEGRITY") {
+        ctx.log(`${commandName(request[0] ?? 0)}: ${error.message}`);
+        return Uint8Array.of(Status.CTAP2_ERR_INTEGRITY_FAILURE);
       }
       // A bug or a storage failure: answer as a key would, and say what happened on the log.
       ctx.log(`${commandName(request[0] ?? 0)} failed: ${(error as Error)?.stack ?? String(error)}`);

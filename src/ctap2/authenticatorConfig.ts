@@ -3,11 +3,15 @@
  * the core enforces. Later, profiles fill this in.
  */
 import { SUPPORTED_ALGORITHMS } from "../crypto/credentialKeys.js";
+import { NO_FAULTS, type ResponseFaults } from "./faults.js";
 
 /** softkey's own AAGUID, used unless the caller configures another. */
 export const SOFTKEY_AAGUID = "1d22abe7-f7cc-493e-8732-2b75abc380a7";
 
-export type AttestationFormatName = "packed" | "none";
+export type AttestationFormatName = "packed" | "none" | "fido-u2f";
+
+/** Signature counters: one per credential, one for the whole device, or always 0 (as synced passkeys report). */
+export type CounterMode = "per-credential" | "global" | "zero";
 
 export interface AuthenticatorConfig {
   aaguid: Uint8Array;
@@ -27,12 +31,35 @@ export interface AuthenticatorConfig {
   userActionTimeoutMs: number;
   /** getNextAssertion state lives this long (CTAP 2.1: 30 seconds). */
   getNextAssertionTimeoutMs: number;
+  /**
+   * RP IDs that get vendor-facilitated enterprise attestation (CTAP 2.1 section 7.1). Present (even
+   * empty) makes the device enterprise attestation capable: getInfo then has "ep"; undefined: not capable.
+   */
+  enterpriseRpIds?: readonly string[];
   /** Settings that describe the device, not its user's data: they survive authenticatorReset, as firmware does. */
   settingsKeptOnReset: readonly string[];
   /** getInfo options for commands implemented beside the core ones: "credMgmt", "authnrCfg", "largeBlobs"... */
   optionalFeatures: readonly string[];
   /** Further getInfo members, by key, that optional features advertise (e.g. maxSerializedLargeBlobArray 0x0B). */
   extraInfo: ReadonlyMap<number, unknown>;
+  /** False for a CTAP1/U2F-only key: every CTAP2 command then answers CTAP1_ERR_INVALID_COMMAND. */
+  ctap2: boolean;
+  /** getInfo versions. */
+  versions: readonly string[];
+  /** CTAP1/U2F is offered (for the U2F layer: CTAPHID_MSG). */
+  u2f: boolean;
+  counter: CounterMode;
+  /** Backup eligibility (BE) and backup state (BS) that new credentials get; each credential keeps its own. */
+  backupEligible: boolean;
+  backupState: boolean;
+  /** Extensions offered, a subset of the implemented ones; undefined offers them all. Others are ignored as unknown. */
+  extensions?: readonly string[];
+  /** getInfo "plat": attached to the client device (a platform authenticator). */
+  platformDevice: boolean;
+  /** getInfo "rk": discoverable credentials; without them makeCredential answers rk=true with UNSUPPORTED_OPTION. */
+  residentKeys: boolean;
+  /** Switches that make the key answer like a broken one (faults.ts); all off unless a test turns one on. */
+  faults: ResponseFaults;
 }
 
 export function aaguidFromString(uuid: string): Uint8Array {
@@ -67,6 +94,15 @@ export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfi
       [0x0f, 32], // maxCredBlobLength
       [0x10, 8], // maxRPIDsForSetMinPINLength
     ]),
+    ctap2: true,
+    versions: ["FIDO_2_0", "FIDO_2_1"],
+    u2f: false,
+    counter: "per-credential",
+    backupEligible: false,
+    backupState: false,
+    platformDevice: false,
+    residentKeys: true,
+    faults: NO_FAULTS,
     ...overrides,
   };
 }

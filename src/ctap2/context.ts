@@ -9,7 +9,7 @@ import type { CredentialRecord } from "../keystore/records.js";
 import type { AuthenticatorConfig } from "./authenticatorConfig.js";
 import type { CredentialStore } from "./credentialStore.js";
 import type { CborMap } from "./cbor.js";
-import { loadPrivateKey } from "../crypto/credentialKeys.js";
+import { randomKeyFactory, type CredentialKeyFactory } from "../crypto/credentialKeys.js";
 import { PinRuntime } from "./pin/pinState.js";
 
 /** Pending credentials of a getAssertion that getNextAssertion hands out one by one. */
@@ -52,6 +52,8 @@ export interface AuthenticatorContext {
   readonly presence: UserPresence;
   readonly now: () => number;
   readonly randomBytes: (length: number) => Uint8Array;
+  /** New credentials' IDs and key pairs, and parsing stored keys: random, or derived from a seed (deterministicKeys.ts). */
+  readonly keys: CredentialKeyFactory;
   readonly log: (message: string) => void;
   readonly state: VolatileState;
   /** Parsed private keys by credential ID, so repeated signing skips PKCS#8 parsing. */
@@ -65,21 +67,24 @@ export interface ContextOptions {
   presence: UserPresence;
   now?: () => number;
   randomBytes?: (length: number) => Uint8Array;
+  keys?: CredentialKeyFactory;
   log?: (message: string) => void;
 }
 
 export function createContext(options: ContextOptions): AuthenticatorContext {
   const now = options.now ?? Date.now;
   const rpIdHashes = new Map<string, Uint8Array>();
+  const keys = options.keys ?? randomKeyFactory;
   return {
     config: options.config,
     store: options.store,
     presence: options.presence,
     now,
     randomBytes: options.randomBytes ?? ((n) => new Uint8Array(randomBytes(n))),
+    keys,
     log: options.log ?? (() => {}),
     state: { poweredUpAt: now(), pin: new PinRuntime() },
-    keyCache: new KeyCache(4096),
+    keyCache: new KeyCache(4096, keys.load),
     rpIdHash(rpId: string): Uint8Array {
       let hash = rpIdHashes.get(rpId);
       if (!hash) {
@@ -95,13 +100,16 @@ export function createContext(options: ContextOptions): AuthenticatorContext {
 /** A bounded map from credential ID to its parsed private key; oldest entries go first. */
 export class KeyCache {
   private readonly keys = new Map<string, KeyObject>();
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly load: (pkcs8: Uint8Array) => KeyObject,
+  ) {}
 
   get(record: CredentialRecord): KeyObject {
     const id = Buffer.from(record.id).toString("hex");
     let key = this.keys.get(id);
     if (!key) {
-      key = loadPrivateKey(record.privateKey);
+      key = this.load(record.privateKey);
       if (this.keys.size >= this.capacity) this.keys.delete(this.keys.keys().next().value!);
       this.keys.set(id, key);
     }

@@ -4,6 +4,7 @@
  * credential store).
  */
 import type { CredentialRecord } from "../keystore/records.js";
+import type { DeviceCounterName } from "../keystore/store.js";
 
 export interface CredentialScan {
   credentials: CredentialRecord[];
@@ -23,6 +24,8 @@ export interface CredentialStore {
   countCredentials(): Promise<{ total: number; discoverable: number }>;
   /** A value strictly greater than any returned before for this credential, durable before it is returned. */
   nextSignCount(credentialId: Uint8Array): Promise<number>;
+  /** The same for a device-wide counter: "global" (a device that counts across credentials), "creations". */
+  nextDeviceCount(name: DeviceCounterName): Promise<number>;
   /** authenticatorReset: every credential and setting goes, except the settings named in `keep`. */
   resetAuthenticator(options?: { keep?: string[] }): Promise<void>;
   /** Small named records sealed like credentials: PIN state, authenticator config, large blobs. */

@@ -3,7 +3,7 @@
  * the spec asks for: a missing parameter is CTAP2_ERR_MISSING_PARAMETER, a
  * parameter of the wrong CBOR type is CTAP2_ERR_CBOR_UNEXPECTED_TYPE.
  */
-import { CborDecodeError, decodeCbor, type CborMap, type CborValue } from "./cbor.js";
+import { CborDecodeError, decodeCbor, encodeCanonical, type CborMap, type CborValue } from "./cbor.js";
 import { CtapError, Status } from "./status.js";
 
 type Key = number | string;
@@ -28,6 +28,19 @@ function missing(name: string): never {
 
 function wrongType(name: string, expected: string): never {
   throw new CtapError(Status.CTAP2_ERR_CBOR_UNEXPECTED_TYPE, `${name} must be ${expected}`);
+}
+
+/**
+ * Re-encode a decoded parameter map as canonical CBOR (the message a pinUvAuthParam covers). A value
+ * CTAP never uses (float, tag, undefined, simple value) cannot be re-encoded: CBOR_UNEXPECTED_TYPE.
+ */
+export function encodeParameters(map: CborMap, name: string): Uint8Array {
+  try {
+    return encodeCanonical(map);
+  } catch (error) {
+    if (error instanceof TypeError) wrongType(name, "made of CTAP CBOR types (no floats, tags, undefined or simple values)");
+    throw error;
+  }
 }
 
 export function isMap(value: CborValue | undefined): value is CborMap {

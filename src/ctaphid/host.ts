@@ -54,6 +54,11 @@ export interface CtaphidHostOptions {
   send: (report: Uint8Array) => void;
   /** Handles CTAPHID_MSG (CTAP1/U2F APDUs). Without it MSG answers ERR_INVALID_CMD and INIT advertises CAPABILITY_NMSG. */
   msg?: CtapTransport;
+  /**
+   * Whether the device speaks CTAP2 over CTAPHID_CBOR. False is a CTAP1/U2F-only key: INIT leaves
+   * CAPABILITY_CBOR out and CBOR answers ERR_INVALID_CMD. Default true.
+   */
+  cbor?: boolean;
   scheduler?: Scheduler;
   /** Source of new channel ids; random by default. */
   randomChannelId?: () => number;
@@ -93,6 +98,7 @@ export class CtaphidHost {
   readonly capabilities: number;
   private readonly transport: CtapTransport;
   private readonly msg: CtapTransport | undefined;
+  private readonly cbor: boolean;
   private readonly send: (report: Uint8Array) => void;
   private readonly scheduler: Scheduler;
   private readonly transactionTimeoutMs: number;
@@ -108,6 +114,7 @@ export class CtaphidHost {
   constructor(options: CtaphidHostOptions) {
     this.transport = options.transport;
     this.msg = options.msg;
+    this.cbor = options.cbor ?? true;
     this.send = options.send;
     this.scheduler = options.scheduler ?? realScheduler;
     this.transactionTimeoutMs = options.transactionTimeoutMs ?? 500;
@@ -119,7 +126,7 @@ export class CtaphidHost {
       options.randomChannelId ?? (() => randomBytes(4).readUInt32BE(0)),
     );
     this.capabilities =
-      Capability.CAPABILITY_WINK | Capability.CAPABILITY_CBOR | (this.msg ? 0 : Capability.CAPABILITY_NMSG);
+      Capability.CAPABILITY_WINK | (this.cbor ? Capability.CAPABILITY_CBOR : 0) | (this.msg ? 0 : Capability.CAPABILITY_NMSG);
   }
 
   /** Feeds one report from the platform. Anything but exactly 64 bytes is ignored. */
@@ -197,6 +204,7 @@ export class CtaphidHost {
       case CTAPHID_WINK:
         break;
       case CTAPHID_CBOR:
+        if (!this.cbor) return E.ERR_INVALID_CMD;
         if (bcnt === 0) return E.ERR_INVALID_LEN;
         break;
       case CTAPHID_MSG:
@@ -235,7 +243,8 @@ export class CtaphidHost {
       case CTAPHID_LOCK:
         return this.setLock(cid, payload[0]!);
       case CTAPHID_CBOR:
-        return this.startRequest(cid, CTAPHID_CBOR, this.transport, payload);
+        if (this.cbor) return this.startRequest(cid, CTAPHID_CBOR, this.transport, payload);
+        return this.sendError(cid, E.ERR_INVALID_CMD);
       case CTAPHID_MSG:
         if (this.msg) return this.startRequest(cid, CTAPHID_MSG, this.msg, payload);
         return this.sendError(cid, E.ERR_INVALID_CMD);

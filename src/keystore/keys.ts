@@ -6,6 +6,8 @@
  *   i!<credId hex>                rpIdHash hex of that credential, so an ID alone finds its record
  *   n!<credId hex>                sealed signature counter (its persisted ceiling)
  *   s!<name>                      sealed setting (PIN state, config, ...)
+ *   counts                        sealed {total, discoverable}: the credential counts, kept in the same batch
+ *                                 as every credential write, so getInfo never has to scan the store
  *
  * Hex keeps keys printable and makes byte order equal string order, so range
  * scans by prefix work under the utf8 key encoding.
@@ -13,6 +15,7 @@
 
 export const META_KEY = "meta";
 export const CREDENTIAL_PREFIX = "c!";
+export const COUNTS_KEY = "counts";
 
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");

@@ -29,8 +29,13 @@ export interface CredentialRecord {
   publicKey: Uint8Array;
   /** Milliseconds since the epoch. */
   createdAt: number;
+  /** Backup eligible (BE) and backup state (BS), WebAuthn L3 section 6.1.3: a synced passkey has both. Absent is false. */
+  backupEligible?: boolean;
+  backupState?: boolean;
   /** Extension state kept with the credential (credProtect level, hmac-secret keys, credBlob...). */
   extensions?: Record<string, unknown>;
+  /** Made by CTAP1/U2F_REGISTER: rpIdHash is the U2F application parameter, rpId only its hex (the RP ID is unknown). */
+  u2f?: boolean;
 }
 
 /** scrypt parameters, recorded in the store's metadata so that a store opens with the cost it was made with. */

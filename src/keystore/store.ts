@@ -38,6 +38,7 @@ import {
 } from "./errors.js";
 import { KeyedQueue } from "./keyedQueue.js";
 import {
+  COUNTS_KEY,
   META_KEY,
   counterKey,
   credentialIdOfKey,
@@ -67,6 +68,12 @@ export interface CreateOptions extends KeystoreOptions {
   scrypt?: ScryptParams;
 }
 
+/** How many credentials the store holds: `total` records, of which `discoverable` were stored as discoverable. */
+export interface CredentialCounts {
+  total: number;
+  discoverable: number;
+}
+
 export interface CorruptedCredential {
   credentialId: Uint8Array;
   error: IntegrityError;
@@ -80,6 +87,12 @@ export interface ScanResult {
 
 /** Lane for passphrase changes; never a credential ID (those are hex). */
 const META_LANE = "meta";
+
+/** Records per batch in putCredentials: large enough to amortize a write, small enough to keep a batch a few hundred KiB. */
+const BULK_CHUNK = 1000;
+
+/** A change to the counts, or "unknown" when a record it depends on could not be read. */
+type CountDelta = CredentialCounts | "unknown";
 
 export class Keystore {
   /** Absolute path of the store directory. */
@@ -98,6 +111,18 @@ export class Keystore {
    */
   private cacheGeneration = 0;
   private closing: Promise<void> | undefined;
+  /**
+   * The credential counts as the `counts` record holds them: undefined until first read, null when
+   * there is no valid record (a store from before it existed, a tampered record, or a delete of a
+   * record that could not be read), in which case countCredentials recounts once and writes it back.
+   */
+  private counts: CredentialCounts | null | undefined;
+  /**
+   * Serializes every write that changes the counts (puts and deletes of any credential, reset), so
+   * counts records reach the disk in the order they were computed. Not a KeyedQueue lane: it is
+   * taken while holding a credential's lane, and must not wait for an exclusive barrier.
+   */
+  private countLock: Promise<unknown> = Promise.resolve();
 
   private constructor(dir: string, db: Db, dataKey: KeyObject, params: ScryptParams, options: KeystoreOptions) {
     this.dir = dir;
@@ -157,9 +182,16 @@ export class Keystore {
       } finally {
         rawDataKey.fill(0);
       }
-      await db.put(META_KEY, encodeMeta(meta));
+      const counts: CredentialCounts = { total: 0, discoverable: 0 };
+      const countsPlain = encodeValue(counts);
+      await db.batch([
+        { type: "put", key: META_KEY, value: encodeMeta(meta) },
+        { type: "put", key: COUNTS_KEY, value: seal(dataKey, countsPlain, COUNTS_KEY) },
+      ]);
       await restrictPermissions(location);
-      return new Keystore(location, db, dataKey, params, options);
+      const store = new Keystore(location, db, dataKey, params, options);
+      store.counts = counts;
+      return store;
     } catch (err) {
       await db.close();
       throw err;
@@ -274,12 +306,86 @@ export class Keystore {
         { type: "put", key: indexKey(idHex), value: Buffer.from(rpHex, "latin1") },
         { type: "put", key: counterKey(idHex), value: this.sealValue(counterKey(idHex), initialSignCount) },
       );
-      await this.db.batch(ops);
+      const delta = await this.replacementDelta(previousRp, idHex, record);
+      await this.batchWithCounts(ops, delta);
       this.cacheGeneration++;
       if (previousRp !== undefined) this.cache.delete(credentialKey(previousRp, idHex));
       this.cache.set(key, decoded);
       this.counters.forget(idHex);
     });
+  }
+
+  /**
+   * Store many credentials at once (filling a store, an import): each record is sealed on its own,
+   * exactly as putCredential seals it, and every BULK_CHUNK records go to disk as one batch with
+   * their index entries, counters and the updated counts. Each chunk runs alone on the store.
+   * Replaces credentials with the same ID, like putCredential; IDs must be distinct within one call.
+   */
+  async putCredentials(records: readonly CredentialRecord[], initialSignCount = 0): Promise<void> {
+    this.assertOpen();
+    assertCount(initialSignCount);
+    const seen = new Set<string>();
+    for (const record of records) {
+      assertCredentialRecord(record);
+      const idHex = toHex(record.id);
+      if (seen.has(idHex)) throw new TypeError(`credential ${idHex} appears twice in one putCredentials call`);
+      seen.add(idHex);
+    }
+    for (let start = 0; start < records.length; start += BULK_CHUNK) {
+      const chunk = records.slice(start, start + BULK_CHUNK);
+      await this.queue.exclusive(() => this.putChunk(chunk, initialSignCount));
+    }
+  }
+
+  /**
+   * Store credentials all or nothing (an import): every record with its own counter, its index entry
+   * and the updated counts go to disk in one batch, alone on the store. Replaces credentials with the
+   * same ID, like putCredential; IDs must be distinct within one call.
+   */
+  async importCredentials(entries: readonly { record: CredentialRecord; signCount: number }[]): Promise<void> {
+    this.assertOpen();
+    const seen = new Set<string>();
+    for (const { record, signCount } of entries) {
+      assertCredentialRecord(record);
+      assertCount(signCount);
+      const idHex = toHex(record.id);
+      if (seen.has(idHex)) throw new TypeError(`credential ${idHex} appears twice in one importCredentials call`);
+      seen.add(idHex);
+    }
+    if (entries.length === 0) return;
+    const records = entries.map((entry) => entry.record);
+    const counts = entries.map((entry) => entry.signCount);
+    await this.queue.exclusive(() => this.putChunk(records, counts));
+  }
+
+  private async putChunk(chunk: readonly CredentialRecord[], initialSignCount: number | readonly number[]): Promise<void> {
+    this.assertOpen();
+    const ids = chunk.map((record) => toHex(record.id));
+    const previous = await this.db.getMany(ids.map(indexKey));
+    const ops: BatchOp[] = [];
+    const stale: string[] = [];
+    let delta: CountDelta = { total: 0, discoverable: 0 };
+    for (let i = 0; i < chunk.length; i++) {
+      const record = chunk[i]!;
+      const idHex = ids[i]!;
+      const rpHex = toHex(record.rpIdHash);
+      const key = credentialKey(rpHex, idHex);
+      const previousRp = previous[i] === undefined ? undefined : Buffer.from(previous[i]!).toString("latin1");
+      delta = addDelta(delta, await this.replacementDelta(previousRp, idHex, record));
+      if (previousRp !== undefined) {
+        if (previousRp !== rpHex) ops.push({ type: "del", key: credentialKey(previousRp, idHex) });
+        stale.push(credentialKey(previousRp, idHex), key);
+      }
+      ops.push(
+        { type: "put", key, value: this.sealValue(key, record) },
+        { type: "put", key: indexKey(idHex), value: Buffer.from(rpHex, "latin1") },
+        { type: "put", key: counterKey(idHex), value: this.sealValue(counterKey(idHex), typeof initialSignCount === "number" ? initialSignCount : initialSignCount[i]!) },
+      );
+    }
+    await this.batchWithCounts(ops, delta);
+    this.cacheGeneration++;
+    for (const key of stale) this.cache.delete(key);
+    for (const idHex of ids) this.counters.forget(idHex);
   }
 
   /** Rewrite an existing credential's record (e.g. new user info). Its counter is untouched. */
@@ -334,11 +440,21 @@ export class Keystore {
       const rpHex = await this.readIndex(idHex);
       if (rpHex === undefined) return false;
       const key = credentialKey(rpHex, idHex);
-      await this.db.batch([
-        { type: "del", key },
-        { type: "del", key: indexKey(idHex) },
-        { type: "del", key: counterKey(idHex) },
-      ]);
+      // The index is written in one batch with the record: an index naming no record was tampered with.
+      // Refuse rather than delete the counter and leave the real record behind without one.
+      if ((await this.db.get(key)) === undefined) {
+        throw IntegrityError.forCredential(indexKey(idHex), credentialId, "index entry", new Error("it names a record that does not exist"));
+      }
+      const discoverable = await this.discoverableForCount(key, credentialId);
+      const delta: CountDelta = discoverable === undefined ? "unknown" : { total: -1, discoverable: discoverable ? -1 : 0 };
+      await this.batchWithCounts(
+        [
+          { type: "del", key },
+          { type: "del", key: indexKey(idHex) },
+          { type: "del", key: counterKey(idHex) },
+        ],
+        delta,
+      );
       this.cacheGeneration++;
       this.cache.delete(key);
       this.counters.forget(idHex);
@@ -373,15 +489,29 @@ export class Keystore {
   }
 
   /**
-   * `total` counts every credential record, corrupted ones included;
-   * `discoverable` those that authenticate and are discoverable.
+   * `total` counts every credential record, corrupted ones included; `discoverable` those stored as
+   * discoverable (a record that fails its integrity check later still holds its slot until deleted).
+   *
+   * O(1): getInfo asks on every call, so the counts are a sealed record kept in the same batch as
+   * every credential write rather than a scan (which decrypts every record: seconds at 1M). A store
+   * without a valid counts record (older, tampered with, or after deleting an unreadable record)
+   * is recounted once, by a scan, and the record written back.
    */
-  async countCredentials(): Promise<{ total: number; discoverable: number }> {
-    const { credentials, corrupted } = await this.scanCredentials();
-    return {
-      total: credentials.length + corrupted.length,
-      discoverable: credentials.filter((c) => c.discoverable).length,
-    };
+  async countCredentials(): Promise<CredentialCounts> {
+    this.assertOpen();
+    if (this.counts) return { ...this.counts };
+    return this.withCountLock(async () => {
+      const counts = await this.currentCounts();
+      if (counts !== null) return { ...counts };
+      const { credentials, corrupted } = await this.scanCredentials();
+      const recount: CredentialCounts = {
+        total: credentials.length + corrupted.length,
+        discoverable: credentials.filter((c) => c.discoverable).length,
+      };
+      await this.db.put(COUNTS_KEY, this.sealValue(COUNTS_KEY, recount));
+      this.counts = recount;
+      return { ...recount };
+    });
   }
 
   // ---- signature counters ----------------------------------------------------
@@ -406,6 +536,27 @@ export class Keystore {
   setSignCount(credentialId: Uint8Array, value: number): Promise<void> {
     if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
     return this.counters.set(toHex(credentialId), value);
+  }
+
+  /**
+   * A device-wide counter (`global` for a device that counts signatures across
+   * its credentials, `creations` for deterministic mode), with the same
+   * guarantees as a credential's: never repeats, never goes backwards. It
+   * starts at 0 and, like everything else, is gone after resetAuthenticator.
+   */
+  nextDeviceCount(name: DeviceCounterName): Promise<number> {
+    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    return this.counters.next(deviceCounterLane(name));
+  }
+
+  getDeviceCount(name: DeviceCounterName): Promise<number> {
+    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    return this.counters.get(deviceCounterLane(name)).then((value) => value ?? 0);
+  }
+
+  setDeviceCount(name: DeviceCounterName, value: number): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    return this.counters.set(deviceCounterLane(name), value);
   }
 
   // ---- settings ----------------------------------------------------------------
@@ -449,11 +600,16 @@ export class Keystore {
    */
   async resetAuthenticator(options: { keep?: string[] } = {}): Promise<void> {
     this.assertOpen();
-    const kept = new Set([META_KEY, ...(options.keep ?? []).map(settingKey)]);
+    const kept = new Set([META_KEY, COUNTS_KEY, ...(options.keep ?? []).map(settingKey)]);
     await this.queue.exclusive(async () => {
       const keys = await this.db.keys().all();
       const ops: BatchOp[] = keys.filter((key) => !kept.has(key)).map((key) => ({ type: "del", key }));
-      if (ops.length > 0) await this.db.batch(ops);
+      const empty: CredentialCounts = { total: 0, discoverable: 0 };
+      ops.push({ type: "put", key: COUNTS_KEY, value: this.sealValue(COUNTS_KEY, empty) });
+      await this.withCountLock(async () => {
+        await this.db.batch(ops);
+        this.counts = empty;
+      });
       this.cacheGeneration++;
       this.cache.clear();
       for (const name of [...this.settings.keys()]) if (!kept.has(settingKey(name))) this.settings.delete(name);
@@ -465,6 +621,71 @@ export class Keystore {
 
   private assertOpen(): void {
     if (this.closing !== undefined) throw new StoreClosedError(this.dir);
+  }
+
+  /** Runs `task` holding the count lock (see `countLock`). */
+  private withCountLock<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.countLock.then(task);
+    this.countLock = result.catch(() => undefined);
+    return result;
+  }
+
+  /** The counts from memory or the counts record; null when there is no valid record. Call holding the count lock. */
+  private async currentCounts(): Promise<CredentialCounts | null> {
+    if (this.counts !== undefined) return this.counts;
+    const sealed = await this.db.get(COUNTS_KEY);
+    let counts: CredentialCounts | null = null;
+    if (sealed !== undefined) {
+      try {
+        const value = decodeValue(unseal(this.dataKey, sealed, COUNTS_KEY));
+        if (isCounts(value)) counts = { total: value.total, discoverable: value.discoverable };
+      } catch {
+        // A counts record that fails authentication is not trusted: countCredentials recounts from the records.
+      }
+    }
+    this.counts = counts;
+    return counts;
+  }
+
+  /**
+   * Write `ops` with the counts changed by `delta`, in one batch. When the counts are not known
+   * (or `delta` is "unknown") the counts record is removed instead, so the next countCredentials recounts.
+   */
+  private async batchWithCounts(ops: BatchOp[], delta: CountDelta): Promise<void> {
+    await this.withCountLock(async () => {
+      const counts = await this.currentCounts();
+      let next: CredentialCounts | null = null;
+      if (counts !== null && delta !== "unknown") {
+        next = { total: counts.total + delta.total, discoverable: counts.discoverable + delta.discoverable };
+        if (next.total < 0 || next.discoverable < 0 || next.discoverable > next.total) next = null;
+      }
+      if (next !== null) ops.push({ type: "put", key: COUNTS_KEY, value: this.sealValue(COUNTS_KEY, next) });
+      else if (counts !== null) ops.push({ type: "del", key: COUNTS_KEY });
+      await this.db.batch(ops);
+      this.counts = next;
+    });
+  }
+
+  /** How storing `record` changes the counts, given the RP its ID was filed under before (if any). */
+  private async replacementDelta(previousRp: string | undefined, idHex: string, record: CredentialRecord): Promise<CountDelta> {
+    const added = record.discoverable ? 1 : 0;
+    if (previousRp === undefined) return { total: 1, discoverable: added };
+    const before = await this.discoverableForCount(credentialKey(previousRp, idHex), record.id);
+    return before === undefined ? "unknown" : { total: 0, discoverable: added - (before ? 1 : 0) };
+  }
+
+  /** Whether the record at `key` is discoverable; undefined when it is missing or fails authentication. */
+  private async discoverableForCount(key: string, credentialId: Uint8Array): Promise<boolean | undefined> {
+    const cached = this.cache.peek(key);
+    if (cached !== undefined) return cached.discoverable;
+    const sealed = await this.db.get(key);
+    if (sealed === undefined) return undefined;
+    try {
+      return this.openCredential(key, sealed, credentialId).discoverable;
+    } catch (err) {
+      if (err instanceof IntegrityError) return undefined;
+      throw err;
+    }
   }
 
   private async readIndex(idHex: string): Promise<string | undefined> {
@@ -526,7 +747,8 @@ export class Keystore {
       read: async (idHex) => {
         const key = counterKey(idHex);
         const sealed = await this.db.get(key);
-        if (sealed === undefined) return undefined;
+        // A device counter that was never used is at 0; a credential without one does not exist.
+        if (sealed === undefined) return isDeviceCounterLane(idHex) ? 0 : undefined;
         const fail = (cause: unknown): IntegrityError => IntegrityError.forCredential(key, fromHex(idHex), "sign counter", cause);
         const value = this.unsealValue(key, sealed, fail);
         if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw fail(new Error("not a counter value"));
@@ -544,6 +766,20 @@ export class Keystore {
 }
 
 // ---- helpers -------------------------------------------------------------------
+
+export type DeviceCounterName = "global" | "creations";
+
+/**
+ * Device counters live beside the credentials' (`n!<lane>`), on lanes that
+ * are no credential's: "device-..." is not hex, and credential lanes are.
+ */
+function deviceCounterLane(name: DeviceCounterName): string {
+  return `device-${name}`;
+}
+
+function isDeviceCounterLane(lane: string): boolean {
+  return lane.startsWith("device-");
+}
 
 function openLevel(dir: string, createIfMissing: boolean): Promise<Db> {
   const db = new Level<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view", createIfMissing, errorIfExists: false });
@@ -593,6 +829,17 @@ function assertCredentialRecord(record: CredentialRecord): void {
   if (!(record.privateKey instanceof Uint8Array) || !(record.publicKey instanceof Uint8Array)) {
     throw new TypeError("privateKey and publicKey must be Uint8Arrays");
   }
+}
+
+function addDelta(a: CountDelta, b: CountDelta): CountDelta {
+  if (a === "unknown" || b === "unknown") return "unknown";
+  return { total: a.total + b.total, discoverable: a.discoverable + b.discoverable };
+}
+
+function isCounts(value: unknown): value is CredentialCounts {
+  if (typeof value !== "object" || value === null) return false;
+  const { total, discoverable } = value as Partial<CredentialCounts>;
+  return Number.isSafeInteger(total) && Number.isSafeInteger(discoverable) && total! >= 0 && discoverable! >= 0 && discoverable! <= total!;
 }
 
 function isCredentialRecord(value: unknown): value is CredentialRecord {

@@ -59,6 +59,8 @@ function describe(request: PresenceRequest): string {
     reset: "RESET the authenticator, deleting every credential",
     selection: "Select this authenticator",
     credentialManagement: "Manage credentials",
+    u2fRegister: "Register a U2F key",
+    u2fAuthenticate: "Sign in with a U2F key",
   };
   const parts = [what[request.purpose]];
   if (request.rpId) parts.push(`for ${request.rpId}`);

@@ -4,7 +4,8 @@
  * Policies implement it; the core never decides these on its own.
  */
 
-export type PresencePurpose = "makeCredential" | "getAssertion" | "reset" | "selection" | "credentialManagement";
+/** u2fRegister and u2fAuthenticate are CTAP1/U2F_REGISTER and U2F_AUTHENTICATE (src/ctap1/). */
+export type PresencePurpose = "makeCredential" | "getAssertion" | "reset" | "selection" | "credentialManagement" | "u2fRegister" | "u2fAuthenticate";
 
 /** What the user is asked about; shown by the prompt policy. */
 export interface PresenceRequest {

@@ -170,7 +170,7 @@ describe("softkey CLI", () => {
     const text = await softkey(["info"]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain("authenticatorGetInfo");
-    expect(text.stdout).toMatch(/versions\s+FIDO_2_0/);
+    expect(text.stdout).toMatch(/versions\s+(U2F_V2, )?FIDO_2_0/);
     expect(text.stdout).toMatch(/algorithms\s+ES256 \(-7, public-key\)/);
 
     const json = await softkey(["info", "--json"]);

@@ -403,3 +403,72 @@ describe(TITLE, () => {
     expect(overUnix.discoverable).toEqual(overTcp.discoverable);
   });
 });
+
+describe(`${TITLE}: CTAP1/U2F (fido2.ctap1.Ctap1 over CTAPHID_MSG)`, () => {
+  /** A new store (init with `init` flags) and `softkey serve` on TCP with `env`; returns the server. */
+  async function u2fServe(init: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
+    requirePeer();
+    tmp ??= await mkdtemp(path.join(tmpdir(), "softkey-interop-"));
+    const store = await mkdtemp(path.join(tmp, "store-"));
+    await initStore(store, init);
+    return startServe(store, ["--ctaphid", "tcp:127.0.0.1:0"], env);
+  }
+
+  const u2fLog = (serve: ServeProcess) =>
+    serve
+      .stderr()
+      .split("\n")
+      .filter((line) => line.startsWith("ctap1 "));
+
+  interop("get_version, register, authenticate and check-only; U2F and CTAP2 credentials used across both protocols", async () => {
+    const serve = await u2fServe();
+    const result = await runPythonScript("ctap1.py", [serve.listening[0]!, "flow"]);
+    expect(result).toEqual({
+      capabilities: { cbor: true, nmsg: false },
+      version: "U2F_V2",
+      registration: {
+        verified: true,
+        publicKeyLength: 65,
+        keyHandleLength: 32,
+        certificateCn: "softkey U2F Self-Signed Attestation",
+        wrongChallengeVerified: false,
+      },
+      signIns: [
+        { userPresence: 1, counter: 1, verified: true },
+        { userPresence: 1, counter: 2, verified: true },
+      ],
+      checkOnly: { own: "0x6985", foreign: "0x6A80", otherApp: "0x6A80" },
+      otherAppSign: "0x6A80",
+      ctap2Versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1"],
+      u2fViaCtap2: { verified: true, rpIdHashIsAppParam: true, counter: 3, credentialId: true },
+      u2fViaCtap2OtherRp: "NO_CREDENTIALS",
+      ctap2ViaU2f: { verified: true, userPresence: 1, counter: 1 },
+    });
+    const log = u2fLog(serve);
+    expect(log).toContain("ctap1 U2F_VERSION -> SW_NO_ERROR");
+    expect(log).toContain("ctap1 U2F_REGISTER -> SW_NO_ERROR");
+    expect(log).toContain("ctap1 U2F_AUTHENTICATE -> SW_CONDITIONS_NOT_SATISFIED");
+    expect(log).toContain("ctap1 U2F_AUTHENTICATE -> SW_WRONG_DATA");
+  });
+
+  interop("--presence deny: U2F_REGISTER answers 0x6985 (no keepalive in U2F: the client would retry)", async () => {
+    const serve = await u2fServe([], { SOFTKEY_PRESENCE: "deny" });
+    expect(await runPythonScript("ctap1.py", [serve.listening[0]!, "deny"])).toEqual({ version: "U2F_V2", register: "0x6985" });
+  });
+
+  interop("the u2f-only profile: no CAPABILITY_CBOR, so python-fido2's Ctap2 refuses the device and Ctap1 works", async () => {
+    const serve = await u2fServe(["--profile", "u2f-only"]);
+    const result = await runPythonScript("ctap1.py", [serve.listening[0]!, "u2f-only"]);
+    expect(result).toMatchObject({
+      capabilities: { cbor: false, nmsg: false },
+      ctap2: "refused: Device does not support CTAP2.",
+      version: "U2F_V2",
+      registration: { verified: true, publicKeyLength: 65 },
+      checkOnly: { own: "0x6985", foreign: "0x6A80", otherApp: "0x6A80" },
+      fido2Client: { usedCtap1: true, fmt: "fido-u2f", attestationVerified: true, aaguidZero: true, countersIncrease: true },
+    });
+    // One global counter, as U2F keys have: it only goes up.
+    const [first, second] = (result.signIns as { counter: number }[]).map((s) => s.counter);
+    expect(second).toBeGreaterThan(first!);
+  });
+});

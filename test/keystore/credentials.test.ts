@@ -104,7 +104,7 @@ describe("credential records", () => {
     await ks.close();
     const keys = [...(await rawEntries(dir)).keys()].sort();
     expect(keys).toEqual(
-      [`c!${hex(cred.rpIdHash)}!${hex(cred.id)}`, `i!${hex(cred.id)}`, "meta", `n!${hex(cred.id)}`].sort(),
+      [`c!${hex(cred.rpIdHash)}!${hex(cred.id)}`, "counts", `i!${hex(cred.id)}`, "meta", `n!${hex(cred.id)}`].sort(),
     );
     ks = await Keystore.open(dir, PASSPHRASE);
   });
@@ -199,9 +199,14 @@ describe("credential records", () => {
     const originalGet = db.get.bind(db);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
     db.get = async (key: string) => {
       const value = await originalGet(key);
-      if (key.startsWith("c!")) await gate; // the read is done; hold its result until the delete has finished
+      // The racing read is done; hold its result until the delete (which reads the record too) has finished.
+      if (key.startsWith("c!") && !held) {
+        held = true;
+        await gate;
+      }
       return value;
     };
     const racingRead = ks.getCredential(cred.rpIdHash, cred.id);
@@ -273,7 +278,7 @@ describe("resetAuthenticator", () => {
     await expect(ks.nextSignCount(creds[0]!.id)).rejects.toBeInstanceOf(CredentialNotFoundError);
 
     await ks.close();
-    expect([...(await rawEntries(dir)).keys()]).toEqual(["meta"]);
+    expect([...(await rawEntries(dir)).keys()]).toEqual(["counts", "meta"]);
     ks = await Keystore.open(dir, PASSPHRASE);
     const fresh = makeCredential();
     await ks.putCredential(fresh);

@@ -3,57 +3,9 @@
  * authenticatorGetInfo answer, decoded with the spec's names.
  */
 import type { Command } from "commander";
-import type { Softkey } from "../../softkey.js";
-import { decodeCbor, type CborValue } from "../../ctap2/cbor.js";
-import { statusName, Status } from "../../ctap2/status.js";
-import { aaguidToString } from "../../ctap2/authenticatorConfig.js";
-import { algorithmName } from "../../crypto/cose.js";
+import { collectInfo, type StoreInfo } from "../../deviceInfo.js";
 import { globalsOf, withSoftkey, type CliContext } from "../context.js";
 import { writeJson } from "../io.js";
-
-const AUTHENTICATOR_GET_INFO = 0x04;
-
-/** authenticatorGetInfo response member names (CTAP 2.1 section 6.4, plus those CTAP 2.2 added). */
-const GET_INFO_MEMBERS: Record<number, string> = {
-  0x01: "versions",
-  0x02: "extensions",
-  0x03: "aaguid",
-  0x04: "options",
-  0x05: "maxMsgSize",
-  0x06: "pinUvAuthProtocols",
-  0x07: "maxCredentialCountInList",
-  0x08: "maxCredentialIdLength",
-  0x09: "transports",
-  0x0a: "algorithms",
-  0x0b: "maxSerializedLargeBlobArray",
-  0x0c: "forcePINChange",
-  0x0d: "minPINLength",
-  0x0e: "firmwareVersion",
-  0x0f: "maxCredBlobLength",
-  0x10: "maxRPIDsForSetMinPINLength",
-  0x11: "preferredPlatformUvAttempts",
-  0x12: "uvModality",
-  0x13: "certifications",
-  0x14: "remainingDiscoverableCredentials",
-  0x15: "vendorPrototypeConfigCommands",
-  0x16: "attestationFormats",
-  0x17: "uvCountSinceLastPinEntry",
-  0x18: "longTouchForReset",
-  0x19: "encIdentifier",
-  0x1a: "transportsForReset",
-  0x1b: "pinComplexityPolicy",
-  0x1c: "pinComplexityPolicyURL",
-  0x1d: "maxPINLength",
-};
-
-export interface StoreInfo {
-  store: string;
-  aaguid: string;
-  attestation: string;
-  kdf: { algorithm: "scrypt"; N: number; r: number; p: number };
-  credentials: { total: number; discoverable: number; relyingParties: number; corrupted: number };
-  getInfo: Record<string, unknown>;
-}
 
 export function registerInfo(program: Command, ctx: CliContext): void {
   program
@@ -74,63 +26,12 @@ Examples:
     });
 }
 
-async function collectInfo(softkey: Softkey): Promise<StoreInfo> {
-  const answer = await softkey.authenticator.transact(Uint8Array.of(AUTHENTICATOR_GET_INFO));
-  if (answer[0] !== Status.CTAP2_OK) throw new Error(`authenticatorGetInfo failed: ${statusName(answer[0] ?? Status.CTAP1_ERR_OTHER)}`);
-  const decoded = decodeCbor(answer.subarray(1));
-  if (!(decoded instanceof Map)) throw new Error("authenticatorGetInfo did not answer with a CBOR map");
-  const getInfo: Record<string, unknown> = {};
-  for (const [key, value] of decoded) {
-    const name = typeof key === "number" ? (GET_INFO_MEMBERS[key] ?? `0x${key.toString(16).padStart(2, "0")}`) : key;
-    getInfo[name] = presentMember(name, value);
-  }
-  const { credentials, corrupted } = await softkey.listCredentials();
-  const { scrypt } = softkey.keystore;
-  return {
-    store: softkey.keystore.dir,
-    aaguid: softkey.device.aaguid,
-    attestation: softkey.device.attestation,
-    kdf: { algorithm: "scrypt", N: scrypt.N, r: scrypt.r, p: scrypt.p },
-    credentials: {
-      total: credentials.length + corrupted.length,
-      discoverable: credentials.filter((c) => c.discoverable).length,
-      relyingParties: new Set(credentials.map((c) => c.rpId)).size,
-      corrupted: corrupted.length,
-    },
-    getInfo,
-  };
-}
-
-/** A getInfo member as plain JSON: the AAGUID as a UUID, algorithms with their names, bytes in hex. */
-function presentMember(name: string, value: CborValue): unknown {
-  if (name === "aaguid" && value instanceof Uint8Array && value.length === 16) return aaguidToString(value);
-  if (name === "algorithms" && Array.isArray(value)) {
-    return value.map((entry) => {
-      const plain = toPlain(entry) as Record<string, unknown>;
-      return typeof plain.alg === "number" ? { ...plain, name: algorithmName(plain.alg) } : plain;
-    });
-  }
-  return toPlain(value);
-}
-
-function toPlain(value: CborValue): unknown {
-  if (value instanceof Uint8Array) return Buffer.from(value).toString("hex");
-  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (value instanceof Map) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of value) out[String(k)] = toPlain(v);
-    return out;
-  }
-  if (value !== null && typeof value === "object") return `(${value.kind})`;
-  return value;
-}
-
 function formatInfo(info: StoreInfo): string {
   const lines: string[] = [];
   const row = (label: string, value: string, indent = "") => lines.push(`${indent}${label.padEnd(indent ? 34 : 14)}${value}`);
   const c = info.credentials;
   row("store", info.store);
+  row("profile", info.profile);
   row("AAGUID", info.aaguid);
   row("attestation", info.attestation);
   row("passphrase", `scrypt N=2^${Math.log2(info.kdf.N)} r=${info.kdf.r} p=${info.kdf.p}`);
@@ -139,6 +40,10 @@ function formatInfo(info: StoreInfo): string {
     `${c.total} (${c.discoverable} discoverable) for ${c.relyingParties} relying part${c.relyingParties === 1 ? "y" : "ies"}` +
       (c.corrupted ? `, ${c.corrupted} failing their integrity check` : ""),
   );
+  if (Object.keys(info.getInfo).length === 0) {
+    lines.push("", "authenticatorGetInfo: none (a CTAP1/U2F-only device)");
+    return lines.join("\n") + "\n";
+  }
   lines.push("", "authenticatorGetInfo (CTAP 2.1 section 6.4):");
   for (const [name, value] of Object.entries(info.getInfo)) row(name, formatMember(name, value), "  ");
   return lines.join("\n") + "\n";

@@ -1,18 +1,18 @@
 /**
- * authenticatorConfig (0x0D), CTAP 2.1 section 6.11: toggleAlwaysUv and
- * setMinPINLength. Enterprise attestation is not offered (getInfo has no
- * "ep"), so enableEnterpriseAttestation is an unsupported subcommand.
+ * authenticatorConfig (0x0D), CTAP 2.1 section 6.11: toggleAlwaysUv,
+ * setMinPINLength, and enableEnterpriseAttestation on a device configured for
+ * enterprise attestation (elsewhere it is an unsupported subcommand).
  */
 import type { CborMap } from "../cbor.js";
-import { encodeCanonical } from "../cbor.js";
 import type { AuthenticatorContext } from "../context.js";
 import { Command } from "./index.js";
 import { CtapError, Status } from "../status.js";
-import { optionalArray, optionalBoolean, optionalBytes, optionalInteger, optionalMap, requireInteger } from "../params.js";
+import { encodeParameters, optionalArray, optionalBoolean, optionalBytes, optionalInteger, optionalMap, requireInteger } from "../params.js";
 import { Permission } from "../pin/pinUvAuthToken.js";
 import { loadPinState, savePinState } from "../pin/pinState.js";
 import { isProtectedByUv } from "./pinUvAuth.js";
 import { verifyCommandToken } from "./commandToken.js";
+import { enableEnterpriseAttestation, enterpriseAttestationCapable } from "../enterpriseAttestation.js";
 
 const Param = {
   subCommand: 0x01,
@@ -42,6 +42,7 @@ const LONGEST_PIN = 63;
 type Handler = (ctx: AuthenticatorContext, subCommandParams: CborMap | undefined) => Promise<undefined>;
 
 const subCommands = new Map<number, Handler>([
+  [ConfigSubCommand.enableEnterpriseAttestation, enableEnterpriseAttestation],
   [ConfigSubCommand.toggleAlwaysUv, toggleAlwaysUv],
   [ConfigSubCommand.setMinPINLength, setMinPinLength],
 ]);
@@ -49,8 +50,9 @@ const subCommands = new Map<number, Handler>([
 export async function authenticatorConfig(params: CborMap, ctx: AuthenticatorContext): Promise<undefined> {
   const subCommand = requireInteger(params, Param.subCommand, "subCommand");
   const subCommandParams = optionalMap(params, Param.subCommandParams, "subCommandParams");
-  // Step 1: a subcommand not supported (enterprise attestation included) is CTAP1_ERR_INVALID_PARAMETER.
-  const handler = subCommands.get(subCommand);
+  // Step 1: a subcommand not supported (enterprise attestation on a device not capable of it) is CTAP1_ERR_INVALID_PARAMETER.
+  const supported = subCommand !== ConfigSubCommand.enableEnterpriseAttestation || enterpriseAttestationCapable(ctx);
+  const handler = supported ? subCommands.get(subCommand) : undefined;
   if (!handler) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, `authenticatorConfig subCommand ${subCommand} is not supported`);
   // Steps 2-3: an authenticator protected by a PIN or built-in UV needs a token with the acfg permission;
   // one that is not runs the subcommand as it is (it could not issue a token anyway).
@@ -68,7 +70,7 @@ export async function authenticatorConfig(params: CborMap, ctx: AuthenticatorCon
 
 /** 32×0xff || 0x0d || uint8(subCommand) || subCommandParams (canonical CBOR, when present). */
 function configMessage(subCommand: number, subCommandParams: CborMap | undefined): Uint8Array {
-  const encodedParams = subCommandParams ? encodeCanonical(subCommandParams) : new Uint8Array(0);
+  const encodedParams = subCommandParams ? encodeParameters(subCommandParams, "subCommandParams") : new Uint8Array(0);
   const message = new Uint8Array(34 + encodedParams.length);
   message.fill(0xff, 0, 32);
   message[32] = Command.authenticatorConfig;

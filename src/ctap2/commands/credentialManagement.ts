@@ -5,12 +5,12 @@
  * discoverable credentials are managed; the others are not this command's.
  */
 import type { CborMap } from "../cbor.js";
-import { decodeCbor, encodeCanonical } from "../cbor.js";
+import { decodeCbor } from "../cbor.js";
 import type { AuthenticatorContext, CredentialEnumeration } from "../context.js";
 import type { CredentialRecord, StoredUser } from "../../keystore/records.js";
 import type { PinUvAuthTokenState } from "../pin/pinUvAuthToken.js";
 import { CtapError, Status } from "../status.js";
-import { credentialDescriptor, optionalBytes, optionalInteger, optionalMap, optionalText, requireBytes, requireInteger, requireMap } from "../params.js";
+import { credentialDescriptor, encodeParameters, optionalBytes, optionalInteger, optionalMap, optionalText, requireBytes, requireInteger, requireMap } from "../params.js";
 import { Permission } from "../pin/pinUvAuthToken.js";
 import { credProtectLevel } from "../extensions/credProtectLevel.js";
 import { verifyCommandToken } from "./commandToken.js";
@@ -75,7 +75,7 @@ export async function credentialManagement(params: CborMap, ctx: AuthenticatorCo
   if (!handler) throw new CtapError(Status.CTAP2_ERR_INVALID_SUBCOMMAND, `unknown credentialManagement subCommand ${subCommand}`);
   const subCommandParams = optionalMap(params, Param.subCommandParams, "subCommandParams");
   // pinUvAuthParam = authenticate(pinUvAuthToken, uint8(subCommand) || subCommandParams), subCommandParams as canonical CBOR.
-  const encodedParams = subCommandParams ? encodeCanonical(subCommandParams) : new Uint8Array(0);
+  const encodedParams = subCommandParams ? encodeParameters(subCommandParams, "subCommandParams") : new Uint8Array(0);
   const message = new Uint8Array(1 + encodedParams.length);
   message[0] = subCommand;
   message.set(encodedParams, 1);

@@ -16,6 +16,7 @@ import {
   requireText,
 } from "../params.js";
 import { encodeAuthenticatorData } from "../authenticatorData.js";
+import { nextSignCount } from "../signCount.js";
 import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
 import { signWithCredentialKey } from "../../crypto/credentialKeys.js";
 import type { CredentialRecord } from "../../keystore/records.js";
@@ -180,11 +181,13 @@ async function assert(
         pinUvAuthProtocol: queue.pinUvAuthProtocol,
       })
     : NO_EXTENSIONS;
-  const signCount = await ctx.store.nextSignCount(record.id);
+  const signCount = await nextSignCount(ctx, record.id);
   const authData = encodeAuthenticatorData({
     rpIdHash: record.rpIdHash,
     userPresent: queue.userPresent,
     userVerified: queue.userVerified,
+    backupEligible: record.backupEligible,
+    backupState: record.backupState,
     signCount,
     extensions: extensionResults.authData,
   });

@@ -22,9 +22,9 @@ import {
 } from "../params.js";
 import { encodeAuthenticatorData } from "../authenticatorData.js";
 import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
-import { generateCredentialKeyPair, loadPrivateKey } from "../../crypto/credentialKeys.js";
-import { noneAttestation } from "../../crypto/attestation/none.js";
-import { packedSelfAttestation } from "../../crypto/attestation/packed.js";
+import { initialSignCount } from "../signCount.js";
+import { planAttestation } from "../attestation.js";
+import { enterpriseAttestationGranted } from "../enterpriseAttestation.js";
 import type { CredentialRecord, StoredUser } from "../../keystore/records.js";
 import { isProtectedByUv, verifyPinUvAuthParam } from "./pinUvAuth.js";
 import { Permission } from "../pin/pinUvAuthToken.js";
@@ -45,10 +45,7 @@ const Param = {
   enterpriseAttestation: 0x0a,
 } as const;
 
-const Response = { fmt: 0x01, authData: 0x02, attStmt: 0x03 } as const;
-
-/** Credential IDs are random: the store holds every credential, so the ID need not wrap the key. */
-const CREDENTIAL_ID_LENGTH = 32;
+const Response = { fmt: 0x01, authData: 0x02, attStmt: 0x03, epAtt: 0x04 } as const;
 
 export async function makeCredential(
   params: CborMap,
@@ -72,11 +69,9 @@ export async function makeCredential(
   const options = optionsMap(params, Param.options);
   const pinUvAuthParam = optionalBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
   const pinUvAuthProtocol = optionalInteger(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol");
-  if (params.has(Param.enterpriseAttestation)) {
-    requireInteger(params, Param.enterpriseAttestation, "enterpriseAttestation");
-    // Enterprise attestation is not offered (getInfo has no "ep"), so the spec's answer is INVALID_PARAMETER.
-    throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "enterprise attestation is not supported");
-  }
+  // Step 9: INVALID_PARAMETER unless enterprise attestation is enabled (see enterpriseAttestation.ts).
+  const enterpriseAttestation = optionalInteger(params, Param.enterpriseAttestation, "enterpriseAttestation");
+  const enterprise = enterpriseAttestation !== undefined && (await enterpriseAttestationGranted(ctx, enterpriseAttestation, rpId));
   const rpIdHash = ctx.rpIdHash(rpId);
   const ask = { purpose: "makeCredential" as const, rpId, userName: user.name, userDisplayName: user.displayName };
   const tokenAuth = await verifyPinUvAuthParam(ctx, request, {
@@ -90,6 +85,7 @@ export async function makeCredential(
 
   // Options (step 5): rk needs resident key support, up may not be false, uv needs built-in UV.
   const rk = options.get("rk") ?? false;
+  if (rk && !ctx.config.residentKeys) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_OPTION, "this device has no discoverable credentials");
   if (options.get("up") === false) throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "up=false is not allowed in makeCredential");
   // With a pinUvAuthParam the token already verified the user, and "uv" is ignored.
   const uvRequested = !tokenAuth && (options.get("uv") ?? false);
@@ -127,9 +123,10 @@ export async function makeCredential(
 
   const replaced = rk ? await makeRoomForDiscoverable(ctx, rpIdHash, user.id) : undefined;
 
-  const keyPair = generateCredentialKeyPair(alg);
+  // Random, or derived from the seed in deterministic mode (ctx.keys).
+  const { id, keyPair, signingKey } = await ctx.keys.create({ alg, rpId, userId: user.id });
   const record: CredentialRecord = {
-    id: ctx.randomBytes(CREDENTIAL_ID_LENGTH),
+    id,
     rpId,
     rpIdHash,
     rpName,
@@ -139,20 +136,30 @@ export async function makeCredential(
     privateKey: keyPair.privateKey,
     publicKey: keyPair.publicKey,
     createdAt: ctx.now(),
+    backupEligible: ctx.config.backupEligible,
+    backupState: ctx.config.backupState,
   };
   const extensionResults = await processMakeCredentialExtensions(extensions, { ctx, record, userVerified, pinUvAuthProtocol });
+  const attestationPlan = await planAttestation(ctx, { alg, enterprise });
   const authData = encodeAuthenticatorData({
     rpIdHash,
     userPresent: true,
     userVerified,
-    signCount: 0,
-    attestedCredentialData: { aaguid: ctx.config.aaguid, credentialId: record.id, credentialPublicKey: keyPair.publicKey },
+    backupEligible: record.backupEligible,
+    backupState: record.backupState,
+    signCount: await initialSignCount(ctx),
+    attestedCredentialData: { aaguid: attestationPlan.aaguid, credentialId: record.id, credentialPublicKey: keyPair.publicKey },
     extensions: extensionResults.authData,
   });
-  const attestation =
-    ctx.config.attestationFormat === "none"
-      ? noneAttestation()
-      : packedSelfAttestation({ authData, clientDataHash, credentialKey: loadPrivateKey(keyPair.privateKey), alg });
+  const attestation = attestationPlan.attest({
+    authData,
+    clientDataHash,
+    rpIdHash,
+    credentialId: record.id,
+    credentialPublicKey: keyPair.publicKey,
+    credentialKey: signingKey,
+    alg,
+  });
 
   // Stored last, in one batch: a failure above leaves nothing behind.
   await ctx.store.putCredential(record, 0);
@@ -165,6 +172,7 @@ export async function makeCredential(
     [Response.fmt, attestation.fmt],
     [Response.authData, authData],
     [Response.attStmt, attestation.attStmt],
+    ...(attestationPlan.enterprise ? [[Response.epAtt, true] as const] : []),
     ...extensionResults.unsigned,
   ]);
 }

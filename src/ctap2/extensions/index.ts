@@ -19,8 +19,9 @@ import { minPinLength } from "./minPinLength.js";
 
 export const EXTENSIONS: readonly AuthenticatorExtension[] = [credProtect, hmacSecret, credBlob, largeBlobKey, minPinLength];
 
-export function extensionNames(): string[] {
-  return EXTENSIONS.map((e) => e.name);
+/** The implemented extensions' names, or those of them in `offered` (a device profile may offer fewer). */
+export function extensionNames(offered?: readonly string[]): string[] {
+  return EXTENSIONS.filter((e) => offered === undefined || offered.includes(e.name)).map((e) => e.name);
 }
 
 export interface ProcessedExtensions {
@@ -31,6 +32,7 @@ export interface ProcessedExtensions {
 
 async function run(
   requested: CborMap | undefined,
+  offered: readonly string[] | undefined,
   call: (extension: AuthenticatorExtension, input: CborValue) => Promise<ExtensionResult | undefined> | ExtensionResult | undefined,
 ): Promise<ProcessedExtensions> {
   const outputs = new Map<string, unknown>();
@@ -38,7 +40,8 @@ async function run(
   if (requested) {
     for (const extension of EXTENSIONS) {
       const input = requested.get(extension.name);
-      if (input === undefined) continue;
+      // One the device does not offer is ignored, as an unknown one is.
+      if (input === undefined || (offered !== undefined && !offered.includes(extension.name))) continue;
       const result = await call(extension, input);
       if (result?.output !== undefined) outputs.set(extension.name, result.output);
       for (const [key, value] of result?.unsigned ?? []) unsigned.set(key, value);
@@ -48,9 +51,9 @@ async function run(
 }
 
 export function processMakeCredentialExtensions(requested: CborMap | undefined, context: MakeCredentialExtensionInput): Promise<ProcessedExtensions> {
-  return run(requested, (extension, input) => extension.makeCredential?.(input, context));
+  return run(requested, context.ctx.config.extensions, (extension, input) => extension.makeCredential?.(input, context));
 }
 
 export function processGetAssertionExtensions(requested: CborMap | undefined, context: GetAssertionExtensionInput): Promise<ProcessedExtensions> {
-  return run(requested, (extension, input) => extension.getAssertion?.(input, context));
+  return run(requested, context.ctx.config.extensions, (extension, input) => extension.getAssertion?.(input, context));
 }

@@ -1,0 +1,82 @@
+/**
+ * `softkey decode [FILE]`: a RegistrationResponseJSON or AuthenticationResponseJSON,
+ * from any authenticator, taken apart for reading. Needs no store.
+ */
+import { readFile } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import type { Command } from "commander";
+import { decodeResponse, ResponseDecodeError } from "../../decode/decodeResponse.js";
+import { formatDecoded } from "../../decode/formatDecoded.js";
+import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
+import { ExitCode } from "../exitCodes.js";
+import { writeJson } from "../io.js";
+
+/** Responses are a few kilobytes; a megabyte is plenty for long certificate chains. */
+const MAX_BYTES = 1 << 20;
+
+interface DecodeFlags {
+  rp: string[];
+  json?: boolean;
+}
+
+export function registerDecode(program: Command, ctx: CliContext): void {
+  program
+    .command("decode")
+    .argument("[file]", "the response JSON (default or -: stdin)")
+    .description("decode a registration or authentication response JSON: client data, flags, counter, AAGUID, key, attestation and its certificates")
+    .option("--rp <id>", "an RP ID to match against rpIdHash (repeatable; the origin's host and its parent domains are tried too)", collect, [])
+    .option("--json", "print the same as structured JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ softkey create --origin https://example.com --options reg-options.json | softkey decode
+  $ softkey decode auth-response.json --rp example.com --json | jq .authenticatorData.flags`,
+    )
+    .action(async (file: string | undefined, flags: DecodeFlags) => {
+      const text = await readInput(file, ctx);
+      let decoded;
+      try {
+        decoded = await decodeResponse(text, { rpIds: flags.rp });
+      } catch (error) {
+        if (error instanceof ResponseDecodeError) throw new CliError(ExitCode.INVALID_INPUT, `cannot decode ${file ?? "stdin"}: ${error.message}`, { cause: error });
+        throw error;
+      }
+      if (flags.json) writeJson(ctx.io, decoded);
+      else ctx.io.stdout(formatDecoded(decoded));
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function readInput(file: string | undefined, ctx: CliContext): Promise<string> {
+  if (file === undefined || file === "-") {
+    if (file === undefined && ctx.io.stdin.isTTY) throw new CliError(ExitCode.USAGE, "no response JSON: give a FILE, or pipe it on stdin");
+    return readStream(ctx.io.stdin);
+  }
+  try {
+    const bytes = await readFile(file);
+    if (bytes.length > MAX_BYTES) throw new CliError(ExitCode.INVALID_INPUT, `${file} is larger than ${MAX_BYTES} bytes`);
+    return bytes.toString("utf8");
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (error as Error).message;
+    throw new CliError(ExitCode.INVALID_INPUT, `cannot read ${file}: ${why}`, { cause: error });
+  }
+}
+
+async function readStream(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > MAX_BYTES) throw new CliError(ExitCode.INVALID_INPUT, `the response JSON on stdin is larger than ${MAX_BYTES} bytes`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

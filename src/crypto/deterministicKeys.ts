@@ -1,0 +1,100 @@
+/**
+ * Deterministic mode (`--seed`): credential IDs, key pairs and signatures
+ * derived from a seed and the request, so the same inputs give byte-identical
+ * attestation objects and assertions on every run and machine. For test
+ * fixtures only, never for anything real: whoever knows the seed knows every
+ * private key.
+ *
+ *   key     = HKDF-SHA-256(seed, salt, "softkey key" | alg | rpId | user.id | n)
+ *             P-256: 48 bytes reduced to a scalar in [1, n-1]; Ed25519: the 32-byte seed
+ *   id      = HKDF-SHA-256(seed, salt, "softkey credential id" | alg | rpId | user.id | n), 32 bytes
+ *   random  = HKDF-SHA-256(seed, salt, "softkey random" | n | k), for ctx.randomBytes
+ *
+ * where n numbers the creations of the store (a persistent counter, so two
+ * creations never share keys even across processes) and k the calls since the
+ * last creation. Each field is length-prefixed. ES256 signatures use RFC 6979
+ * (credentialKeys.ts); Ed25519 signatures are deterministic by definition.
+ */
+import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from "node:crypto";
+import { p256 } from "@noble/curves/nist.js";
+import { CoseAlgorithm } from "./cose.js";
+import {
+  CREDENTIAL_ID_LENGTH,
+  exportKeyPair,
+  signDeterministically,
+  type CredentialKeyFactory,
+  type CredentialRequest,
+} from "./credentialKeys.js";
+
+const SALT = "softkey deterministic mode v1";
+const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+
+export interface DeterministicKeyOptions {
+  seed: string | Uint8Array;
+  /** The number of the next creation; the caller keeps it persistent (the keystore's counters). */
+  nextCreation: () => Promise<number>;
+}
+
+export interface DeterministicKeyFactory extends CredentialKeyFactory {
+  /** Seeded stand-in for the context's randomBytes (hmac-secret's CredRandom, largeBlobKey, ...). */
+  randomBytes(length: number): Uint8Array;
+}
+
+export function deterministicKeyFactory(options: DeterministicKeyOptions): DeterministicKeyFactory {
+  const seed = typeof options.seed === "string" ? Buffer.from(options.seed, "utf8") : Buffer.from(options.seed);
+  if (seed.length === 0) throw new RangeError("the seed must not be empty");
+  const derive = (length: number, ...info: (string | Uint8Array)[]): Uint8Array => new Uint8Array(hkdfSync("sha256", seed, SALT, encodeInfo(info), length));
+  // What randomBytes draws from: the last creation in this process ("-" before any) and a call count.
+  let stream = { creation: "-", calls: 0 };
+
+  return {
+    async create(request: CredentialRequest) {
+      const n = String(await options.nextCreation());
+      const fields = [String(request.alg), request.rpId, request.userId, n];
+      const signingKey = signDeterministically(privateKeyFrom(request.alg, (length) => derive(length, "softkey key", ...fields)));
+      stream = { creation: n, calls: 0 };
+      return {
+        id: derive(CREDENTIAL_ID_LENGTH, "softkey credential id", ...fields),
+        keyPair: exportKeyPair(request.alg, signingKey, createPublicKey(signingKey)),
+        signingKey,
+      };
+    },
+    load(pkcs8: Uint8Array): KeyObject {
+      return signDeterministically(createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" }));
+    },
+    randomBytes(length: number): Uint8Array {
+      return derive(length, "softkey random", stream.creation, String(stream.calls++));
+    },
+  };
+}
+
+function privateKeyFrom(alg: number, okm: (length: number) => Uint8Array): KeyObject {
+  if (alg === CoseAlgorithm.ES256) {
+    // 48 bytes (FIPS 186-5 A.2.1 style) reduced into [1, n-1]: no bias worth speaking of, never zero.
+    const n = p256.Point.CURVE().n;
+    const scalar = (BigInt(`0x${Buffer.from(okm(48)).toString("hex")}`) % (n - 1n)) + 1n;
+    const d = Buffer.from(scalar.toString(16).padStart(64, "0"), "hex");
+    const point = p256.getPublicKey(d, false);
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+    return createPrivateKey({
+      key: { kty: "EC", crv: "P-256", d: b64(d), x: b64(point.subarray(1, 33)), y: b64(point.subarray(33, 65)) },
+      format: "jwk",
+    });
+  }
+  if (alg === CoseAlgorithm.EdDSA) {
+    return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, okm(32)]), format: "der", type: "pkcs8" });
+  }
+  throw new RangeError(`unsupported COSE algorithm ${alg}`);
+}
+
+/** Fields, each as a 4-byte big-endian length and its bytes (text as UTF-8), so no two field lists collide. */
+function encodeInfo(fields: (string | Uint8Array)[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const field of fields) {
+    const bytes = typeof field === "string" ? Buffer.from(field, "utf8") : Buffer.from(field);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    parts.push(length, bytes);
+  }
+  return Buffer.concat(parts);
+}

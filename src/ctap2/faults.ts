@@ -1,0 +1,186 @@
+/**
+ * Response faults: switches that make the key answer like a broken (or
+ * malicious) one, so a test can check that a relying party refuses it. Named
+ * like Chrome's DevTools WebAuthn.setResponseOverrideBits where they overlap.
+ *
+ * They model a broken key, so they act in one place, on the finished
+ * makeCredential / getAssertion / getNextAssertion response: the commands
+ * themselves never see them. authenticator.ts wraps those three handlers with
+ * withResponseFaults; with every switch off the wrapper calls straight
+ * through (no await, no allocation). When a switch changes the authenticator
+ * data, the changed data is signed again with the credential's key (the key
+ * signs what it sends), so the RP refuses for the fault itself, not for a
+ * signature that no longer matches. A full attestation (x5c) is not signed
+ * again: its key is the attestation CA's.
+ */
+import { createHash } from "node:crypto";
+import type { CborMap } from "./cbor.js";
+import type { AuthenticatorContext } from "./context.js";
+import type { CtapRequestContext } from "./transport.js";
+import { AuthenticatorDataFlags } from "./authenticatorData.js";
+import { signWithCredentialKey } from "../crypto/credentialKeys.js";
+import { deterministicKeyFactory } from "../crypto/deterministicKeys.js";
+
+export interface ResponseFaults {
+  /** The signature (assertion, and the attestation's sig) has its last byte flipped: it no longer verifies. */
+  isBogusSignature: boolean;
+  /** The UP flag is cleared. */
+  isBadUP: boolean;
+  /** The UV flag is cleared, even when the user was verified (wins over forceUV). */
+  isBadUV: boolean;
+  /** The UV flag is set though no user verification happened. */
+  forceUV: boolean;
+  /** rpIdHash is not SHA-256 of the RP ID (it is SHA-256 of the right hash). */
+  badRpIdHash: boolean;
+  /** makeCredential: the attested credential data carries another public key than the one that signs. */
+  mismatchedPublicKey: boolean;
+  /** getAssertion: the authenticator data lacks its last byte. */
+  truncatedAuthData: boolean;
+}
+
+export type FaultName = keyof ResponseFaults;
+
+export const FAULT_DESCRIPTIONS: Readonly<Record<FaultName, string>> = {
+  isBogusSignature: "flip the last byte of the assertion (and attestation) signature",
+  isBadUP: "clear the UP (user present) flag",
+  isBadUV: "clear the UV (user verified) flag",
+  forceUV: "set the UV flag though no user verification happened",
+  badRpIdHash: "send a wrong rpIdHash",
+  mismatchedPublicKey: "register a public key other than the one that signs",
+  truncatedAuthData: "cut the assertion's authenticator data one byte short",
+};
+
+export const FAULT_NAMES = Object.keys(FAULT_DESCRIPTIONS) as readonly FaultName[];
+
+export const NO_FAULTS: ResponseFaults = Object.freeze({
+  isBogusSignature: false,
+  isBadUP: false,
+  isBadUV: false,
+  forceUV: false,
+  badRpIdHash: false,
+  mismatchedPublicKey: false,
+  truncatedAuthData: false,
+});
+
+export function isFaultName(name: string): name is FaultName {
+  return Object.hasOwn(FAULT_DESCRIPTIONS, name);
+}
+
+/** The switches given, all others off; NO_FAULTS itself when none is on (the wrapper's fast check). */
+export function responseFaults(on: Partial<ResponseFaults> | undefined): ResponseFaults {
+  if (!on || !FAULT_NAMES.some((name) => on[name] === true)) return NO_FAULTS;
+  const faults = { ...NO_FAULTS };
+  for (const name of FAULT_NAMES) faults[name] = on[name] === true;
+  return Object.freeze(faults);
+}
+
+type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<Map<number, unknown> | undefined>;
+type Kind = "makeCredential" | "getAssertion" | "getNextAssertion";
+
+/** The handler, with the device's faults applied to its response. */
+export function withResponseFaults(kind: Kind, handler: Handler): Handler {
+  return (params, ctx, request) =>
+    ctx.config.faults === NO_FAULTS ? handler(params, ctx, request) : faultyResponse(kind, handler, params, ctx, request);
+}
+
+const Response = { credential: 0x01, authData: 0x02, signature: 0x03, attStmt: 0x03 } as const;
+
+async function faultyResponse(
+  kind: Kind,
+  handler: Handler,
+  params: CborMap,
+  ctx: AuthenticatorContext,
+  request: CtapRequestContext,
+): Promise<Map<number, unknown> | undefined> {
+  const clientDataHash =
+    kind === "makeCredential"
+      ? (params.get(0x01) as Uint8Array)
+      : kind === "getAssertion"
+        ? (params.get(0x02) as Uint8Array)
+        : ctx.state.assertionQueue?.clientDataHash; // read before the handler may end the queue
+  const response = await handler(params, ctx, request);
+  const faults = ctx.config.faults;
+  const original = response?.get(Response.authData);
+  if (!response || !(original instanceof Uint8Array) || !(clientDataHash instanceof Uint8Array)) return response;
+
+  const credentialId = kind === "makeCredential" ? attestedCredentialId(original) : credentialIdOf(response);
+  const record = credentialId && (await ctx.store.findCredential(credentialId));
+  if (!record) return response;
+
+  let authData: Uint8Array = new Uint8Array(original);
+  if (faults.isBadUP) authData[32]! &= ~AuthenticatorDataFlags.UP;
+  if (faults.forceUV) authData[32]! |= AuthenticatorDataFlags.UV;
+  if (faults.isBadUV) authData[32]! &= ~AuthenticatorDataFlags.UV;
+  if (faults.badRpIdHash) authData.set(createHash("sha256").update(authData.subarray(0, 32)).digest(), 0);
+  if (faults.mismatchedPublicKey && kind === "makeCredential") authData = await withOtherPublicKey(authData, record.id.length, record.publicKey, record.alg);
+  if (faults.truncatedAuthData && kind !== "makeCredential") authData = authData.subarray(0, authData.length - 1);
+  const changed = !Buffer.from(authData).equals(original);
+  response.set(Response.authData, authData);
+
+  const sign = () => signWithCredentialKey(record.alg, ctx.keyCache.get(record), concat(authData, clientDataHash));
+  if (kind === "makeCredential") {
+    const attStmt = response.get(Response.attStmt);
+    if (attStmt instanceof Map && attStmt.has("sig")) {
+      const selfAttestation = !attStmt.has("x5c");
+      if (changed && selfAttestation) attStmt.set("sig", sign());
+      if (faults.isBogusSignature) attStmt.set("sig", flipLastByte(attStmt.get("sig") as Uint8Array));
+    }
+  } else {
+    let signature = response.get(Response.signature) as Uint8Array;
+    if (changed) signature = sign();
+    if (faults.isBogusSignature) signature = flipLastByte(signature);
+    response.set(Response.signature, signature);
+  }
+  ctx.log(`faults applied to ${kind}: ${Object.entries(faults).filter(([, on]) => on).map(([name]) => name).join(", ")}`);
+  return response;
+}
+
+function credentialIdOf(response: Map<number, unknown>): Uint8Array | undefined {
+  const descriptor = response.get(Response.credential);
+  const id = descriptor instanceof Map ? descriptor.get("id") : undefined;
+  return id instanceof Uint8Array ? id : undefined;
+}
+
+/** The credential ID in attested credential data: after rpIdHash, flags, signCount (37) and the AAGUID (16). */
+function attestedCredentialId(authData: Uint8Array): Uint8Array | undefined {
+  if (!(authData[32]! & AuthenticatorDataFlags.AT) || authData.length < 55) return undefined;
+  const length = (authData[53]! << 8) | authData[54]!;
+  return authData.subarray(55, 55 + length);
+}
+
+/** The same authenticator data with the credential public key (`publicKey`, as stored) replaced by another key of the same algorithm. */
+async function withOtherPublicKey(authData: Uint8Array, idLength: number, publicKey: Uint8Array, alg: number): Promise<Uint8Array> {
+  const keyOffset = 55 + idLength;
+  if (!Buffer.from(authData.subarray(keyOffset, keyOffset + publicKey.length)).equals(publicKey)) return authData;
+  const other = await otherKey(alg);
+  return concat(authData.subarray(0, keyOffset), other, authData.subarray(keyOffset + publicKey.length));
+}
+
+const otherKeys = new Map<number, Uint8Array>();
+
+/** A fixed key pair nobody uses, so the fault gives the same bytes every time (deterministic mode included). */
+async function otherKey(alg: number): Promise<Uint8Array> {
+  let key = otherKeys.get(alg);
+  if (!key) {
+    const factory = deterministicKeyFactory({ seed: "softkey mismatchedPublicKey", nextCreation: () => Promise.resolve(0) });
+    key = (await factory.create({ alg, rpId: "", userId: new Uint8Array() })).keyPair.publicKey;
+    otherKeys.set(alg, key);
+  }
+  return key;
+}
+
+function flipLastByte(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes);
+  if (out.length > 0) out[out.length - 1]! ^= 0xff;
+  return out;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * The profiles softkey ships. `softkey-roaming` is the default: the device
+ * softkey always was, a CTAP 2.1 roaming key.
+ */
+import { SOFTKEY_AAGUID } from "../ctap2/authenticatorConfig.js";
+import type { Profile } from "./profile.js";
+
+export const DEFAULT_PROFILE = "softkey-roaming";
+
+export const BUILT_IN_PROFILES: readonly Profile[] = [
+  {
+    profileVersion: 1,
+    name: "softkey-roaming",
+    description: "a generic CTAP 2.1 roaming key (USB): ES256 and EdDSA, built-in UV, discoverable credentials, every extension, U2F offered",
+    aaguid: SOFTKEY_AAGUID,
+    attestation: { format: "packed" },
+    algorithms: [-7, -8],
+    transports: ["usb"],
+    getInfo: {
+      versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1"],
+      options: { uv: true, plat: false, rk: true },
+      maxCredentialCountInList: 16,
+      maxCredentialIdLength: 128,
+      maxDiscoverableCredentials: 100_000,
+      firmwareVersion: 1,
+    },
+    u2f: true,
+    counter: "per-credential",
+    backup: { eligible: false, state: false },
+    attachment: "cross-platform",
+  },
+  {
+    profileVersion: 1,
+    name: "u2f-only",
+    description: "a FIDO U2F key: CTAP1 only (every CTAP2 command answers INVALID_COMMAND), ES256, fido-u2f attestation, zero AAGUID, one global counter",
+    aaguid: "00000000-0000-0000-0000-000000000000",
+    attestation: { format: "fido-u2f" },
+    algorithms: [-7],
+    transports: ["usb"],
+    u2f: true,
+    counter: "global",
+    backup: { eligible: false, state: false },
+    attachment: "cross-platform",
+  },
+  {
+    profileVersion: 1,
+    name: "platform-passkey",
+    description: "a platform authenticator with synced passkeys: built-in UV, plat, internal and hybrid transports, backup eligible and backed up, counter always 0, attestation none",
+    aaguid: "5f1b5b2e-9c1a-4c52-8f0e-6b0b7a3c2d11",
+    attestation: { format: "none" },
+    algorithms: [-7],
+    transports: ["internal", "hybrid"],
+    getInfo: {
+      versions: ["FIDO_2_0", "FIDO_2_1"],
+      options: { uv: true, plat: true, rk: true },
+      maxCredentialCountInList: 16,
+      maxCredentialIdLength: 128,
+      maxDiscoverableCredentials: 100_000,
+      firmwareVersion: 1,
+    },
+    u2f: false,
+    counter: "zero",
+    backup: { eligible: true, state: true },
+    attachment: "platform",
+  },
+];
