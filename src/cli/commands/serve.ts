@@ -10,15 +10,21 @@ import type { CtapTransport } from "../../ctap2/transport.js";
 import { startCtaphidServer, type CtaphidServer } from "../../serve/ctaphidServer.js";
 import { formatCtaphidSpec, parseCtaphidSpec, type CtaphidSpec } from "../../serve/ctaphidSpec.js";
 import { withCtapLog } from "../../serve/ctapLog.js";
+import type { CtaphidDeviceOptions } from "../../serve/sharedDevice.js";
+import { withU2fLog } from "../../serve/u2fLog.js";
+import { u2fDeviceOptions } from "../../ctap1/u2fHandler.js";
 import { UHID_PATH, UHID_UNAVAILABLE } from "../../serve/uhid.js";
 import { globalsOf, openSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
+import { planHttpHosts, TOKEN_ENV } from "../serveHttp.js";
 
 interface ServeFlags {
   ctaphid: string[];
   uhid?: boolean;
   quiet?: boolean;
+  http: string[];
+  tokenFile?: string;
 }
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -35,7 +41,14 @@ export function registerServe(program: Command, ctx: CliContext): void {
       [] as string[],
     )
     .option("--uhid", "appear as a HID device through /dev/uhid (Linux; needs access to /dev/uhid)")
-    .option("-q, --quiet", "do not log each CTAP command on stderr")
+    .option(
+      "--http <[host:]port>",
+      "also serve the WebAuthn client as JSON over HTTP (host default 127.0.0.1, port 0 picks one; needs --token-file or SOFTKEY_TOKEN); repeatable",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option("--token-file <file>", "with --http: write the bearer token to FILE (created owner-only; removed on a clean stop)")
+    .option("-q, --quiet", "do not log each CTAP command or HTTP request on stderr")
     .addHelpText(
       "after",
       `
@@ -49,13 +62,22 @@ Each CTAP command is logged on stderr (never a PIN or a key), e.g.
   ctap2 authenticatorGetAssertion example.com -> CTAP2_OK
 SIGINT or SIGTERM closes the hosts and the store (exact counters) and exits 0.
 
+--http serves POST /v1/registrations, POST /v1/assertions, GET /v1/credentials,
+DELETE /v1/credentials/ID, GET /v1/info and GET /healthz (see the README);
+every request but /healthz needs Authorization: Bearer TOKEN, the token from
+${TOKEN_ENV} or else a random one written to --token-file. Its address is in
+the JSON line as http:HOST:PORT; each request is logged, e.g.
+  http POST /v1/assertions -> 200 (2.3 ms)
+
 Examples:
   $ softkey serve --ctaphid tcp:127.0.0.1:0
   $ softkey serve --ctaphid unix:/tmp/softkey.sock --ctaphid tcp:8400 --quiet
-  $ softkey serve --uhid                     # Linux with /dev/uhid: browsers see a USB key`,
+  $ softkey serve --uhid                     # Linux with /dev/uhid: browsers see a USB key
+  $ softkey serve --http 127.0.0.1:0 --token-file ./token   # JSON for any language's tests`,
     )
     .action(async (flags: ServeFlags, command: Command) => {
       const specs = parseSpecs(flags);
+      const http = planHttpHosts(flags, ctx.io.env);
       const globals = globalsOf(command);
       // Before the store is opened and anyone is asked for a passphrase: uhid cannot work without its device.
       if (specs.some((spec) => spec.transport === "uhid") && !existsSync(UHID_PATH)) {
@@ -68,31 +90,40 @@ Examples:
       // Listen for the stop signals from the start: one arriving while the store opens still ends the run cleanly.
       const stop = stopSignal();
       try {
+        await http?.writeTokenFile();
         const softkey = await openSoftkey(ctx, globals, { ceremonies: true });
         let servers: CtaphidServer[] = [];
+        // CTAP1/U2F (CTAPHID_MSG) only when the profile offers it; no CTAPHID_CBOR for a U2F-only key.
+        const u2f = u2fDeviceOptions(softkey.authenticator);
         try {
           const transport: CtapTransport = log ? withCtapLog(softkey.authenticator, log) : softkey.authenticator;
+          const device: CtaphidDeviceOptions = { cbor: u2f.cbor, ...(u2f.msg ? { msg: log ? withU2fLog(u2f.msg, log) : u2f.msg } : {}) };
           // Stopped while the store opened: there is nothing to announce.
           if (!stop.fired) {
-            servers = await startAll(specs, transport, hostLog);
+            // HTTP first (it logs nothing when it starts), so a host that fails still leaves one stderr line.
+            const httpServices = http ? await http.start(softkey, { ...(log ? { log } : {}), warn: stderrLine }) : [];
+            servers = httpServices;
+            servers = [...(await startAll(specs, transport, hostLog, device)), ...httpServices];
             ctx.io.stdout(`${JSON.stringify({ listening: servers.map((server) => server.address) })}\n`);
           }
           const signal = await stop.received;
           log?.(`serve: ${signal}: stopping`);
         } finally {
+          u2f.msg?.close();
           await shutDown(servers, softkey);
         }
         log?.("serve: stopped");
       } finally {
         stop.dispose();
+        await http?.removeTokenFile();
       }
     });
 }
 
 function parseSpecs(flags: ServeFlags): CtaphidSpec[] {
   const texts = [...flags.ctaphid, ...(flags.uhid ? ["uhid"] : [])];
-  if (texts.length === 0) {
-    throw new CliError(ExitCode.USAGE, "nothing to serve: give --ctaphid unix:PATH, tcp:[HOST:]PORT or udp:[HOST:]PORT, or --uhid");
+  if (texts.length === 0 && flags.http.length === 0) {
+    throw new CliError(ExitCode.USAGE, "nothing to serve: give --ctaphid unix:PATH, tcp:[HOST:]PORT or udp:[HOST:]PORT, --uhid, or --http [HOST:]PORT");
   }
   const specs = texts.map((text) => {
     try {
@@ -118,7 +149,12 @@ function parseSpecs(flags: ServeFlags): CtaphidSpec[] {
  * one failed. The hosts' own log lines wait until all of them listen, so a
  * failed start leaves exactly one stderr line, the error.
  */
-async function startAll(specs: CtaphidSpec[], transport: CtapTransport, log: (line: string) => void): Promise<CtaphidServer[]> {
+async function startAll(
+  specs: CtaphidSpec[],
+  transport: CtapTransport,
+  log: (line: string) => void,
+  device: CtaphidDeviceOptions,
+): Promise<CtaphidServer[]> {
   const servers: CtaphidServer[] = [];
   const held: string[] = [];
   let mode: "hold" | "pass" | "drop" = "hold";
@@ -126,7 +162,7 @@ async function startAll(specs: CtaphidSpec[], transport: CtapTransport, log: (li
   for (const spec of specs) {
     const text = formatCtaphidSpec(spec);
     try {
-      servers.push(await startCtaphidServer(text, transport, { log: hostLog }));
+      servers.push(await startCtaphidServer(text, transport, { log: hostLog, device }));
     } catch (error) {
       mode = "drop";
       await Promise.allSettled(servers.map((server) => server.close()));

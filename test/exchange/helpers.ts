@@ -1,0 +1,45 @@
+/** Shared by the exchange tests: a store with credentials an RP has registered, and a way to read them back whole. */
+import type { WebAuthnCredential } from "@simplewebauthn/server";
+import { expect } from "vitest";
+import type { Softkey } from "../../src/softkey.js";
+import { readEntries } from "../../src/exchange/readEntries.js";
+import { TestDevice, registered, signIn } from "../helpers/relyingParty.js";
+
+/** A cheap bundle KDF: the tests exercise the format, not scrypt. */
+export const TEST_BUNDLE_SCRYPT = { N: 1024, r: 8, p: 1 };
+
+export interface Seeded {
+  device: TestDevice;
+  /** What the RP keeps for each credential, updated by signInVerified. */
+  credentials: WebAuthnCredential[];
+}
+
+/** A store with a discoverable and a non-discoverable ES256 credential (and an EdDSA one when asked), each used once. */
+export async function seededDevice(options: { eddsa?: boolean } = {}): Promise<Seeded> {
+  const device = await TestDevice.create();
+  const credentials = [
+    await registered(device.key, { userName: "alice@example.com", residentKey: "required" }),
+    await registered(device.key, { userName: "bob@example.com", residentKey: "discouraged" }),
+  ];
+  if (options.eddsa) credentials.push(await registered(device.key, { userName: "carol@example.com", alg: -8, residentKey: "required" }));
+  for (const credential of credentials) await signInVerified(device.key, credential);
+  return { device, credentials };
+}
+
+/** Sign in and insist the RP accepts (signature with its stored public key, counter above its stored one); updates its counter. */
+export async function signInVerified(key: Softkey, credential: WebAuthnCredential): Promise<number> {
+  const { verification } = await signIn(key, credential);
+  const result = await verification;
+  expect(result.verified).toBe(true);
+  expect(result.authenticationInfo.newCounter).toBeGreaterThan(credential.counter);
+  credential.counter = result.authenticationInfo.newCounter;
+  return credential.counter;
+}
+
+/** Every record of the store with its counter, in a stable order, as plain data for deep comparison. */
+export async function storeContents(key: Softkey) {
+  const entries = await readEntries(key);
+  return entries
+    .map(({ record, signCount }) => ({ record: structuredClone(record), signCount }))
+    .sort((a, b) => Buffer.compare(Buffer.from(a.record.id), Buffer.from(b.record.id)));
+}
