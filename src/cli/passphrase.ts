@@ -41,6 +41,20 @@ export async function resolvePassphrase(sources: PassphraseSources): Promise<str
   }
 }
 
+/**
+ * Ask one hidden question on the controlling terminal; undefined when there
+ * is none (so callers can name their non-interactive alternatives).
+ */
+export async function askHiddenOnTerminal(question: string): Promise<string | undefined> {
+  const terminal = openTerminal();
+  if (!terminal) return undefined;
+  try {
+    return await askHidden(terminal, question);
+  } finally {
+    terminal.close();
+  }
+}
+
 async function readPassphraseFile(file: string): Promise<string> {
   let text: string;
   try {

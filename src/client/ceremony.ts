@@ -7,6 +7,8 @@
 import { CtapStatusError } from "./ctap/command.js";
 import { errorFromCtapStatus, WebAuthnError } from "./errors.js";
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface CeremonyLimits {
   timeoutMs: number;
   signal?: AbortSignal;
@@ -17,9 +19,10 @@ export async function runCeremony<T>(limits: CeremonyLimits, body: (signal: Abor
   if (callerSignal?.aborted) throw abortError(callerSignal.reason);
   const controller = new AbortController();
   // WebAuthn L3 5.1.3: when the timer expires, the ceremony fails with NotAllowedError.
+  // Node fires a timer beyond 2^31-1 ms at once, so a larger timeout is clamped to that (about 24 days).
   const timer = setTimeout(
     () => controller.abort(new WebAuthnError("NotAllowedError", `the ceremony timed out after ${timeoutMs} ms`)),
-    timeoutMs,
+    Math.min(timeoutMs, MAX_TIMER_MS),
   );
   const onAbort = (): void => controller.abort(abortError(callerSignal?.reason));
   callerSignal?.addEventListener("abort", onAbort, { once: true });

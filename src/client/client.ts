@@ -58,6 +58,7 @@ const DEFAULT_TIMEOUT_MS = 300_000;
 
 export class WebAuthnClient {
   private readonly context: ClientContext;
+  private lastCeremony: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly transport: CtapTransport,
@@ -96,12 +97,23 @@ export class WebAuthnClient {
 
   /** navigator.credentials.create({ publicKey }) → RegistrationResponseJSON. */
   create(options: CreationOptionsInput, call: CreateCallOptions): Promise<RegistrationResponseJSON> {
-    return createCredential(this.context, options, call);
+    return this.oneAtATime(() => createCredential(this.context, options, call));
   }
 
   /** navigator.credentials.get({ publicKey }) → AuthenticationResponseJSON. */
   get(options: RequestOptionsInput, call: GetCallOptions): Promise<AuthenticationResponseJSON> {
-    return getAssertion(this.context, options, call);
+    return this.oneAtATime(() => getAssertion(this.context, options, call));
+  }
+
+  /**
+   * Ceremonies run one after another, as a browser runs one at a time per
+   * authenticator: a ceremony takes several CTAP round trips, and a second
+   * one's pinUvAuthToken would replace the first's between its steps.
+   */
+  private oneAtATime<T>(ceremony: () => Promise<T>): Promise<T> {
+    const result = this.lastCeremony.then(ceremony, ceremony);
+    this.lastCeremony = result.catch(() => undefined);
+    return result;
   }
 
   private async fetchInfo(call: CallOptions): Promise<AuthenticatorInfo> {
