@@ -5,10 +5,11 @@
  */
 export { Softkey, type CredentialSummary, type DeviceSettings, type InitOptions, type OpenOptions } from "./softkey.js";
 
-export { WebAuthnClient, WebAuthnError } from "./client/index.js";
+export { WebAuthnClient, WebAuthnError, setPin, changePin, getPinRetries, getUvRetries, getPinStatus } from "./client/index.js";
 export type * from "./client/index.js";
 
 export { Authenticator, type AuthenticatorOptions } from "./ctap2/authenticator.js";
+export { createU2fHandler, U2fHandler } from "./ctap1/u2fHandler.js";
 export type { CtapTransport, CtapRequestContext, KeepaliveStatus } from "./ctap2/transport.js";
 export { Status, statusName, CtapError } from "./ctap2/status.js";
 export { Command } from "./ctap2/commands/index.js";
@@ -21,3 +22,28 @@ export type { CredentialRecord, ScryptParams, StoredUser } from "./keystore/reco
 
 export { createPresence, type BuiltInUvMode, type PresencePolicyName, type PresenceOptions } from "./presence/index.js";
 export type { UserPresence, PresenceRequest, UvOutcome } from "./presence/presence.js";
+
+export { ATTESTATION_CA_SETTING, type AttestationCa, type CertifiedKey } from "./crypto/attestation/attestationCa.js";
+export { issueAttestationCa, type IssueCaOptions } from "./attestationCa/issueCa.js";
+export { metadataStatement, type MetadataStatement } from "./attestationCa/metadataStatement.js";
+export { decodeResponse, ResponseDecodeError, type DecodedResponse, type DecodeOptions } from "./decode/decodeResponse.js";
+export { formatDecoded } from "./decode/formatDecoded.js";
+
+export { BUILT_IN_PROFILES, DEFAULT_PROFILE, builtInProfile, resolveProfile, validateProfile, ProfileError, ProfileFileError, type Profile, type ProfileGetInfo } from "./profiles/index.js";
+export { FAULT_NAMES, FAULT_DESCRIPTIONS, type FaultName, type ResponseFaults } from "./ctap2/faults.js";
+export type { CounterMode } from "./ctap2/authenticatorConfig.js";
+
+export {
+  exportCredentials,
+  importCredentials,
+  decodeCredentials,
+  toCdpVirtualAuthenticator,
+  fromCdpVirtualAuthenticator,
+  toPlaywrightContext,
+  fromPlaywrightContext,
+  ExchangeError,
+  InvalidEntriesError,
+  EXCHANGE_FORMATS,
+  DEFAULT_BUNDLE_SCRYPT,
+} from "./exchange/index.js";
+export type * from "./exchange/index.js";

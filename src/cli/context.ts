@@ -6,10 +6,13 @@ import path from "node:path";
 import type { Command } from "commander";
 import { Softkey } from "../softkey.js";
 import { Keystore } from "../keystore/store.js";
-import { StoreNotFoundError } from "../keystore/errors.js";
+import { StoreLockedError, StoreNotFoundError } from "../keystore/errors.js";
 import { hasTerminal, NoTerminalError, type BuiltInUvMode, type PresencePolicyName } from "../presence/index.js";
 import type { CliIo } from "./io.js";
 import { resolvePassphrase } from "./passphrase.js";
+import { CliError } from "./errors.js";
+import { ExitCode } from "./exitCodes.js";
+import { pinSource } from "./pin.js";
 
 export const STORE_ENV = "SOFTKEY_STORE";
 export const DEFAULT_STORE = "./keystore";
@@ -19,6 +22,12 @@ export interface GlobalOptions {
   passphraseFile?: string;
   presence: PresencePolicyName;
   uv: BuiltInUvMode;
+  /** --wait SECONDS: retry opening a store another process holds, for up to this long. */
+  wait?: string;
+  /** Deterministic mode (fixtures only): keys, credential IDs and signatures derived from this seed. */
+  seed?: string;
+  /** The authenticator PIN for ceremonies (else SOFTKEY_PIN, else a prompt when needed). */
+  pin?: string;
   debug: boolean;
 }
 
@@ -67,12 +76,16 @@ export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openF
   if (!(await Keystore.exists(dir))) throw new StoreNotFoundError(dir);
   if (openFor.ceremonies) checkPresenceUsable(globals);
   const passphrase = await resolvePassphrase({ file: globals.passphraseFile, env: ctx.io.env });
-  return Softkey.open(dir, {
-    passphrase,
-    presence: globals.presence,
-    uv: globals.uv,
-    log: debugLog(ctx, globals),
-  });
+  return retryWhileLocked(globals.wait, () =>
+    Softkey.open(dir, {
+      passphrase,
+      presence: globals.presence,
+      uv: globals.uv,
+      log: debugLog(ctx, globals),
+      pin: pinSource(globals.pin, ctx.io.env),
+      ...(globals.seed !== undefined ? { seed: globals.seed } : {}),
+    }),
+  );
 }
 
 /** Run `body` with the store open, closing it afterwards whatever happens. */
@@ -90,3 +103,21 @@ export async function withSoftkey<T>(
   }
 }
 
+/**
+ * Run `open`, retrying while another process holds the store's lock, for up to `wait` seconds
+ * (--wait); without it the first StoreLockedError stands (exit 5). The passphrase was read once before.
+ */
+export async function retryWhileLocked<T>(wait: string | undefined, open: () => Promise<T>): Promise<T> {
+  const seconds = wait === undefined ? 0 : Number(wait);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new CliError(ExitCode.USAGE, `--wait must be a number of seconds, got "${wait}"`);
+  const deadline = Date.now() + seconds * 1000;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+    try {
+      return await open();
+    } catch (error) {
+      const left = deadline - Date.now();
+      if (!(error instanceof StoreLockedError) || left <= 0) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+    }
+  }
+}

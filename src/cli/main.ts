@@ -18,6 +18,14 @@ import { registerDelete } from "./commands/delete.js";
 import { registerInfo } from "./commands/info.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerServe } from "./commands/serve.js";
+import { registerCa } from "./commands/ca.js";
+import { registerDecode } from "./commands/decode.js";
+import { registerProfile } from "./commands/profile.js";
+import { registerCounter } from "./commands/counter.js";
+import { registerCredential } from "./commands/credential.js";
+import { registerFault } from "./commands/fault.js";
+import { registerPin } from "./commands/pin.js";
+import { registerExchange } from "./commands/exchange.js";
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const ctx: CliContext = { io, exitCode: ExitCode.OK };
@@ -50,6 +58,13 @@ export function buildProgram(ctx: CliContext): Command {
         .env("SOFTKEY_UV")
         .default("on"),
     )
+    .addOption(
+      new Option("--seed <value>", "deterministic mode, for test fixtures only: keys, credential IDs and signatures derived from VALUE").env(
+        "SOFTKEY_SEED",
+      ),
+    )
+    .option("--pin <pin>", "the authenticator PIN, when a ceremony needs it (else SOFTKEY_PIN, else a prompt on the terminal)")
+    .option("--wait <seconds>", "if another process has the store open, retry for up to SECONDS before failing (exit 5)")
     .option("--debug", "print stack traces and the authenticator's diagnostics on stderr")
     .exitOverride()
     .configureOutput({
@@ -67,6 +82,8 @@ Examples:
   $ softkey create --origin https://example.com --options reg-options.json > reg-response.json
   $ softkey get --origin https://example.com --options auth-options.json > auth-response.json
   $ softkey list
+  $ softkey ca init && softkey ca export --out ./trust   # packed attestation with an x5c chain
+  $ softkey decode reg-response.json   # flags, counter, AAGUID, attestation certificates
   $ softkey serve --ctaphid tcp:127.0.0.1:0   # a virtual USB key for python-fido2, libfido2, ...
   $ softkey demo                      # the whole story in a throw-away store
 
@@ -75,6 +92,8 @@ Environment:
   ${PASSPHRASE_ENV}   the store passphrase, when --passphrase-file is not given
   SOFTKEY_PRESENCE     default for --presence (auto)
   SOFTKEY_UV           default for --uv (on)
+  SOFTKEY_PIN          the authenticator PIN, when --pin is not given
+  SOFTKEY_SEED         default for --seed (deterministic mode; never for real credentials)
 
 Exit codes:
 ${formatExitCodeTable()}`,
@@ -87,6 +106,14 @@ ${formatExitCodeTable()}`,
   registerInfo(program, ctx);
   registerDemo(program, ctx);
   registerServe(program, ctx);
+  registerCa(program, ctx);
+  registerDecode(program, ctx);
+  registerProfile(program, ctx);
+  registerCounter(program, ctx);
+  registerCredential(program, ctx);
+  registerFault(program, ctx);
+  registerPin(program, ctx);
+  registerExchange(program, ctx);
   return program;
 }
 

@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// How softkey scales with the number of credentials in its store: store open time, getAssertion latency
+// (allowList and discoverable), listing one RP's credentials, getInfo, peak RSS and bytes per credential,
+// at 10 credentials and at BENCH_SCALE (default 10,000; `npm run bench:scale` uses 1,000,000).
+//
+// Each size is filled by bench/fill.js in a child process, then measured in a fresh child process so the
+// RSS is the serving process's, not the filler's. Uses the built dist (npm run bench:scale builds first).
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const PASSPHRASE = "bench scale";
+/** The filled store holds more discoverable credentials than the default device's 100,000 slots. */
+const OPEN = { passphrase: PASSPHRASE, config: { maxDiscoverableCredentials: Number.MAX_SAFE_INTEGER } };
+/** Credentials per relying party in the filled store. */
+const PER_RP = 10;
+
+function run(args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, SOFTKEY_PASSPHRASE: PASSPHRASE, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(" ")} exited ${code}`))));
+  });
+}
+
+function storeBytes(dir) {
+  return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+}
+
+/**
+ * Fill a store of `n` credentials and measure it; returns the child's figures plus size and fill time.
+ * With BENCH_SCALE_DIR the filled stores are kept there (store-<n>) and reused by the next run.
+ */
+export async function measureScale(n) {
+  const keep = process.env.BENCH_SCALE_DIR;
+  const parent = keep ?? mkdtempSync(join(tmpdir(), "softkey-scale-"));
+  const store = join(parent, `store-${n}`);
+  const fillRecord = join(parent, `store-${n}.fill.json`);
+  try {
+    let filled;
+    if (keep && existsSync(fillRecord)) filled = JSON.parse(readFileSync(fillRecord, "utf8"));
+    else {
+      rmSync(store, { recursive: true, force: true });
+      filled = JSON.parse(await run([join(here, "fill.js"), "--store", store, "--credentials", String(n), "--rps", String(Math.max(1, Math.ceil(n / PER_RP)))]));
+      if (keep) writeFileSync(fillRecord, JSON.stringify(filled));
+    }
+    const bytes = storeBytes(store);
+    const figures = JSON.parse(await run([fileURLToPath(import.meta.url), "--measure", store, String(n)]));
+    return { n, fillSeconds: filled.seconds, fillPerSecond: filled.perSecond, bytesPerCredential: bytes / n, storeMiB: bytes / 2 ** 20, ...figures };
+  } finally {
+    if (!keep) rmSync(parent, { recursive: true, force: true });
+  }
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const p99 = (values) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))];
+
+async function timeEach(count, fn, warmUp = 50) {
+  for (let i = 0; i < Math.min(warmUp, count); i++) await fn(i); // JIT, caches
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    await fn(i);
+    times.push((performance.now() - start) * 1000);
+  }
+  return { median: median(times), p99: p99(times) };
+}
+
+/** Runs in the child: open the filled store and time what a client does with it. */
+async function measure(store, n) {
+  const { Softkey } = await import("../dist/softkey.js");
+  const { encodeCanonical } = await import("../dist/ctap2/cbor.js");
+  const { deriveKey } = await import("../dist/keystore/envelope.js");
+  const { rpIdOf } = await import("./fill.js");
+
+  // Open: the KDF (scrypt, the store's cost) and the rest (LevelDB, metadata) told apart.
+  const opens = [];
+  let key;
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    key = await Softkey.open(store, OPEN);
+    opens.push(performance.now() - start);
+    if (i < 4) await key.close();
+  }
+  const kdfs = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    await deriveKey(PASSPHRASE, new Uint8Array(32), key.keystore.scrypt);
+    kdfs.push(performance.now() - start);
+  }
+  const kdfMs = median(kdfs);
+  const rssAfterOpenMiB = process.memoryUsage().rss / 2 ** 20;
+
+  const sha = (s) => createHash("sha256").update(s).digest();
+  const call = async (command, params) => {
+    const response = await key.authenticator.transact(new Uint8Array([command, ...encodeCanonical(params)]));
+    if (response[0] !== 0) throw new Error(`command ${command}: status ${response[0]}`);
+    return response;
+  };
+  // One credential of our own, registered through the core as a client would.
+  const made = await call(
+    0x01,
+    new Map([
+      [1, sha("reg")],
+      [2, new Map([["id", "bench.example"]])],
+      [3, new Map([["id", new Uint8Array(16).fill(7)], ["name", "bench"]])],
+      [4, [new Map([["alg", -7], ["type", "public-key"]])]],
+      [7, new Map([["rk", true], ["uv", true]])],
+    ]),
+  );
+  const { decodeCbor } = await import("../dist/ctap2/cbor.js");
+  const authData = decodeCbor(made.subarray(1)).get(2);
+  const ownId = authData.subarray(55, 55 + ((authData[53] << 8) | authData[54]));
+
+  const assertion = (rpId, id, i) =>
+    call(0x02, new Map([[1, rpId], [2, sha(`c${i}`)], ...(id ? [[3, [new Map([["id", id], ["type", "public-key"]])]]] : [])]));
+  const runs = Number(process.env.BENCH_SCALE_RUNS ?? 2000);
+  const hot = await timeEach(runs, (i) => assertion("bench.example", ownId, i));
+  const discoverable = await timeEach(runs, (i) => assertion("bench.example", undefined, i));
+  // Cold: a different filled credential every call, so the record and its key come from disk, not the caches.
+  const rpCount = Math.max(1, Math.ceil(n / PER_RP));
+  const want = Math.min(runs, n);
+  const coldIds = [];
+  const seen = new Set();
+  for (let j = 0; j < rpCount && coldIds.length < want; j++) {
+    const rpId = rpIdOf((j * 7919) % rpCount);
+    if (seen.has(rpId)) continue;
+    seen.add(rpId);
+    const { credentials } = await key.keystore.scanCredentials(createHash("sha256").update(rpId).digest());
+    for (const c of credentials) if (coldIds.length < want) coldIds.push({ rpId, id: c.id });
+  }
+  // Re-open so none of these is cached before it is timed.
+  await key.close();
+  key = await Softkey.open(store, OPEN);
+  const cold = await timeEach(
+    runs,
+    async (i) => {
+      const { rpId, id } = coldIds[i % coldIds.length];
+      const response = await key.authenticator.transact(new Uint8Array([0x02, ...encodeCanonical(new Map([[1, rpId], [2, sha(`c${i}`)], [3, [new Map([["id", id], ["type", "public-key"]])]]]))]));
+      if (response[0] !== 0) throw new Error(`cold assertion: status ${response[0]}`);
+    },
+    0,
+  );
+  const filledRp = await timeEach(Math.min(runs, 500), (i) => call(0x02, new Map([[1, rpIdOf(i % rpCount)], [2, sha(`d${i}`)]])));
+  const list = await timeEach(Math.min(runs, 500), (i) => key.listCredentials({ rpId: rpIdOf(i % rpCount) }));
+  const getInfo = await timeEach(runs, () => key.authenticator.transact(Uint8Array.of(0x04)));
+  await key.close();
+  const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+  return {
+    openMs: median(opens),
+    kdfMs,
+    rssAfterOpenMiB,
+    hot,
+    discoverable,
+    cold,
+    filledRp,
+    list,
+    getInfo,
+    maxRssMiB,
+  };
+}
+
+/** The comparison table, in Markdown. */
+export function formatScale(small, large) {
+  const lines = [];
+  const us = (v) => `${v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1)} µs`;
+  const n = (v) => v.toLocaleString("en-US");
+  lines.push(`| measurement | ${n(small.n)} credentials | ${n(large.n)} credentials | ratio | goal |`);
+  lines.push("|---|---:|---:|---:|---|");
+  const row = (what, a, b, fmt, goal = "") => lines.push(`| ${what} | ${fmt(a)} | ${fmt(b)} | ${(b / a).toFixed(2)} | ${goal} |`);
+  const ms = (v) => `${v.toFixed(1)} ms`;
+  row("store open (Softkey.open, median of 5)", small.openMs, large.openMs, ms, "< 200 ms");
+  row("  of which scrypt (the store's KDF cost, median of 5)", small.kdfMs, large.kdfMs, ms);
+  row("  the rest (LevelDB open, metadata)", small.openMs - small.kdfMs, large.openMs - large.kdfMs, ms);
+  row("getAssertion, allowList, same credential (median)", small.hot.median, large.hot.median, us, "<= 1.5x");
+  row("getAssertion, allowList, same credential (p99)", small.hot.p99, large.hot.p99, us);
+  row("getAssertion, discoverable, 1 account (median)", small.discoverable.median, large.discoverable.median, us, "<= 1.5x");
+  row(`getAssertion, discoverable, ${PER_RP} accounts (median)`, small.filledRp.median, large.filledRp.median, us);
+  row("getAssertion, allowList, a different credential each call: cold caches at the larger size (median)", small.cold.median, large.cold.median, us);
+  row(`list one RP's credentials (${PER_RP}) (median)`, small.list.median, large.list.median, us);
+  row("getInfo (median)", small.getInfo.median, large.getInfo.median, us);
+  row("RSS right after opening the store", small.rssAfterOpenMiB, large.rssAfterOpenMiB, (v) => `${v.toFixed(0)} MiB`);
+  row("peak RSS of the measuring process (all of the above)", small.maxRssMiB, large.maxRssMiB, (v) => `${v.toFixed(0)} MiB`, "< 300 MiB");
+  row("store size per credential", small.bytesPerCredential, large.bytesPerCredential, (v) => `${Math.round(v)} B`, "< 1 KiB");
+  lines.push("");
+  lines.push(`Fill (bench/fill.js, real P-256 keys, each record sealed, 1000 per batch): ${n(large.n)} credentials in ${large.fillSeconds.toFixed(1)} s (${n(large.fillPerSecond)}/s); store ${large.storeMiB.toFixed(0)} MiB.`);
+  return lines.join("\n");
+}
+
+export function machineLine() {
+  return `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === "--measure") {
+  process.stdout.write(`${JSON.stringify(await measure(argv[1], Number(argv[2])))}\n`);
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const large = Number(process.env.BENCH_SCALE ?? 10_000);
+  const small = await measureScale(10);
+  const big = await measureScale(large);
+  console.log(`softkey scale bench — ${new Date().toISOString().slice(0, 10)}, ${machineLine()}`);
+  console.log("");
+  console.log(formatScale(small, big));
+}
