@@ -4,7 +4,7 @@
  * and nothing a client sends can make this throw.
  */
 import type { CborMap } from "./cbor.js";
-import { encodeCanonical } from "./cbor.js";
+import { encodeWithStatus } from "./cbor.js";
 import { createContext, type AuthenticatorContext, type ContextOptions } from "./context.js";
 import type { CtapRequestContext, CtapTransport } from "./transport.js";
 import { CtapError, Status } from "./status.js";
@@ -72,7 +72,7 @@ export class Authenticator implements CtapTransport {
       if (command !== Command.authenticatorCredentialManagement) ctx.state.credentialEnumeration = undefined;
       const params = decodeParameters(request.subarray(1));
       const response = await handler(params, ctx, context);
-      return response ? withStatus(Status.CTAP2_OK, encodeCanonical(response)) : Uint8Array.of(Status.CTAP2_OK);
+      return response ? encodeWithStatus(Status.CTAP2_OK, response) : Uint8Array.of(Status.CTAP2_OK);
     } catch (error) {
       if (error instanceof CtapError) {
         ctx.log(`${commandName(request[0] ?? 0)}: ${error.message}`);
@@ -88,11 +88,4 @@ export class Authenticator implements CtapTransport {
       return Uint8Array.of(Status.CTAP1_ERR_OTHER);
     }
   }
-}
-
-function withStatus(status: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(body.length + 1);
-  out[0] = status;
-  out.set(body, 1);
-  return out;
 }

@@ -177,6 +177,17 @@ export function encodeCanonical(value: unknown): Uint8Array {
   return writer.finish();
 }
 
+/** A response as the core sends it: the status byte, then the canonical CBOR body, in one buffer. */
+export function encodeWithStatus(status: number, value: unknown): Uint8Array {
+  const writer = new CborWriter();
+  writer.writeByte(status);
+  writer.write(value);
+  return writer.finish();
+}
+
+/** The UTF-8 of the few text strings every response repeats ("id", "type", "public-key", option names). */
+const commonStrings = new Map<string, Uint8Array>();
+
 const textEncoder = new TextEncoder();
 
 class CborWriter {
@@ -185,6 +196,11 @@ class CborWriter {
 
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length);
+  }
+
+  writeByte(byte: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = byte;
   }
 
   private reserve(n: number): void {
@@ -240,7 +256,12 @@ class CborWriter {
       if (value >= 0n) this.head(0, value);
       else this.head(1, -1n - value);
     } else if (typeof value === "string") {
-      this.bytes(3, textEncoder.encode(value));
+      let utf8 = commonStrings.get(value);
+      if (utf8 === undefined) {
+        utf8 = textEncoder.encode(value);
+        if (value.length <= 16 && commonStrings.size < 256) commonStrings.set(value, utf8);
+      }
+      this.bytes(3, utf8);
     } else if (value instanceof Uint8Array) {
       this.bytes(2, value);
     } else if (typeof value === "boolean") {
