@@ -206,11 +206,13 @@ async function pythonRoundTrips(dir, python) {
 
 /**
  * Sign-ins per second in a real Chromium page (playwright-core driving /usr/bin/chromium): the same
- * page loop of navigator.credentials.get() answered by softkey through softkey/playwright (an
- * exposeBinding round trip per ceremony, the client and the CTAP core in this process), and by
+ * page loop of navigator.credentials.get() answered by softkey through softkey/playwright (a CDP
+ * binding round trip per ceremony, the client and the CTAP core in this process), by the same with
+ * `cdpChannel: false` (Playwright's exposeBinding, the path other engines and iframes take), and by
  * Chrome's own CDP virtual authenticator, in alternating rounds so that load on a shared machine
- * hits both alike. Also: a bare exposeBinding echo (the floor under any binding-based authenticator)
- * and softkey's client in process with the same options, which together account for softkey's figure.
+ * hits all alike. Also: bare echoes over a CDP binding and over exposeBinding (the floors under the
+ * two channels) and softkey's client in process with the same options, which together account for
+ * softkey's figures.
  */
 async function playwrightSignIns() {
   const executablePath = process.env.BENCH_CHROMIUM ?? "/usr/bin/chromium";
@@ -233,6 +235,7 @@ async function playwrightSignIns() {
   });
   const softkey = await Softkey.init(join(dir, "store"), "bench", { scrypt: { N: 1024, r: 8, p: 1 } }, { passphrase: "bench" });
   let attachment;
+  let bindingAttachment;
   try {
     // The page's half, identical in every mode: register once, then get() back to back.
     const setUp = async () => {
@@ -271,6 +274,47 @@ async function playwrightSignIns() {
     attachment = await attach(softkeyPage, { softkey });
     await softkeyPage.goto(url);
     await softkeyPage.evaluate(setUp);
+    const bindingPage = await context.newPage();
+    bindingAttachment = await attach(bindingPage, { softkey, cdpChannel: false });
+    await bindingPage.goto(url);
+    await bindingPage.evaluate(setUp);
+    // The CDP channel's floor: Runtime.addBinding in, Runtime.evaluate back, nothing else.
+    const cdpEchoPage = await context.newPage();
+    const echoSession = await context.newCDPSession(cdpEchoPage);
+    echoSession.on("Runtime.bindingCalled", ({ name, payload, executionContextId }) => {
+      if (name !== "__benchCdpEcho") return;
+      const { call, request } = JSON.parse(payload);
+      const expression = `globalThis.__benchCdpEchoReply(${JSON.stringify(call)}, ${JSON.stringify({ ok: true, echo: request })})`;
+      echoSession.send("Runtime.evaluate", { contextId: executionContextId, expression, silent: true }).catch(() => undefined);
+    });
+    await echoSession.send("Runtime.enable"); // as softkey's channel does (it maps contexts to frames)
+    await echoSession.send("Runtime.addBinding", { name: "__benchCdpEcho" });
+    await cdpEchoPage.goto(url);
+    await cdpEchoPage.evaluate(() => {
+      const w = globalThis;
+      const pending = new Map();
+      let calls = 0;
+      w.__benchCdpEchoReply = (call, response) => {
+        pending.get(call)?.(response);
+        pending.delete(call);
+      };
+      const echo = (request) =>
+        new Promise((resolve) => {
+          const call = ++calls;
+          pending.set(call, resolve);
+          w.__benchCdpEcho(JSON.stringify({ call, request }));
+        });
+      w.benchLoop = async ({ seconds }) => {
+        const message = { op: "get", id: "x.1", origin: w.location.origin, options: { challenge: "A".repeat(43), allowCredentials: [{ type: "public-key", id: "B".repeat(86) }] } };
+        let n = 0;
+        const start = performance.now();
+        while (performance.now() < start + seconds * 1000) {
+          await echo(message);
+          n++;
+        }
+        return (n / (performance.now() - start)) * 1000;
+      };
+    });
     const echoPage = await context.newPage();
     await echoPage.exposeBinding("__benchEcho", (_source, message) => ({ ok: true, echo: message }));
     await echoPage.goto(url);
@@ -311,22 +355,27 @@ async function playwrightSignIns() {
         const used = process.cpuUsage(cpu);
         nodeCpuMs += (used.user + used.system) / 1000;
         softkeyWallMs += performance.now() - wall;
+        record(`binding ${userVerification}`, await bindingPage.evaluate((a) => globalThis.benchLoop(a), arg));
         record(`in-process ${userVerification}`, await inProcess(userVerification));
       }
       record("echo", await echoPage.evaluate((a) => globalThis.benchLoop(a), { seconds: roundSeconds }));
+      record("cdp echo", await cdpEchoPage.evaluate((a) => globalThis.benchLoop(a), { seconds: roundSeconds }));
     }
     const m = Object.fromEntries(Object.entries(results).map(([name, values]) => [name, median(values)]));
     for (const uv of ["preferred", "discouraged"]) {
       const what = uv === "preferred" ? "userVerification preferred (UV)" : "userVerification discouraged (presence only)";
       const how = uv === "preferred" ? "; softkey's client gets a pinUvAuthToken (ECDH + HKDF) for each get" : "";
-      row(`Chromium page, get() through softkey/playwright, ${what}`, m[`softkey ${uv}`], "ops/s", `median of ${rounds} rounds${how}`);
+      row(`Chromium page, get() through softkey/playwright, ${what}`, m[`softkey ${uv}`], "ops/s", `median of ${rounds} rounds; CDP channel${how}`);
+      row(`Chromium page, get() through softkey/playwright with cdpChannel: false, ${what}`, m[`binding ${uv}`], "ops/s", "exposeBinding: the path of iframes, Firefox and WebKit");
       row(`Chromium page, get() through Chrome's CDP virtual authenticator, ${what} (baseline)`, m[`chrome ${uv}`], "ops/s");
       row(`ratio softkey/playwright / Chrome virtual authenticator, ${uv}`, m[`softkey ${uv}`] / m[`chrome ${uv}`], "", "goal >= 1");
       row(`  of which: softkey client get() in process, ${uv}`, m[`in-process ${uv}`], "ops/s", `${(1000 / m[`in-process ${uv}`]).toFixed(2)} ms per get`);
     }
-    row("  of which: bare Playwright exposeBinding round trip (echo)", m.echo, "ops/s", `${(1000 / m.echo).toFixed(2)} ms per call; Node busy ${Math.round((nodeCpuMs / softkeyWallMs) * 100)}% of one core during the softkey loops`);
+    row("  of which: bare CDP binding round trip (Runtime.addBinding + Runtime.evaluate echo)", m["cdp echo"], "ops/s", `${(1000 / m["cdp echo"]).toFixed(2)} ms per call; Node busy ${Math.round((nodeCpuMs / softkeyWallMs) * 100)}% of one core during the softkey loops`);
+    row("  bare Playwright exposeBinding round trip (echo), for cdpChannel: false", m.echo, "ops/s", `${(1000 / m.echo).toFixed(2)} ms per call`);
   } finally {
     await attachment?.detach();
+    await bindingAttachment?.detach();
     await context.close();
     await softkey.close();
     server.close();

@@ -4,7 +4,9 @@
  * exposes the binding it calls. Node runs each ceremony through softkey's
  * WebAuthn client and the CTAP core; the page only ever sees the JSON
  * credential that comes back. The origin is the calling frame's, taken from
- * Playwright (./frameOrigin.ts).
+ * Playwright (./frameOrigin.ts). In Chromium, top-level documents call over
+ * a CDP session of their page instead (./cdpChannel.ts), which is faster and
+ * takes the origin from Chromium's own account of the calling context.
  */
 import type { BrowserContext, Disposable, Frame, Page } from "playwright-core";
 import type { Softkey } from "../softkey.js";
@@ -17,6 +19,7 @@ import {
   type SelectCredential,
   type WebAuthnClient,
 } from "../client/index.js";
+import { CdpChannel, type FastCallSource } from "./cdpChannel.js";
 import { TypedEvents, type CeremonySource, type SoftkeyEventMap } from "./events.js";
 import { frameOrigin, permissionsPolicyAllows, topOrigin } from "./frameOrigin.js";
 import { initScript } from "./pageShim.js";
@@ -43,6 +46,12 @@ export interface AttachOptions {
   capabilities?: Record<string, boolean>;
   /** The name of the Playwright binding (a global in every frame); change it only if it clashes with the page's own. */
   bindingName?: string;
+  /**
+   * Chromium only: carry the ceremonies of top-level documents over a CDP session of each page
+   * (`Runtime.addBinding`), which costs a fraction of Playwright's `exposeBinding` round trip.
+   * Frames and other engines use `exposeBinding` either way. Default true.
+   */
+  cdpChannel?: boolean;
 }
 
 /** Which passkey `selectAccount()` picks; all given fields must match. */
@@ -65,6 +74,14 @@ interface BindingSource {
   context: BrowserContext;
   page: Page;
   frame: Frame;
+}
+
+/** The caller of a ceremony, with its origin and top-level origin as decided on the Node side. */
+interface Caller {
+  page: Page;
+  frame: Frame;
+  origin: string;
+  topOrigin: string | undefined;
 }
 
 const DEFAULT_BINDING = "__softkeyPlaywright";
@@ -116,6 +133,7 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
   readonly softkey: Softkey;
   readonly client: WebAuthnClient;
   private readonly disposables: Disposable[] = [];
+  private cdp: CdpChannel | undefined;
   private readonly inFlight = new Map<Frame, Map<string, AbortController>>();
   private readonly conditional: ConditionalEntry[] = [];
   private stopObservingDeletions: () => void = () => undefined;
@@ -151,7 +169,8 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
         ...options.capabilities,
       },
     };
-    const script = initScript(config);
+    const binding = config.binding;
+    if (options.cdpChannel !== false) config.fast = { binding: `${binding}Cdp`, reply: `${binding}CdpReply` };
     // The binding first: the shim looks it up when the page makes its first call.
     try {
       attachment.disposables.push(
@@ -165,6 +184,11 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
         { cause: error },
       );
     }
+    if (config.fast) {
+      attachment.cdp = await CdpChannel.open(target, config.fast, (source, request) => attachment.handleFast(source, request));
+      if (!attachment.cdp) delete config.fast; // not Chromium
+    }
+    const script = initScript(config);
     attachment.disposables.push(await target.addInitScript({ content: script }));
     // Documents already loaded get the shim now; addInitScript covers every later one.
     const pages = isPage(target) ? [target] : target.pages();
@@ -208,10 +232,21 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
       for (const controller of controllers.values()) controller.abort(new WebAuthnError("NotAllowedError", "softkey was detached"));
     }
     for (const entry of this.conditional.splice(0)) entry.selection.reject(new WebAuthnError("NotAllowedError", "softkey was detached"));
+    await this.cdp?.close({ ok: false, name: "NotAllowedError", message: "softkey was detached" });
     await Promise.all(this.disposables.splice(0).map((d) => d.dispose().catch(() => undefined)));
   }
 
-  private async handle(source: BindingSource, message: unknown): Promise<WireResponse> {
+  /** A call through Playwright's binding: any frame, origins from Playwright's view of the frame tree. */
+  private handle(source: BindingSource, message: unknown): Promise<WireResponse> {
+    return this.run({ page: source.page, frame: source.frame, origin: frameOrigin(source.frame), topOrigin: topOrigin(source.frame) }, message);
+  }
+
+  /** A call through the CDP channel: always a page's top-level document, origin as Chromium reports it. */
+  private handleFast(source: FastCallSource, message: unknown): Promise<WireResponse> {
+    return this.run({ page: source.page, frame: source.page.mainFrame(), origin: source.origin, topOrigin: undefined }, message);
+  }
+
+  private async run(source: Caller, message: unknown): Promise<WireResponse> {
     const request = parseRequest(message);
     if (!request) return { ok: false, name: "TypeError", message: "softkey: malformed request from the page" };
     if (request.op === "abort") {
@@ -219,8 +254,7 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
       controller?.abort(new WebAuthnError("AbortError", "the ceremony was aborted by its AbortSignal"));
       return { ok: true, aborted: controller !== undefined };
     }
-    const origin = frameOrigin(source.frame);
-    const top = topOrigin(source.frame);
+    const { origin, topOrigin: top } = source;
     const ceremony: CeremonySource = { page: source.page, frame: source.frame, origin, ...(top === undefined ? {} : { topOrigin: top }) };
     const controller = new AbortController();
     let controllers = this.inFlight.get(source.frame);

@@ -30,6 +30,12 @@ export interface ShimConfig {
   userVerifyingPlatformAuthenticator: boolean;
   /** What PublicKeyCredential.getClientCapabilities() reports. */
   capabilities: Record<string, boolean>;
+  /**
+   * Chromium's faster channel (./cdpChannel.ts), for top-level documents: a CDP binding taking
+   * `JSON.stringify({ call, request })` and the global Node answers through, `reply(call, response)`.
+   * Any answer with `fallback: true` means "ask the Playwright binding instead".
+   */
+  fast?: { binding: string; reply: string };
 }
 
 /** A ceremony's mediation, as navigator.credentials.get() takes it. */
@@ -41,11 +47,14 @@ export type WireRequest =
   | { op: "get"; id: string; origin: string; options: PublicKeyCredentialRequestOptionsJSON; mediation?: string }
   | { op: "abort"; id: string };
 
-/** Node → page. `name` is a DOMException name, or "TypeError". */
+/**
+ * Node → page. `name` is a DOMException name, or "TypeError". `fallback` (the CDP channel only):
+ * this document is not one the channel serves; ask the Playwright binding instead.
+ */
 export type WireResponse =
   | { ok: true; credential: RegistrationResponseJSON | AuthenticationResponseJSON }
   | { ok: true; aborted: boolean }
-  | { ok: false; name: string; message: string };
+  | { ok: false; name: string; message: string; fallback?: true };
 
 type Dict = Record<string, unknown>;
 

@@ -29,6 +29,8 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the page side of softkey/playw
   let browser: LaunchedChromium;
   let rp: RelyingParty;
   let framed: RelyingParty;
+  /** localhost on another port: another origin, but the same site, so its frames share the embedder's renderer. */
+  let sameSite: RelyingParty;
   let dir: string;
   let softkey: Softkey;
   let key: SoftkeyAttachment;
@@ -38,6 +40,7 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the page side of softkey/playw
     browser = await launchChromium();
     rp = await startRelyingParty();
     framed = await startRelyingParty({ host: "frame.localhost" });
+    sameSite = await startRelyingParty();
     dir = mkdtempSync(join(tmpdir(), "softkey-shim-"));
     softkey = await Softkey.init(join(dir, "store"), "shim test", { scrypt: TEST_SCRYPT });
     // A page already open before attach() gets the shim too.
@@ -50,6 +53,7 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the page side of softkey/playw
     await browser?.close();
     await rp?.close();
     await framed?.close();
+    await sameSite?.close();
     await softkey?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -272,5 +276,130 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the page side of softkey/playw
     });
     // Without the permissions policy delegation the browser refuses, and so does softkey.
     expect(await clientData(null)).toEqual({ error: "NotAllowedError", direct: "NotAllowedError" });
+  });
+
+  describe("Chromium's CDP channel", () => {
+    /** A page opened after attach() gets its CDP session a few round trips later; until then its calls take the binding. */
+    const fastChannelReady = (p: Page) => p.waitForFunction(() => typeof (globalThis as PageGlobals).__softkeyPlaywrightCdp === "function");
+
+    /** Runs create() then get() in `p`'s top-level document, counting the calls that went through Playwright's binding. */
+    const ceremoniesCountingBindingCalls = (p: Page) =>
+      p.evaluate(async (challenge) => {
+        const w: PageGlobals = globalThis;
+        const binding = w.__softkeyPlaywright;
+        let calls = 0;
+        w.__softkeyPlaywright = (request: unknown) => {
+          calls++;
+          return binding(request);
+        };
+        try {
+          const created = await w.navigator.credentials.create({
+            publicKey: { rp: { name: "Fast" }, user: { id: new Uint8Array([9]), name: "fast", displayName: "Fast" }, challenge: new Uint8Array(challenge), pubKeyCredParams: [{ type: "public-key", alg: -7 }] },
+          });
+          const asserted = await w.navigator.credentials.get({ publicKey: { challenge: new Uint8Array(challenge), allowCredentials: [{ type: "public-key", id: created.rawId }] } });
+          const origin = JSON.parse(new TextDecoder().decode(asserted.response.clientDataJSON)).origin;
+          return { origin, bindingCalls: calls, fastBinding: typeof w.__softkeyPlaywrightCdp };
+        } finally {
+          w.__softkeyPlaywright = binding;
+        }
+      }, challenge);
+
+    it("carries a top-level document's ceremonies, also after a cross-site navigation of the same tab", async () => {
+      const tab = await browser.context.newPage();
+      try {
+        await tab.goto(rp.origin);
+        await fastChannelReady(tab);
+        expect(await ceremoniesCountingBindingCalls(tab)).toEqual({ origin: rp.origin, bindingCalls: 0, fastBinding: "function" });
+        // Another site: Chromium swaps renderer processes; the page's CDP session follows.
+        await tab.goto(`http://127.0.0.1:${sameSite.port}/`);
+        await tab.goto(sameSite.origin);
+        expect(await ceremoniesCountingBindingCalls(tab)).toEqual({ origin: sameSite.origin, bindingCalls: 0, fastBinding: "function" });
+      } finally {
+        await tab.close();
+      }
+    });
+
+    it("refuses a page that calls the CDP binding itself while claiming another origin", async () => {
+      const fake = await browser.context.newPage();
+      try {
+        await fake.goto(`http://127.0.0.1:${rp.port}/`);
+        await fastChannelReady(fake);
+        const failed = key.waitForEvent("ceremonyFailed", { predicate: (e) => e.page === fake, timeout: 5000 });
+        await fake.evaluate(
+          ([origin, challenge]) =>
+            (globalThis as PageGlobals).__softkeyPlaywrightCdp(
+              JSON.stringify({
+                call: 1,
+                request: {
+                  op: "create",
+                  id: "spoof",
+                  origin,
+                  options: { rp: { id: "localhost", name: "x" }, user: { id: "AQ", name: "x", displayName: "x" }, challenge, pubKeyCredParams: [{ type: "public-key", alg: -7 }] },
+                },
+              }),
+            ),
+          [rp.origin, Buffer.from(challenge).toString("base64url")] as const,
+        );
+        const event = await failed;
+        expect(event).toMatchObject({ ceremony: "create", name: "NotAllowedError", origin: `http://127.0.0.1:${rp.port}` });
+        expect(event.message).toContain("127.0.0.1");
+      } finally {
+        await fake.close();
+      }
+    });
+
+    it("does not serve frames: a same-process cross-origin iframe calling the CDP binding itself is sent back to the Playwright binding's rules", async () => {
+      const url = new URL("/embed", rp.origin);
+      url.searchParams.set("src", sameSite.origin); // no allow attribute: the frame may not use WebAuthn
+      const top = await browser.context.newPage();
+      const before = (await softkey.listCredentials()).credentials.length;
+      const events: string[] = [];
+      const onCreated = () => events.push("created");
+      key.on("credentialCreated", onCreated);
+      try {
+        await top.goto(url.toString());
+        await fastChannelReady(top);
+        const frame = top.frames().find((f) => f.url().startsWith(sameSite.origin));
+        if (!frame) throw new Error("the iframe did not load");
+        await frame.waitForFunction(() => (globalThis as PageGlobals).rp !== undefined);
+        const seen = await frame.evaluate((challenge) => {
+          const w: PageGlobals = globalThis;
+          if (typeof w.__softkeyPlaywrightCdp !== "function") return "no CDP binding in this frame";
+          w.__softkeyPlaywrightCdp(
+            JSON.stringify({
+              call: 1,
+              request: {
+                op: "create",
+                id: "framed",
+                origin: w.origin,
+                options: { rp: { name: "x" }, user: { id: "AQ", name: "f", displayName: "f" }, challenge, pubKeyCredParams: [{ type: "public-key", alg: -7 }] },
+              },
+            }),
+          );
+          return "called";
+        }, Buffer.from(challenge).toString("base64url"));
+        expect(seen).toBe("called"); // the frame shares the page's renderer, so it does see the binding
+        // The same session answers in order: once the top document's own call is back, the frame's was answered.
+        const outcome = await top.evaluate(async () => {
+          const w: PageGlobals = globalThis;
+          return w.navigator.credentials
+            .get({ publicKey: { challenge: new Uint8Array(16), rpId: "localhost", allowCredentials: [{ type: "public-key", id: new Uint8Array(16) }] } })
+            .then(() => "resolved", (error: Error) => error.name);
+        });
+        expect(outcome).toBe("NotAllowedError");
+        expect(events).toEqual([]);
+        expect((await softkey.listCredentials()).credentials).toHaveLength(before);
+        // Through the shim the frame gets the Playwright binding's answer: not delegated, NotAllowedError.
+        const viaShim = await frame.evaluate(async (challenge) => {
+          const w: PageGlobals = globalThis;
+          const publicKey = { rp: { name: "x" }, user: { id: new Uint8Array([1]), name: "f", displayName: "f" }, challenge: new Uint8Array(challenge), pubKeyCredParams: [{ type: "public-key", alg: -7 }] };
+          return w.navigator.credentials.create({ publicKey }).then(() => "resolved", (error: Error) => error.name);
+        }, challenge);
+        expect(viaShim).toBe("NotAllowedError");
+      } finally {
+        key.off("credentialCreated", onCreated);
+        await top.close();
+      }
+    });
   });
 });

@@ -155,6 +155,39 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("a relying party in Chromium wi
     await expect.poll(() => key.pendingConditionalRequests().length).toBe(0);
   });
 
+  it("detach() ends a request still pending in the page with NotAllowedError", async () => {
+    const { page, key } = await open();
+    await register(page, "alice");
+    await page.evaluate(() => {
+      const w = globalThis as unknown as RpWindow;
+      w.pending = w.rp.login(undefined, { mediation: "conditional" });
+    });
+    await key.waitForEvent("conditionalRequest");
+    await key.detach();
+    expect(await page.evaluate(() => (globalThis as unknown as RpWindow).pending)).toMatchObject({ ok: false, name: "NotAllowedError", isDOMException: true });
+    // And nothing answers afterwards.
+    expect(await login(page)).toMatchObject({ ok: false, name: "NotAllowedError" });
+  });
+
+  it("with cdpChannel: false every ceremony goes through Playwright's binding, with the same results", async () => {
+    const { page } = await open({}, { cdpChannel: false });
+    const countBindingCalls = () =>
+      page.evaluate(() => {
+        const w = globalThis as unknown as Record<string, unknown> & { bindingCalls: number };
+        const binding = w.__softkeyPlaywright as (request: unknown) => Promise<unknown>;
+        w.bindingCalls = 0;
+        w.__softkeyPlaywright = (request: unknown) => {
+          w.bindingCalls++;
+          return binding(request);
+        };
+        return typeof w.__softkeyPlaywrightCdp;
+      });
+    expect(await countBindingCalls()).toBe("undefined");
+    expect(await register(page, "alice")).toMatchObject({ ok: true, verified: true, origin: rp.origin });
+    expect(await login(page)).toMatchObject({ ok: true, verified: true, username: "alice" });
+    expect(await page.evaluate(() => (globalThis as unknown as { bindingCalls: number }).bindingCalls)).toBe(2);
+  });
+
   it("PRF: the same input gives the same secret, another input another", async () => {
     const { page } = await open();
     const salt = (text: string) => Buffer.from(text).toString("base64url");
