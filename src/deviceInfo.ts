@@ -4,45 +4,12 @@
  * authenticatorGetInfo answer decoded with the spec's names.
  */
 import type { Softkey } from "./softkey.js";
-import { decodeCbor, type CborValue } from "./ctap2/cbor.js";
+import { decodeCbor, type CborMap, type CborValue } from "./ctap2/cbor.js";
 import { statusName, Status } from "./ctap2/status.js";
 import { aaguidToString } from "./ctap2/authenticatorConfig.js";
 import { algorithmName } from "./crypto/cose.js";
-
-const AUTHENTICATOR_GET_INFO = 0x04;
-
-/** authenticatorGetInfo response member names (CTAP 2.1 section 6.4, plus those CTAP 2.2 added). */
-const GET_INFO_MEMBERS: Record<number, string> = {
-  0x01: "versions",
-  0x02: "extensions",
-  0x03: "aaguid",
-  0x04: "options",
-  0x05: "maxMsgSize",
-  0x06: "pinUvAuthProtocols",
-  0x07: "maxCredentialCountInList",
-  0x08: "maxCredentialIdLength",
-  0x09: "transports",
-  0x0a: "algorithms",
-  0x0b: "maxSerializedLargeBlobArray",
-  0x0c: "forcePINChange",
-  0x0d: "minPINLength",
-  0x0e: "firmwareVersion",
-  0x0f: "maxCredBlobLength",
-  0x10: "maxRPIDsForSetMinPINLength",
-  0x11: "preferredPlatformUvAttempts",
-  0x12: "uvModality",
-  0x13: "certifications",
-  0x14: "remainingDiscoverableCredentials",
-  0x15: "vendorPrototypeConfigCommands",
-  0x16: "attestationFormats",
-  0x17: "uvCountSinceLastPinEntry",
-  0x18: "longTouchForReset",
-  0x19: "encIdentifier",
-  0x1a: "transportsForReset",
-  0x1b: "pinComplexityPolicy",
-  0x1c: "pinComplexityPolicyURL",
-  0x1d: "maxPINLength",
-};
+import { Command } from "./ctap2/commands/index.js";
+import { memberName } from "./ctap2/messages/getInfo.js";
 
 export interface StoreInfo {
   store: string;
@@ -75,14 +42,19 @@ export async function collectInfo(softkey: Softkey): Promise<StoreInfo> {
   };
 }
 
-async function readGetInfo(softkey: Softkey): Promise<Record<string, unknown>> {
-  const answer = await softkey.authenticator.transact(Uint8Array.of(AUTHENTICATOR_GET_INFO));
+/** The device's authenticatorGetInfo response map, as the core answers it. */
+export async function authenticatorGetInfoMap(softkey: Softkey): Promise<CborMap> {
+  const answer = await softkey.authenticator.transact(Uint8Array.of(Command.authenticatorGetInfo));
   if (answer[0] !== Status.CTAP2_OK) throw new Error(`authenticatorGetInfo failed: ${statusName(answer[0] ?? Status.CTAP1_ERR_OTHER)}`);
   const decoded = decodeCbor(answer.subarray(1));
   if (!(decoded instanceof Map)) throw new Error("authenticatorGetInfo did not answer with a CBOR map");
+  return decoded;
+}
+
+async function readGetInfo(softkey: Softkey): Promise<Record<string, unknown>> {
   const getInfo: Record<string, unknown> = {};
-  for (const [key, value] of decoded) {
-    const name = typeof key === "number" ? (GET_INFO_MEMBERS[key] ?? `0x${key.toString(16).padStart(2, "0")}`) : key;
+  for (const [key, value] of await authenticatorGetInfoMap(softkey)) {
+    const name = typeof key === "number" ? (memberName(key) ?? `0x${key.toString(16).padStart(2, "0")}`) : key;
     getInfo[name] = presentMember(name, value);
   }
   return getInfo;

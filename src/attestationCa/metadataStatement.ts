@@ -6,6 +6,7 @@
  * CTAP names MDS uses, describing the model rather than this unit's state
  * (no PIN set, enterprise attestation disabled, no remaining-credentials count).
  */
+import { memberName, Response as GetInfoResponse } from "../ctap2/messages/getInfo.js";
 
 export interface MetadataStatementInput {
   aaguid: string;
@@ -16,33 +17,8 @@ export interface MetadataStatementInput {
   rootCertificate: Uint8Array;
 }
 
-/** authenticatorGetInfo member names (CTAP 2.1 section 6.4; 0x15 on from CTAP 2.2). */
-const GET_INFO_MEMBERS: Record<number, string> = {
-  0x01: "versions",
-  0x02: "extensions",
-  0x03: "aaguid",
-  0x04: "options",
-  0x05: "maxMsgSize",
-  0x06: "pinUvAuthProtocols",
-  0x07: "maxCredentialCountInList",
-  0x08: "maxCredentialIdLength",
-  0x09: "transports",
-  0x0a: "algorithms",
-  0x0b: "maxSerializedLargeBlobArray",
-  0x0c: "forcePINChange",
-  0x0d: "minPINLength",
-  0x0e: "firmwareVersion",
-  0x0f: "maxCredBlobLength",
-  0x10: "maxRPIDsForSetMinPINLength",
-  0x11: "preferredPlatformUvAttempts",
-  0x12: "uvModality",
-  0x13: "certifications",
-  0x14: "remainingDiscoverableCredentials",
-  0x15: "vendorPrototypeConfigCommands",
-  0x16: "attestationFormats",
-  0x17: "uvCountSinceLastPinEntry",
-  0x18: "longTouchForReset",
-};
+/** The getInfo members MDS carries: CTAP 2.1's, and CTAP 2.2's up to longTouchForReset (0x18). */
+const LAST_MDS_MEMBER = GetInfoResponse.longTouchForReset;
 
 /** Members that describe this unit now, not the model. */
 const UNIT_STATE = new Set(["forcePINChange", "remainingDiscoverableCredentials", "uvCountSinceLastPinEntry"]);
@@ -106,7 +82,7 @@ export function metadataStatement(input: MetadataStatementInput): MetadataStatem
 function getInfoJson(getInfo: ReadonlyMap<number | string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of getInfo) {
-    const name = typeof key === "number" ? GET_INFO_MEMBERS[key] : undefined;
+    const name = typeof key === "number" && key <= LAST_MDS_MEMBER ? memberName(key) : undefined;
     if (name === undefined || UNIT_STATE.has(name)) continue;
     out[name] = toJson(value);
   }

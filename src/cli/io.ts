@@ -1,6 +1,7 @@
 /**
  * The CLI's streams and environment, injectable so tests can run `main()` in
- * process, and reading the options JSON of `create` / `get`.
+ * process, and reading input: the options JSON of `create` / `get`, stdin up
+ * to a limit, and the error for a file that cannot be read.
  */
 import { readFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
@@ -48,15 +49,13 @@ export async function readOptionsJson(source: string | undefined, io: CliIo): Pr
       throw new CliError(ExitCode.USAGE, "no options JSON: pass --options FILE, or pipe the JSON on stdin (--options -)");
     }
     label = "stdin";
-    text = await readStream(io.stdin);
+    text = await readStream(io.stdin, MAX_OPTIONS_BYTES, `options JSON on stdin is larger than ${MAX_OPTIONS_BYTES} bytes`);
   } else {
     label = source;
     try {
       text = await readFile(source, "utf8");
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (error as Error).message;
-      throw new CliError(ExitCode.INVALID_INPUT, `cannot read options file ${source}: ${why}`, { cause: error });
+      throw unreadableFile(`options file ${source}`, error);
     }
   }
   if (Buffer.byteLength(text) > MAX_OPTIONS_BYTES) {
@@ -75,18 +74,24 @@ export async function readOptionsJson(source: string | undefined, io: CliIo): Pr
   return value as Record<string, unknown>;
 }
 
-async function readStream(stream: Readable): Promise<string> {
+/** Everything on `stream` as UTF-8; past `maxBytes` it stops with INVALID_INPUT and the message `tooLarge`. */
+export async function readStream(stream: Readable, maxBytes: number, tooLarge: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
     const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
     size += buf.length;
-    if (size > MAX_OPTIONS_BYTES) {
-      throw new CliError(ExitCode.INVALID_INPUT, `options JSON on stdin is larger than ${MAX_OPTIONS_BYTES} bytes`);
-    }
+    if (size > maxBytes) throw new CliError(ExitCode.INVALID_INPUT, tooLarge);
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** INVALID_INPUT for a file that could not be read: `cannot read WHAT: no such file` (or is a directory, or the system's reason). */
+export function unreadableFile(what: string, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (error as Error).message;
+  return new CliError(ExitCode.INVALID_INPUT, `cannot read ${what}: ${why}`, { cause: error });
 }
 
 /** Print one JSON document on stdout. */

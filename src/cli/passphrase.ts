@@ -55,18 +55,19 @@ export async function askHiddenOnTerminal(question: string): Promise<string | un
   }
 }
 
-async function readPassphraseFile(file: string): Promise<string> {
+/** A passphrase from a file; `what` names it in errors ("passphrase", "bundle passphrase"). */
+export async function readPassphraseFile(file: string, what = "passphrase"): Promise<string> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message;
-    throw new CliError(ExitCode.INVALID_INPUT, `cannot read passphrase file ${file}: ${why}`, { cause: error });
+    throw new CliError(ExitCode.INVALID_INPUT, `cannot read ${what} file ${file}: ${why}`, { cause: error });
   }
   // One trailing newline is the file's, not the passphrase's (as `echo secret > file` writes it).
   const passphrase = text.replace(/\r?\n$/, "");
-  if (passphrase === "") throw new CliError(ExitCode.INVALID_INPUT, `passphrase file ${file} is empty`);
+  if (passphrase === "") throw new CliError(ExitCode.INVALID_INPUT, `${what} file ${file} is empty`);
   return passphrase;
 }
 

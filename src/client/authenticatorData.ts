@@ -5,17 +5,9 @@
  * key) when AT is set, then a CBOR extensions map when ED is set. Nothing may
  * follow.
  */
+import { AuthenticatorDataFlags as Flag } from "../ctap2/authenticatorData.js";
 import { decodeCbor, type CborMap } from "../ctap2/cbor.js";
 import { cborItemLength } from "./cborItemLength.js";
-
-export const AuthenticatorDataFlag = {
-  UP: 0x01,
-  UV: 0x04,
-  BE: 0x08,
-  BS: 0x10,
-  AT: 0x40,
-  ED: 0x80,
-} as const;
 
 export interface AuthenticatorDataFlags {
   userPresent: boolean;
@@ -60,12 +52,12 @@ export function parseAuthenticatorData(bytes: Uint8Array): ParsedAuthenticatorDa
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const value = bytes[32]!;
   const flags: AuthenticatorDataFlags = {
-    userPresent: (value & AuthenticatorDataFlag.UP) !== 0,
-    userVerified: (value & AuthenticatorDataFlag.UV) !== 0,
-    backupEligible: (value & AuthenticatorDataFlag.BE) !== 0,
-    backupState: (value & AuthenticatorDataFlag.BS) !== 0,
-    attestedCredentialData: (value & AuthenticatorDataFlag.AT) !== 0,
-    extensionData: (value & AuthenticatorDataFlag.ED) !== 0,
+    userPresent: (value & Flag.UP) !== 0,
+    userVerified: (value & Flag.UV) !== 0,
+    backupEligible: (value & Flag.BE) !== 0,
+    backupState: (value & Flag.BS) !== 0,
+    attestedCredentialData: (value & Flag.AT) !== 0,
+    extensionData: (value & Flag.ED) !== 0,
     value,
   };
   const parsed: ParsedAuthenticatorData = {

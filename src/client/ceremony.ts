@@ -4,7 +4,8 @@
  * the signal handed to the transport (which a CTAPHID host turns into
  * CTAPHID_CANCEL). Whatever the authenticator answers after that is moot.
  */
-import { CtapStatusError } from "./ctap/command.js";
+import type { CeremonyCallOptions } from "./context.js";
+import { CtapStatusError, type CallOptions } from "./ctap/command.js";
 import { errorFromCtapStatus, WebAuthnError } from "./errors.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -35,6 +36,21 @@ export async function runCeremony<T>(limits: CeremonyLimits, body: (signal: Abor
     clearTimeout(timer);
     callerSignal?.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * runCeremony for a create() or get() call: its timeout and the caller's
+ * signal, and the options every CTAP request of the ceremony carries (the
+ * ceremony's signal, the caller's keepalive listener).
+ */
+export function runCallCeremony<T>(
+  timeoutMs: number,
+  call: CeremonyCallOptions,
+  body: (ctap: CallOptions) => Promise<T>,
+): Promise<T> {
+  return runCeremony({ timeoutMs, ...(call.signal ? { signal: call.signal } : {}) }, (signal) =>
+    body({ signal, ...(call.onKeepalive ? { onKeepalive: call.onKeepalive } : {}) }),
+  );
 }
 
 export function asWebAuthnError(error: unknown): WebAuthnError {

@@ -28,6 +28,25 @@ export function serializeClientData(data: CollectedClientData): Uint8Array {
   return new TextEncoder().encode(json);
 }
 
+/**
+ * A ceremony's clientDataJSON and clientDataHash. topOrigin goes in only when
+ * it differs from the caller's origin (a cross-origin iframe).
+ */
+export function collectClientData(
+  type: ClientDataType,
+  challenge: Uint8Array,
+  origin: string,
+  topOrigin: string | undefined,
+): { clientDataJSON: Uint8Array; clientDataHash: Uint8Array } {
+  const clientDataJSON = serializeClientData({
+    type,
+    challenge,
+    origin,
+    ...(topOrigin !== undefined && topOrigin !== origin ? { topOrigin } : {}),
+  });
+  return { clientDataJSON, clientDataHash: hashClientData(clientDataJSON) };
+}
+
 /** clientDataHash: SHA-256 over the exact clientDataJSON bytes. */
 export function hashClientData(clientDataJSON: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(clientDataJSON).digest());

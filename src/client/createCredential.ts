@@ -7,15 +7,15 @@ import { encodeCanonical, type CborMap } from "../ctap2/cbor.js";
 import { conveyAttestation } from "./attestation.js";
 import type { AttestedCredentialData } from "./authenticatorData.js";
 import { toBase64Url } from "./base64url.js";
-import { runCeremony } from "./ceremony.js";
-import { hashClientData, serializeClientData } from "./clientData.js";
+import { runCallCeremony } from "./ceremony.js";
+import { collectClientData } from "./clientData.js";
 import type { ClientContext, CeremonyCallOptions } from "./context.js";
 import { coseAlgorithm, CoseKeyError, coseToSpki } from "./cosePublicKey.js";
 import { fitsInOneRequest, probeCredentials, usableDescriptors } from "./credentialLists.js";
 import { option, type AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
-import { PinUvAuthPermission } from "./ctap/authenticatorClientPin.js";
+import { Permission } from "../ctap2/pin/pinUvAuthToken.js";
 import { authenticatorMakeCredential, type MakeCredentialResponse } from "./ctap/authenticatorMakeCredential.js";
-import { malformed, type CallOptions } from "./ctap/command.js";
+import { malformed } from "./ctap/command.js";
 import { WebAuthnError } from "./errors.js";
 import { credPropsOutput } from "./extensions/credProps.js";
 import { credProtectInput, credProtectRequest } from "./extensions/credProtect.js";
@@ -26,7 +26,7 @@ import { parsePrfCreateInput, prfResultsJSON, prfSalts } from "./extensions/prf.
 import { choosePinUvAuthProtocol } from "./pin/keyAgreement.js";
 import { pinUvAuthParam } from "./pin/pinUvAuthToken.js";
 import { canVerifyUser, uvDisposition, verifyUser } from "./userVerification.js";
-import { parseCallerOrigin, resolveRpId } from "./origin.js";
+import { parseCallOrigins, resolveRpId } from "./origin.js";
 import { parseCreationOptionsJSON, type CreationOptions } from "./optionsJSON.js";
 import { registrationUvRequirement, resolveResidentKey } from "./requirements.js";
 import { checkedAuthenticatorData } from "./responseChecks.js";
@@ -47,8 +47,7 @@ export async function createCredential(
 ): Promise<RegistrationResponseJSON> {
   const options = parseCreationOptionsJSON(input);
   const { settings } = client;
-  const caller = parseCallerOrigin(call.origin, settings);
-  const top = call.topOrigin === undefined ? undefined : parseCallerOrigin(call.topOrigin, settings, "topOrigin");
+  const { caller, top } = parseCallOrigins(call, settings);
   const rpId = resolveRpId(options.rp.id, caller);
   if (options.authenticatorAttachment && options.authenticatorAttachment !== settings.attachment) {
     throw new WebAuthnError(
@@ -64,17 +63,9 @@ export async function createCredential(
     largeBlob: parseLargeBlobCreateInput(options.extensions),
     credProtect: credProtectRequest(options.extensions, options.residentKey, options.userVerification),
   };
-  const clientDataJSON = serializeClientData({
-    type: "webauthn.create",
-    challenge: options.challenge,
-    origin: caller.origin,
-    ...(top && top.origin !== caller.origin ? { topOrigin: top.origin } : {}),
-  });
-  const clientDataHash = hashClientData(clientDataJSON);
-  const timeoutMs = options.timeout ?? settings.defaultTimeoutMs;
+  const { clientDataJSON, clientDataHash } = collectClientData("webauthn.create", options.challenge, caller.origin, top?.origin);
 
-  return runCeremony({ timeoutMs, ...(call.signal ? { signal: call.signal } : {}) }, async (signal) => {
-    const ctap: CallOptions = { signal, ...(call.onKeepalive ? { onKeepalive: call.onKeepalive } : {}) };
+  return runCallCeremony(options.timeout ?? settings.defaultTimeoutMs, call, async (ctap) => {
     const info = await client.getInfo(ctap);
     assertAlgorithmSupported(options, info);
     const rk = resolveResidentKey(options.residentKey, info, canVerifyUser(info, client.pinAvailable));
@@ -100,7 +91,7 @@ export async function createCredential(
       info,
       disposition,
       // ga as well, for probing excludeCredentials with the token, as Chrome asks.
-      { permissions: PinUvAuthPermission.mc | PinUvAuthPermission.ga, rpId },
+      { permissions: Permission.mc | Permission.ga, rpId },
       ctap,
     );
     const { token } = verification;

@@ -8,8 +8,8 @@
  * chooser would (the first, unless `selectCredential` says otherwise).
  */
 import { toBase64Url } from "./base64url.js";
-import { runCeremony } from "./ceremony.js";
-import { hashClientData, serializeClientData } from "./clientData.js";
+import { runCallCeremony } from "./ceremony.js";
+import { collectClientData } from "./clientData.js";
 import type { CeremonyCallOptions, ClientContext } from "./context.js";
 import { bytesEqual, fitsInOneRequest, probeCredentials, usableDescriptors } from "./credentialLists.js";
 import {
@@ -17,16 +17,16 @@ import {
   authenticatorGetNextAssertion,
   type GetAssertionResponse,
 } from "./ctap/authenticatorGetAssertion.js";
-import { malformed, type CallOptions } from "./ctap/command.js";
+import { malformed } from "./ctap/command.js";
 import { Status } from "../ctap2/status.js";
 import { WebAuthnError } from "./errors.js";
-import { parseCallerOrigin, resolveRpId } from "./origin.js";
+import { parseCallOrigins, resolveRpId } from "./origin.js";
 import { parseRequestOptionsJSON, type CredentialDescriptor } from "./optionsJSON.js";
 import { authenticationUvRequirement } from "./requirements.js";
 import { checkedAuthenticatorData } from "./responseChecks.js";
 import type { AuthenticationExtensionsClientOutputs, AuthenticationResponseJSON } from "./responseJSON.js";
 import { option } from "./ctap/authenticatorGetInfo.js";
-import { PinUvAuthPermission } from "./ctap/authenticatorClientPin.js";
+import { Permission } from "../ctap2/pin/pinUvAuthToken.js";
 import { hmacSecretInput, hmacSecretOutputs, type HmacSecretRequest } from "./extensions/hmacSecret.js";
 import { largeBlobGetOutput, parseLargeBlobGetInput, supportsLargeBlobs } from "./extensions/largeBlob.js";
 import { appIdApplies, parseAppIdInput } from "./extensions/appid.js";
@@ -59,25 +59,16 @@ export async function getAssertion(
 ): Promise<AuthenticationResponseJSON> {
   const options = parseRequestOptionsJSON(input);
   const { settings } = client;
-  const caller = parseCallerOrigin(call.origin, settings);
-  const top = call.topOrigin === undefined ? undefined : parseCallerOrigin(call.topOrigin, settings, "topOrigin");
+  const { caller, top } = parseCallOrigins(call, settings);
   // The AppID replaces it when the credential is known only under the AppID (appid extension).
   let rpId = resolveRpId(options.rpId, caller);
   // Extension inputs are checked before anything reaches the authenticator.
   const appId = parseAppIdInput(options.extensions, caller);
   const prf = parsePrfGetInput(options.extensions, options.allowCredentials);
   const largeBlob = parseLargeBlobGetInput(options.extensions, options.allowCredentials);
-  const clientDataJSON = serializeClientData({
-    type: "webauthn.get",
-    challenge: options.challenge,
-    origin: caller.origin,
-    ...(top && top.origin !== caller.origin ? { topOrigin: top.origin } : {}),
-  });
-  const clientDataHash = hashClientData(clientDataJSON);
-  const timeoutMs = options.timeout ?? settings.defaultTimeoutMs;
+  const { clientDataJSON, clientDataHash } = collectClientData("webauthn.get", options.challenge, caller.origin, top?.origin);
 
-  return runCeremony({ timeoutMs, ...(call.signal ? { signal: call.signal } : {}) }, async (signal) => {
-    const ctap: CallOptions = { signal, ...(call.onKeepalive ? { onKeepalive: call.onKeepalive } : {}) };
+  return runCallCeremony(options.timeout ?? settings.defaultTimeoutMs, call, async (ctap) => {
     const info = await client.getInfo(ctap);
 
     let allowList = usableDescriptors(options.allowCredentials, info);
@@ -93,7 +84,7 @@ export async function getAssertion(
     // Writing a large blob to a key protected by UV needs a token with the lbw permission.
     if (writing && (option(info, "clientPin") === true || option(info, "uv") === true)) requirement = "required";
     const disposition = uvDisposition(requirement, info, client.pinAvailable);
-    const permissions = PinUvAuthPermission.ga | (writing ? PinUvAuthPermission.lbw : 0);
+    const permissions = Permission.ga | (writing ? Permission.lbw : 0);
     const { uvOption, token } = await verifyUser(client, info, disposition, { permissions, rpId }, ctap);
 
     // PRF inputs per credential need the one credential known before the request is sent.

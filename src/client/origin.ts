@@ -43,6 +43,16 @@ export interface CallerOrigin {
 
 const PSL = { allowPrivateDomains: true, extractHostname: false } as const;
 
+/** The call's origin and, for a caller in an iframe, the top-level origin, each parsed and vetted. */
+export function parseCallOrigins(
+  call: { origin: unknown; topOrigin?: unknown },
+  policy: OriginPolicy = {},
+): { caller: CallerOrigin; top: CallerOrigin | undefined } {
+  const caller = parseCallerOrigin(call.origin, policy);
+  const top = call.topOrigin === undefined ? undefined : parseCallerOrigin(call.topOrigin, policy, "topOrigin");
+  return { caller, top };
+}
+
 /** Parse and vet the caller's origin. */
 export function parseCallerOrigin(value: unknown, policy: OriginPolicy = {}, label = "origin"): CallerOrigin {
   if (typeof value !== "string" || value === "") {

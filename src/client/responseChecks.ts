@@ -9,13 +9,14 @@
  * client needs the credential ID in it).
  */
 import { createHash } from "node:crypto";
+import type { CommandName } from "../ctap2/commands/index.js";
 import { AuthenticatorDataError, parseAuthenticatorData, type ParsedAuthenticatorData } from "./authenticatorData.js";
-import { malformed, type CtapCommandName } from "./ctap/command.js";
+import { malformed } from "./ctap/command.js";
 
 export function checkedAuthenticatorData(
   bytes: Uint8Array,
   rpId: string,
-  command: CtapCommandName,
+  command: CommandName,
   passThrough = false,
 ): ParsedAuthenticatorData {
   let authData: ParsedAuthenticatorData;

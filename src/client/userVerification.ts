@@ -18,7 +18,8 @@
 import { Status } from "../ctap2/status.js";
 import type { ClientContext } from "./context.js";
 import { option, type AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
-import { authenticatorClientPin, ClientPinSubCommand } from "./ctap/authenticatorClientPin.js";
+import { ClientPinSubCommand } from "../ctap2/messages/clientPin.js";
+import { authenticatorClientPin } from "./ctap/authenticatorClientPin.js";
 import { CtapStatusError, type CallOptions } from "./ctap/command.js";
 import { errorFromCtapStatus, WebAuthnError } from "./errors.js";
 import type { Requirement } from "./optionsJSON.js";

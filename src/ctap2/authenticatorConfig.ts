@@ -4,6 +4,7 @@
  */
 import { SUPPORTED_ALGORITHMS } from "../crypto/credentialKeys.js";
 import { NO_FAULTS, type ResponseFaults } from "./faults.js";
+import { Response as GetInfoResponse } from "./messages/getInfo.js";
 
 /** softkey's own AAGUID, used unless the caller configures another. */
 export const SOFTKEY_AAGUID = "1d22abe7-f7cc-493e-8732-2b75abc380a7";
@@ -90,9 +91,9 @@ export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfi
     settingsKeptOnReset: [],
     optionalFeatures: ["largeBlobs", "credMgmt", "authnrCfg", "setMinPINLength"],
     extraInfo: new Map<number, unknown>([
-      [0x0b, 4096], // maxSerializedLargeBlobArray
-      [0x0f, 32], // maxCredBlobLength
-      [0x10, 8], // maxRPIDsForSetMinPINLength
+      [GetInfoResponse.maxSerializedLargeBlobArray, 4096],
+      [GetInfoResponse.maxCredBlobLength, 32],
+      [GetInfoResponse.maxRPIDsForSetMinPINLength, 8],
     ]),
     ctap2: true,
     versions: ["FIDO_2_0", "FIDO_2_1"],

@@ -18,6 +18,8 @@ import type { CborMap } from "./cbor.js";
 import type { AuthenticatorContext } from "./context.js";
 import type { CtapRequestContext } from "./transport.js";
 import { AuthenticatorDataFlags } from "./authenticatorData.js";
+import { Param as MakeCredentialParam, Response as MakeCredentialResponse } from "./messages/makeCredential.js";
+import { Param as GetAssertionParam, Response as GetAssertionResponse } from "./messages/getAssertion.js";
 import { signWithCredentialKey } from "../crypto/credentialKeys.js";
 import { deterministicKeyFactory } from "../crypto/deterministicKeys.js";
 
@@ -83,8 +85,6 @@ export function withResponseFaults(kind: Kind, handler: Handler): Handler {
     ctx.config.faults === NO_FAULTS ? handler(params, ctx, request) : faultyResponse(kind, handler, params, ctx, request);
 }
 
-const Response = { credential: 0x01, authData: 0x02, signature: 0x03, attStmt: 0x03 } as const;
-
 async function faultyResponse(
   kind: Kind,
   handler: Handler,
@@ -94,13 +94,14 @@ async function faultyResponse(
 ): Promise<Map<number, unknown> | undefined> {
   const clientDataHash =
     kind === "makeCredential"
-      ? (params.get(0x01) as Uint8Array)
+      ? (params.get(MakeCredentialParam.clientDataHash) as Uint8Array)
       : kind === "getAssertion"
-        ? (params.get(0x02) as Uint8Array)
+        ? (params.get(GetAssertionParam.clientDataHash) as Uint8Array)
         : ctx.state.assertionQueue?.clientDataHash; // read before the handler may end the queue
   const response = await handler(params, ctx, request);
   const faults = ctx.config.faults;
-  const original = response?.get(Response.authData);
+  const authDataKey = kind === "makeCredential" ? MakeCredentialResponse.authData : GetAssertionResponse.authData;
+  const original = response?.get(authDataKey);
   if (!response || !(original instanceof Uint8Array) || !(clientDataHash instanceof Uint8Array)) return response;
 
   const credentialId = kind === "makeCredential" ? attestedCredentialId(original) : credentialIdOf(response);
@@ -115,28 +116,28 @@ async function faultyResponse(
   if (faults.mismatchedPublicKey && kind === "makeCredential") authData = await withOtherPublicKey(authData, record.id.length, record.publicKey, record.alg);
   if (faults.truncatedAuthData && kind !== "makeCredential") authData = authData.subarray(0, authData.length - 1);
   const changed = !Buffer.from(authData).equals(original);
-  response.set(Response.authData, authData);
+  response.set(authDataKey, authData);
 
   const sign = () => signWithCredentialKey(record.alg, ctx.keyCache.get(record), concat(authData, clientDataHash));
   if (kind === "makeCredential") {
-    const attStmt = response.get(Response.attStmt);
+    const attStmt = response.get(MakeCredentialResponse.attStmt);
     if (attStmt instanceof Map && attStmt.has("sig")) {
       const selfAttestation = !attStmt.has("x5c");
       if (changed && selfAttestation) attStmt.set("sig", sign());
       if (faults.isBogusSignature) attStmt.set("sig", flipLastByte(attStmt.get("sig") as Uint8Array));
     }
   } else {
-    let signature = response.get(Response.signature) as Uint8Array;
+    let signature = response.get(GetAssertionResponse.signature) as Uint8Array;
     if (changed) signature = sign();
     if (faults.isBogusSignature) signature = flipLastByte(signature);
-    response.set(Response.signature, signature);
+    response.set(GetAssertionResponse.signature, signature);
   }
   ctx.log(`faults applied to ${kind}: ${Object.entries(faults).filter(([, on]) => on).map(([name]) => name).join(", ")}`);
   return response;
 }
 
 function credentialIdOf(response: Map<number, unknown>): Uint8Array | undefined {
-  const descriptor = response.get(Response.credential);
+  const descriptor = response.get(GetAssertionResponse.credential);
   const id = descriptor instanceof Map ? descriptor.get("id") : undefined;
   return id instanceof Uint8Array ? id : undefined;
 }

@@ -10,9 +10,12 @@
  */
 import { decodeCbor, type CborMap } from "../ctap2/cbor.js";
 import { Command, commandName } from "../ctap2/commands/index.js";
-import { ClientPinSubCommand } from "../ctap2/commands/clientPin.js";
-import { CredentialManagementSubCommand } from "../ctap2/commands/credentialManagement.js";
-import { ConfigSubCommand } from "../ctap2/commands/config.js";
+import { Param as MakeCredentialParam } from "../ctap2/messages/makeCredential.js";
+import { Param as GetAssertionParam } from "../ctap2/messages/getAssertion.js";
+import { ClientPinSubCommand, Param as ClientPinParam } from "../ctap2/messages/clientPin.js";
+import { CredentialManagementSubCommand, Param as CredentialManagementParam } from "../ctap2/messages/credentialManagement.js";
+import { ConfigSubCommand, Param as ConfigParam } from "../ctap2/messages/config.js";
+import { Param as LargeBlobsParam } from "../ctap2/messages/largeBlobs.js";
 import { statusName } from "../ctap2/status.js";
 import type { CtapRequestContext, CtapTransport } from "../ctap2/transport.js";
 
@@ -61,19 +64,19 @@ function requestDetail(command: number, body: Uint8Array): string | undefined {
   }
   switch (command) {
     case Command.authenticatorMakeCredential: {
-      const rp = params.get(0x02);
+      const rp = params.get(MakeCredentialParam.rp);
       return rp instanceof Map ? printable(rp.get("id")) : undefined;
     }
     case Command.authenticatorGetAssertion:
-      return printable(params.get(0x01));
+      return printable(params.get(GetAssertionParam.rpId));
     case Command.authenticatorClientPIN:
-      return subCommand(CLIENT_PIN, params.get(0x02));
+      return subCommand(CLIENT_PIN, params.get(ClientPinParam.subCommand));
     case Command.authenticatorCredentialManagement:
-      return subCommand(CREDENTIAL_MANAGEMENT, params.get(0x01));
+      return subCommand(CREDENTIAL_MANAGEMENT, params.get(CredentialManagementParam.subCommand));
     case Command.authenticatorConfig:
-      return subCommand(CONFIG, params.get(0x01));
+      return subCommand(CONFIG, params.get(ConfigParam.subCommand));
     case Command.authenticatorLargeBlobs:
-      return params.has(0x02) ? "set" : params.has(0x01) ? "get" : undefined;
+      return params.has(LargeBlobsParam.set) ? "set" : params.has(LargeBlobsParam.get) ? "get" : undefined;
     default:
       return undefined;
   }

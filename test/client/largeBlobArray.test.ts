@@ -11,11 +11,11 @@ import {
   decryptEntry,
   encryptEntry,
   findBlob,
-  largeBlobsMessage,
   parseSerializedArray,
   serializeArray,
   withBlob,
 } from "../../src/client/extensions/largeBlobArray.js";
+import { largeBlobsSetMessage } from "../../src/ctap2/messages/largeBlobs.js";
 
 const key = () => new Uint8Array(randomBytes(32));
 
@@ -80,7 +80,7 @@ describe("the serialized array", () => {
 
   it("authenticates a set fragment as 32 x 0xff || 0x0c 0x00 || uint32LE(offset) || SHA-256(fragment)", () => {
     const fragment = Uint8Array.of(1, 2, 3);
-    const message = largeBlobsMessage(0x01020304, fragment);
+    const message = largeBlobsSetMessage(0x01020304, fragment);
     expect(message.subarray(0, 32).every((b) => b === 0xff)).toBe(true);
     expect([...message.subarray(32, 38)]).toEqual([0x0c, 0x00, 0x04, 0x03, 0x02, 0x01]);
     expect(message.subarray(38)).toEqual(new Uint8Array(createHash("sha256").update(fragment).digest()));

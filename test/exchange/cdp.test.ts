@@ -1,28 +1,14 @@
 /** --format cdp: Chrome's WebAuthn.Credential objects (the browser side is in test/browser/exchange.test.ts). */
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exportCredentials, importCredentials, type CdpCredential } from "../../src/exchange/index.js";
 import { InvalidEntriesError } from "../../src/exchange/errors.js";
-import { TestDevice } from "../helpers/relyingParty.js";
-import { seededDevice, signInVerified, type Seeded } from "./helpers.js";
+import { devicesForEachTest, signInVerified } from "./helpers.js";
 
 const b64 = (bytes: Uint8Array | Buffer) => Buffer.from(bytes).toString("base64");
 
 describe("CDP format", () => {
-  const disposables: TestDevice[] = [];
-  afterEach(async () => {
-    for (const d of disposables.splice(0)) await d.dispose();
-  });
-  async function seeded(options: { eddsa?: boolean } = {}): Promise<Seeded> {
-    const s = await seededDevice(options);
-    disposables.push(s.device);
-    return s;
-  }
-  async function emptyDevice(): Promise<TestDevice> {
-    const d = await TestDevice.create();
-    disposables.push(d);
-    return d;
-  }
+  const { seeded, emptyDevice } = devicesForEachTest();
 
   it("exports WebAuthn.Credential objects with base64 fields and PKCS#8 P-256 keys", async () => {
     const source = await seeded();

@@ -1,6 +1,6 @@
-/** Shared by the exchange tests: a store with credentials an RP has registered, and a way to read them back whole. */
+/** Shared by the exchange tests: a store with credentials an RP has registered, devices disposed after each test, and a way to read a store back whole. */
 import type { WebAuthnCredential } from "@simplewebauthn/server";
-import { expect } from "vitest";
+import { afterEach, expect } from "vitest";
 import type { Softkey } from "../../src/softkey.js";
 import { readEntries } from "../../src/exchange/readEntries.js";
 import { TestDevice, registered, signIn } from "../helpers/relyingParty.js";
@@ -24,6 +24,32 @@ export async function seededDevice(options: { eddsa?: boolean } = {}): Promise<S
   if (options.eddsa) credentials.push(await registered(device.key, { userName: "carol@example.com", alg: -8, residentKey: "required" }));
   for (const credential of credentials) await signInVerified(device.key, credential);
   return { device, credentials };
+}
+
+/**
+ * Devices for the tests of one describe block, each disposed after the test
+ * that made it. Call it in the describe body: it registers the afterEach.
+ */
+export function devicesForEachTest(): {
+  seeded(options?: { eddsa?: boolean }): Promise<Seeded>;
+  emptyDevice(): Promise<TestDevice>;
+} {
+  const disposables: TestDevice[] = [];
+  afterEach(async () => {
+    for (const d of disposables.splice(0)) await d.dispose();
+  });
+  return {
+    async seeded(options = {}) {
+      const s = await seededDevice(options);
+      disposables.push(s.device);
+      return s;
+    },
+    async emptyDevice() {
+      const d = await TestDevice.create();
+      disposables.push(d);
+      return d;
+    },
+  };
 }
 
 /** Sign in and insist the RP accepts (signature with its stored public key, counter above its stored one); updates its counter. */

@@ -1,28 +1,14 @@
 /** --format playwright: Playwright's context.credentials objects (the browser side is in test/browser/exchange.test.ts). */
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exportCredentials, importCredentials, type PlaywrightCredential } from "../../src/exchange/index.js";
 import { InvalidEntriesError } from "../../src/exchange/errors.js";
-import { TestDevice } from "../helpers/relyingParty.js";
-import { seededDevice, signInVerified, type Seeded } from "./helpers.js";
+import { devicesForEachTest, signInVerified } from "./helpers.js";
 
 const b64u = (bytes: Uint8Array | Buffer) => Buffer.from(bytes).toString("base64url");
 
 describe("Playwright format", () => {
-  const disposables: TestDevice[] = [];
-  afterEach(async () => {
-    for (const d of disposables.splice(0)) await d.dispose();
-  });
-  async function seeded(options: { eddsa?: boolean } = {}): Promise<Seeded> {
-    const s = await seededDevice(options);
-    disposables.push(s.device);
-    return s;
-  }
-  async function emptyDevice(): Promise<TestDevice> {
-    const d = await TestDevice.create();
-    disposables.push(d);
-    return d;
-  }
+  const { seeded, emptyDevice } = devicesForEachTest();
 
   it("exports context.credentials objects: base64url id, userHandle, PKCS#8 privateKey, SPKI publicKey, signCount", async () => {
     const source = await seeded();

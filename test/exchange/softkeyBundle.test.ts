@@ -1,29 +1,15 @@
 /** --format softkey: an encrypted, lossless bundle between softkey stores. */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exportCredentials, importCredentials } from "../../src/exchange/index.js";
 import { ExchangeError, InvalidEntriesError } from "../../src/exchange/errors.js";
 import { readEntries } from "../../src/exchange/readEntries.js";
 import { sealBundle, type SoftkeyBundle } from "../../src/exchange/softkeyBundle.js";
-import { TestDevice } from "../helpers/relyingParty.js";
-import { TEST_BUNDLE_SCRYPT, seededDevice, signInVerified, storeContents, type Seeded } from "./helpers.js";
+import { TEST_BUNDLE_SCRYPT, devicesForEachTest, signInVerified, storeContents, type Seeded } from "./helpers.js";
 
 const BUNDLE_PASSPHRASE = "bundle passphrase";
 
 describe("softkey bundle", () => {
-  const disposables: TestDevice[] = [];
-  afterEach(async () => {
-    for (const d of disposables.splice(0)) await d.dispose();
-  });
-  async function seeded(options: { eddsa?: boolean } = {}): Promise<Seeded> {
-    const s = await seededDevice(options);
-    disposables.push(s.device);
-    return s;
-  }
-  async function emptyDevice(): Promise<TestDevice> {
-    const d = await TestDevice.create();
-    disposables.push(d);
-    return d;
-  }
+  const { seeded, emptyDevice } = devicesForEachTest();
   const exportBundle = async (s: Seeded) =>
     (await exportCredentials(s.device.key, { format: "softkey", passphrase: BUNDLE_PASSPHRASE, scrypt: TEST_BUNDLE_SCRYPT })).data;
 

@@ -31,7 +31,6 @@ import {
   encodeMessage,
 } from "../../src/ctaphid/packets.js";
 import { MessageReassembly } from "../../src/ctaphid/reassembly.js";
-import type { Scheduler, TimerHandle } from "../../src/ctaphid/scheduler.js";
 import { WebAuthnClient } from "../../src/client/client.js";
 import { WebAuthnError } from "../../src/client/errors.js";
 import { generateCredentialKeyPair } from "../../src/crypto/credentialKeys.js";
@@ -39,6 +38,7 @@ import { Keystore } from "../../src/keystore/store.js";
 import type { CredentialRecord } from "../../src/keystore/records.js";
 import { createPresence } from "../../src/presence/index.js";
 import { assertCanonicalCbor } from "../helpers/canonicalCbor.js";
+import { FakeScheduler } from "../ctaphid/helpers.js";
 import {
   CTAP_COMMANDS,
   SEEDED_IDS,
@@ -285,33 +285,6 @@ async function ctap2Harness(): Promise<FuzzHarness> {
 
 // ---- CTAPHID ---------------------------------------------------------------------
 
-/** A clock moved only by the harness. */
-class ManualScheduler implements Scheduler {
-  now = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; callback: () => void }>();
-  setTimeout(callback: () => void, ms: number): TimerHandle {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.now + ms, callback });
-    return id;
-  }
-  clearTimeout(handle: TimerHandle): void {
-    this.timers.delete(handle as number);
-  }
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      let due: [number, { at: number; callback: () => void }] | undefined;
-      for (const entry of this.timers) if (entry[1].at <= end && (!due || entry[1].at < due[1].at)) due = entry;
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.now = due[1].at;
-      due[1].callback();
-    }
-    this.now = end;
-  }
-}
-
 /**
  * A core that misbehaves on purpose, chosen by the request's first byte: echoes,
  * rejects, throws synchronously, answers late (on the next "settle"), answers
@@ -383,7 +356,7 @@ async function ctaphidHarness(): Promise<FuzzHarness> {
   const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
   return {
     async check(input) {
-      const scheduler = new ManualScheduler();
+      const scheduler = new FakeScheduler();
       const transport = new UnrulyTransport();
       const sent: Uint8Array[] = [];
       let closed = false;

@@ -2,100 +2,33 @@
  * The real `softkey serve` (the built binary, `node bin/softkey.js`) as a child
  * process, and a CTAPHID client over its TCP or unix socket.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { connect, type Socket } from "node:net";
-import { BIN, ROOT, runCli } from "../cli/run.js";
 import { CtaphidTestClient } from "../ctaphid/helpers.js";
 import { ReportSplitter } from "../../src/serve/reportStream.js";
+import { initServeStore, RunningServes, spawnServe, type ServeChild } from "./serveChild.js";
 
 export const PASSPHRASE = "interop passphrase";
 
 /** `softkey init --kdf-cost 10` in `store`; throws with the CLI's stderr if it fails. */
 export async function initStore(store: string, extra: string[] = []): Promise<void> {
-  const result = await runCli(["--store", store, "init", "--kdf-cost", "10", ...extra], { env: { SOFTKEY_PASSPHRASE: PASSPHRASE } });
-  if (result.code !== 0) throw new Error(`softkey init failed (${result.code}): ${result.stderr}`);
+  await initServeStore(store, PASSPHRASE, extra);
 }
 
-export interface ServeProcess {
-  child: ChildProcessWithoutNullStreams;
-  /** The addresses from the JSON line, e.g. `tcp:127.0.0.1:41234`. */
-  listening: string[];
-  /** Everything written on stderr so far. */
-  stderr(): string;
-  /** Everything written on stdout so far. */
-  stdout(): string;
-  /** Resolves when the process has ended. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Send a signal and wait for the exit. */
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+export type ServeProcess = ServeChild;
 
-const running = new Set<ServeProcess>();
+const running = new RunningServes<ServeProcess>();
 
 /**
  * Start `softkey --store STORE serve ARGS` and wait for its JSON line. Rejects
  * with the exit code and stderr when it ends before listening.
  */
-export function startServe(store: string, args: string[] = ["--ctaphid", "tcp:127.0.0.1:0"], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, "--store", store, "serve", ...args], {
-    cwd: ROOT,
-    // Its own session, as runCli does: no controlling terminal, so nothing can wait on a prompt.
-    detached: true,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", SOFTKEY_PASSPHRASE: PASSPHRASE, ...env },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  child.stdin.end();
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8");
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return new Promise<ServeProcess>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`softkey serve did not report listening within 15 s; stderr: ${stderr}`));
-    }, 15_000);
-    child.stdout.on("data", (chunk: string) => {
-      const before = stdout;
-      stdout += chunk;
-      if (before.includes("\n") || !stdout.includes("\n")) return;
-      clearTimeout(timer);
-      const line = stdout.slice(0, stdout.indexOf("\n"));
-      let listening: string[];
-      try {
-        listening = (JSON.parse(line) as { listening: string[] }).listening;
-      } catch {
-        child.kill("SIGKILL");
-        reject(new Error(`softkey serve printed something other than its JSON line: ${line}`));
-        return;
-      }
-      const serve: ServeProcess = {
-        child,
-        listening,
-        stderr: () => stderr,
-        stdout: () => stdout,
-        exited,
-        async stop(signal = "SIGTERM") {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          return exited;
-        },
-      };
-      running.add(serve);
-      void exited.then(() => running.delete(serve));
-      resolve(serve);
-    });
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`softkey serve ended before listening (code ${code}, signal ${signal}): ${stderr}`));
-    });
-  });
+export async function startServe(store: string, args: string[] = ["--ctaphid", "tcp:127.0.0.1:0"], env: Record<string, string> = {}): Promise<ServeProcess> {
+  return running.add(await spawnServe(store, args, { SOFTKEY_PASSPHRASE: PASSPHRASE, ...env }));
 }
 
 /** Kill whatever a failed test left running (afterEach/afterAll). */
 export async function stopAllServes(): Promise<void> {
-  await Promise.all([...running].map((serve) => serve.stop("SIGKILL")));
+  await running.stopAll();
 }
 
 /** The TCP port in a `tcp:HOST:PORT` address. */

@@ -8,19 +8,16 @@ import path from "node:path";
 import type { Command } from "commander";
 import type { Softkey } from "../../softkey.js";
 import { aaguidToString } from "../../ctap2/authenticatorConfig.js";
-import { decodeCbor } from "../../ctap2/cbor.js";
-import { Status, statusName } from "../../ctap2/status.js";
 import { ATTESTATION_CA_SETTING, isAttestationCa, type AttestationCa } from "../../crypto/attestation/attestationCa.js";
 import type { CertificateInfo } from "../../crypto/attestation/certificateInfo.js";
 import { describeCa, toPem, type CaDescription } from "../../attestationCa/describeCa.js";
 import { attestationSubject, CaSubjectError, DEFAULT_ATTESTATION_SUBJECT, issueAttestationCa } from "../../attestationCa/issueCa.js";
 import { metadataStatement } from "../../attestationCa/metadataStatement.js";
+import { authenticatorGetInfoMap } from "../../deviceInfo.js";
 import { globalsOf, withSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
 import { writeJson } from "../io.js";
-
-const AUTHENTICATOR_GET_INFO = 0x04;
 
 export function registerCa(program: Command, ctx: CliContext): void {
   const ca = program
@@ -84,7 +81,7 @@ Examples:
         const statement = metadataStatement({
           aaguid: ca.aaguid,
           description: flags.description,
-          getInfo: await getInfo(softkey),
+          getInfo: await authenticatorGetInfoMap(softkey),
           rootCertificate: ca.root.certificate,
         });
         return { root: ca.root.certificate, statement };
@@ -119,14 +116,6 @@ async function requireCa(softkey: Softkey): Promise<AttestationCa> {
   if (value === undefined) throw new CliError(ExitCode.STORE_MISSING_OR_EXISTS, "the store has no attestation CA: run softkey ca init");
   if (!isAttestationCa(value)) throw new CliError(ExitCode.INTEGRITY, `setting "${ATTESTATION_CA_SETTING}" is not an attestation CA`);
   return value;
-}
-
-async function getInfo(softkey: Softkey): Promise<Map<number | string, unknown>> {
-  const answer = await softkey.authenticator.transact(Uint8Array.of(AUTHENTICATOR_GET_INFO));
-  if (answer[0] !== Status.CTAP2_OK) throw new Error(`authenticatorGetInfo failed: ${statusName(answer[0] ?? Status.CTAP1_ERR_OTHER)}`);
-  const decoded = decodeCbor(answer.subarray(1));
-  if (!(decoded instanceof Map)) throw new Error("authenticatorGetInfo did not answer with a CBOR map");
-  return decoded;
 }
 
 function formatCa(d: CaDescription): string {

@@ -3,14 +3,13 @@
  * from any authenticator, taken apart for reading. Needs no store.
  */
 import { readFile } from "node:fs/promises";
-import type { Readable } from "node:stream";
 import type { Command } from "commander";
 import { decodeResponse, ResponseDecodeError } from "../../decode/decodeResponse.js";
 import { formatDecoded } from "../../decode/formatDecoded.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
-import { writeJson } from "../io.js";
+import { readStream, unreadableFile, writeJson } from "../io.js";
 
 /** Responses are a few kilobytes; a megabyte is plenty for long certificate chains. */
 const MAX_BYTES = 1 << 20;
@@ -55,7 +54,7 @@ function collect(value: string, previous: string[]): string[] {
 async function readInput(file: string | undefined, ctx: CliContext): Promise<string> {
   if (file === undefined || file === "-") {
     if (file === undefined && ctx.io.stdin.isTTY) throw new CliError(ExitCode.USAGE, "no response JSON: give a FILE, or pipe it on stdin");
-    return readStream(ctx.io.stdin);
+    return readStream(ctx.io.stdin, MAX_BYTES, `the response JSON on stdin is larger than ${MAX_BYTES} bytes`);
   }
   try {
     const bytes = await readFile(file);
@@ -63,20 +62,6 @@ async function readInput(file: string | undefined, ctx: CliContext): Promise<str
     return bytes.toString("utf8");
   } catch (error) {
     if (error instanceof CliError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (error as Error).message;
-    throw new CliError(ExitCode.INVALID_INPUT, `cannot read ${file}: ${why}`, { cause: error });
+    throw unreadableFile(file, error);
   }
-}
-
-async function readStream(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buf.length;
-    if (size > MAX_BYTES) throw new CliError(ExitCode.INVALID_INPUT, `the response JSON on stdin is larger than ${MAX_BYTES} bytes`);
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }

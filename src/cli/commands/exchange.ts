@@ -4,7 +4,6 @@
  * Playwright's context.credentials. See src/exchange/.
  */
 import { open, readFile } from "node:fs/promises";
-import type { Readable } from "node:stream";
 import { Option, type Command } from "commander";
 import { isBase64Url } from "../../client/base64url.js";
 import { validateScryptParams } from "../../keystore/envelope.js";
@@ -19,8 +18,8 @@ import { writeEntries } from "../../exchange/writeEntries.js";
 import { globalsOf, storeDir, withSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
-import type { CliIo } from "../io.js";
-import { askHiddenOnTerminal } from "../passphrase.js";
+import { readStream, unreadableFile, type CliIo } from "../io.js";
+import { askHiddenOnTerminal, readPassphraseFile } from "../passphrase.js";
 
 export const BUNDLE_PASSPHRASE_ENV = "SOFTKEY_BUNDLE_PASSPHRASE";
 
@@ -190,19 +189,7 @@ function bundleScrypt(kdfCost: string): { N: number; r: number; p: number } {
 
 /** The bundle's own passphrase: --bundle-passphrase-file, else SOFTKEY_BUNDLE_PASSPHRASE, else a hidden prompt (twice for a new bundle). */
 async function bundlePassphrase(io: CliIo, file: string | undefined, confirm: boolean): Promise<string> {
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message;
-      throw new CliError(ExitCode.INVALID_INPUT, `cannot read bundle passphrase file ${file}: ${why}`, { cause: error });
-    }
-    const passphrase = text.replace(/\r?\n$/, "");
-    if (passphrase === "") throw new CliError(ExitCode.INVALID_INPUT, `bundle passphrase file ${file} is empty`);
-    return passphrase;
-  }
+  if (file !== undefined) return readPassphraseFile(file, "bundle passphrase");
   const fromEnv = io.env[BUNDLE_PASSPHRASE_ENV];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   const noTerminal = () =>
@@ -221,7 +208,7 @@ async function bundlePassphrase(io: CliIo, file: string | undefined, confirm: bo
 async function readInput(file: string | undefined, io: CliIo): Promise<{ text: string; label: string }> {
   if (file === undefined || file === "-") {
     if (file === undefined && io.stdin.isTTY) throw new CliError(ExitCode.USAGE, "nothing to import: give a FILE, or pipe the export on stdin (-)");
-    return { text: await readStream(io.stdin), label: "stdin" };
+    return { text: await readStream(io.stdin, MAX_INPUT_BYTES, `the input on stdin is larger than ${MAX_INPUT_BYTES >> 20} MiB`), label: "stdin" };
   }
   try {
     const text = await readFile(file, "utf8");
@@ -229,22 +216,8 @@ async function readInput(file: string | undefined, io: CliIo): Promise<{ text: s
     return { text, label: file };
   } catch (error) {
     if (error instanceof CliError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (error as Error).message;
-    throw new CliError(ExitCode.INVALID_INPUT, `cannot read ${file}: ${why}`, { cause: error });
+    throw unreadableFile(file, error);
   }
-}
-
-async function readStream(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buf.length;
-    if (size > MAX_INPUT_BYTES) throw new CliError(ExitCode.INVALID_INPUT, `the input on stdin is larger than ${MAX_INPUT_BYTES >> 20} MiB`);
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 function parseInput(text: string, label: string): unknown {

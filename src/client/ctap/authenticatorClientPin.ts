@@ -5,29 +5,9 @@
  * decrypting the token) lives in ../pin/.
  */
 import type { CborMap } from "../../ctap2/cbor.js";
+import { Param, Response } from "../../ctap2/messages/clientPin.js";
 import type { CtapTransport } from "../../ctap2/transport.js";
 import { callAuthenticator, malformed, ResponseReader, type CallOptions } from "./command.js";
-
-export const ClientPinSubCommand = {
-  getPINRetries: 0x01,
-  getKeyAgreement: 0x02,
-  setPIN: 0x03,
-  changePIN: 0x04,
-  getPinToken: 0x05,
-  getPinUvAuthTokenUsingUvWithPermissions: 0x06,
-  getUVRetries: 0x07,
-  getPinUvAuthTokenUsingPinWithPermissions: 0x09,
-} as const;
-
-/** Permission bits of a pinUvAuthToken (CTAP 2.1 section 6.5.5.7). */
-export const PinUvAuthPermission = {
-  mc: 0x01,
-  ga: 0x02,
-  cm: 0x04,
-  be: 0x08,
-  lbw: 0x10,
-  acfg: 0x20,
-} as const;
 
 export interface ClientPinRequest {
   subCommand: number;
@@ -50,25 +30,6 @@ export interface ClientPinResponse {
   powerCycleState?: boolean;
   uvRetries?: number;
 }
-
-const Param = {
-  pinUvAuthProtocol: 0x01,
-  subCommand: 0x02,
-  keyAgreement: 0x03,
-  pinUvAuthParam: 0x04,
-  newPinEnc: 0x05,
-  pinHashEnc: 0x06,
-  permissions: 0x09,
-  rpId: 0x0a,
-} as const;
-
-const Response = {
-  keyAgreement: 0x01,
-  pinUvAuthToken: 0x02,
-  pinRetries: 0x03,
-  powerCycleState: 0x04,
-  uvRetries: 0x05,
-} as const;
 
 export function encodeClientPin(request: ClientPinRequest): Map<number, unknown> {
   return new Map<number, unknown>([

@@ -3,9 +3,11 @@
  * CTAP 2.1 sections 6.2 and 6.3, seen from the client.
  */
 import type { CborMap } from "../../ctap2/cbor.js";
+import type { CommandName } from "../../ctap2/commands/index.js";
+import { Param, Response } from "../../ctap2/messages/getAssertion.js";
 import type { CtapTransport } from "../../ctap2/transport.js";
 import { descriptor } from "./authenticatorMakeCredential.js";
-import { callAuthenticator, malformed, ResponseReader, type CallOptions, type CtapCommandName } from "./command.js";
+import { callAuthenticator, malformed, ResponseReader, type CallOptions } from "./command.js";
 
 export interface GetAssertionRequest {
   rpId: string;
@@ -36,25 +38,6 @@ export interface GetAssertionResponse {
   /** The largeBlobKey extension's output (CTAP 2.1 section 12.3). */
   largeBlobKey?: Uint8Array;
 }
-
-const Param = {
-  rpId: 0x01,
-  clientDataHash: 0x02,
-  allowList: 0x03,
-  extensions: 0x04,
-  options: 0x05,
-  pinUvAuthParam: 0x06,
-  pinUvAuthProtocol: 0x07,
-} as const;
-const Response = {
-  credential: 0x01,
-  authData: 0x02,
-  signature: 0x03,
-  user: 0x04,
-  numberOfCredentials: 0x05,
-  userSelected: 0x06,
-  largeBlobKey: 0x07,
-} as const;
 
 export function encodeGetAssertion(request: GetAssertionRequest): Map<number, unknown> {
   const params = new Map<number, unknown>([
@@ -92,7 +75,7 @@ export async function authenticatorGetNextAssertion(
   return decodeAssertion(await callAuthenticator(transport, command, undefined, call), command);
 }
 
-function decodeAssertion(map: CborMap, command: CtapCommandName): GetAssertionResponse {
+function decodeAssertion(map: CborMap, command: CommandName): GetAssertionResponse {
   const r = new ResponseReader(map, command);
   const response: GetAssertionResponse = {
     authData: r.bytes(Response.authData, "authData"),

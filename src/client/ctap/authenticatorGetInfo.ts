@@ -1,4 +1,5 @@
 /** authenticatorGetInfo (0x04), CTAP 2.1 section 6.4, seen from the client. */
+import { Response } from "../../ctap2/messages/getInfo.js";
 import type { CtapTransport } from "../../ctap2/transport.js";
 import { callAuthenticator, malformed, ResponseReader, type CallOptions } from "./command.js";
 
@@ -25,23 +26,6 @@ export interface AuthenticatorInfo {
   remainingDiscoverableCredentials?: number;
 }
 
-const Key = {
-  versions: 0x01,
-  extensions: 0x02,
-  aaguid: 0x03,
-  options: 0x04,
-  maxMsgSize: 0x05,
-  pinUvAuthProtocols: 0x06,
-  maxCredentialCountInList: 0x07,
-  maxCredentialIdLength: 0x08,
-  transports: 0x09,
-  algorithms: 0x0a,
-  maxSerializedLargeBlobArray: 0x0b,
-  forcePINChange: 0x0c,
-  minPINLength: 0x0d,
-  remainingDiscoverableCredentials: 0x14,
-} as const;
-
 /** CTAP 2.1 section 6.4: minPINLength defaults to 4 code points. */
 const DEFAULT_MIN_PIN_LENGTH = 4;
 
@@ -62,38 +46,38 @@ export async function authenticatorGetInfo(transport: CtapTransport, call?: Call
       return v;
     });
   const options = new Map<string, boolean>();
-  for (const [id, value] of r.optional(Key.options, (k) => r.subMap(k, "options")) ?? []) {
+  for (const [id, value] of r.optional(Response.options, (k) => r.subMap(k, "options")) ?? []) {
     if (typeof id !== "string" || typeof value !== "boolean") throw malformed(command, "options must map text to booleans");
     options.set(id, value);
   }
   const info: AuthenticatorInfo = {
-    versions: strings(Key.versions, "versions"),
-    extensions: r.optional(Key.extensions, (k) => strings(k, "extensions")) ?? [],
-    aaguid: r.bytes(Key.aaguid, "aaguid"),
+    versions: strings(Response.versions, "versions"),
+    extensions: r.optional(Response.extensions, (k) => strings(k, "extensions")) ?? [],
+    aaguid: r.bytes(Response.aaguid, "aaguid"),
     options,
     pinUvAuthProtocols:
-      r.optional(Key.pinUvAuthProtocols, (k) =>
+      r.optional(Response.pinUvAuthProtocols, (k) =>
         r.array(k, "pinUvAuthProtocols").map((v) => {
           if (typeof v !== "number") throw malformed(command, "pinUvAuthProtocols must hold integers");
           return v;
         }),
       ) ?? [],
-    transports: r.optional(Key.transports, (k) => strings(k, "transports")) ?? [],
-    forcePinChange: r.optional(Key.forcePINChange, (k) => r.boolean(k, "forcePINChange")) ?? false,
-    minPinLength: r.optional(Key.minPINLength, (k) => r.uint(k, "minPINLength")) ?? DEFAULT_MIN_PIN_LENGTH,
+    transports: r.optional(Response.transports, (k) => strings(k, "transports")) ?? [],
+    forcePinChange: r.optional(Response.forcePINChange, (k) => r.boolean(k, "forcePINChange")) ?? false,
+    minPinLength: r.optional(Response.minPINLength, (k) => r.uint(k, "minPINLength")) ?? DEFAULT_MIN_PIN_LENGTH,
   };
   if (info.aaguid.length !== 16) throw malformed(command, "aaguid must be 16 bytes");
-  const maxMsgSize = r.optional(Key.maxMsgSize, (k) => r.uint(k, "maxMsgSize"));
+  const maxMsgSize = r.optional(Response.maxMsgSize, (k) => r.uint(k, "maxMsgSize"));
   if (maxMsgSize !== undefined) info.maxMsgSize = maxMsgSize;
-  const maxCount = r.optional(Key.maxCredentialCountInList, (k) => r.uint(k, "maxCredentialCountInList"));
+  const maxCount = r.optional(Response.maxCredentialCountInList, (k) => r.uint(k, "maxCredentialCountInList"));
   if (maxCount !== undefined && maxCount > 0) info.maxCredentialCountInList = maxCount;
-  const maxIdLength = r.optional(Key.maxCredentialIdLength, (k) => r.uint(k, "maxCredentialIdLength"));
+  const maxIdLength = r.optional(Response.maxCredentialIdLength, (k) => r.uint(k, "maxCredentialIdLength"));
   if (maxIdLength !== undefined && maxIdLength > 0) info.maxCredentialIdLength = maxIdLength;
-  const maxBlobArray = r.optional(Key.maxSerializedLargeBlobArray, (k) => r.uint(k, "maxSerializedLargeBlobArray"));
+  const maxBlobArray = r.optional(Response.maxSerializedLargeBlobArray, (k) => r.uint(k, "maxSerializedLargeBlobArray"));
   if (maxBlobArray !== undefined) info.maxSerializedLargeBlobArray = maxBlobArray;
-  const remaining = r.optional(Key.remainingDiscoverableCredentials, (k) => r.uint(k, "remainingDiscoverableCredentials"));
+  const remaining = r.optional(Response.remainingDiscoverableCredentials, (k) => r.uint(k, "remainingDiscoverableCredentials"));
   if (remaining !== undefined) info.remainingDiscoverableCredentials = remaining;
-  const algorithms = r.optional(Key.algorithms, (k) => r.array(k, "algorithms"));
+  const algorithms = r.optional(Response.algorithms, (k) => r.array(k, "algorithms"));
   if (algorithms) {
     info.algorithms = algorithms.map((entry) => {
       if (!(entry instanceof Map) || typeof entry.get("type") !== "string" || typeof entry.get("alg") !== "number") {

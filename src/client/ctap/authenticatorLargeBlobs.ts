@@ -3,6 +3,7 @@
  * platform: read a fragment of the serialized large-blob array (get), or
  * write one (set), the first write announcing the total length.
  */
+import { Param, Response } from "../../ctap2/messages/largeBlobs.js";
 import type { CtapTransport } from "../../ctap2/transport.js";
 import { callAuthenticator, ResponseReader, type CallOptions } from "./command.js";
 
@@ -16,16 +17,6 @@ export type LargeBlobsRequest =
       pinUvAuthParam?: Uint8Array;
       pinUvAuthProtocol?: number;
     };
-
-const Param = {
-  get: 0x01,
-  set: 0x02,
-  offset: 0x03,
-  length: 0x04,
-  pinUvAuthParam: 0x05,
-  pinUvAuthProtocol: 0x06,
-} as const;
-const Response = { config: 0x01 } as const;
 
 export function encodeLargeBlobs(request: LargeBlobsRequest): Map<number, unknown> {
   if ("get" in request) {

@@ -1,5 +1,6 @@
 /** authenticatorMakeCredential (0x01), CTAP 2.1 section 6.1, seen from the client. */
 import type { CborMap } from "../../ctap2/cbor.js";
+import { Param, Response } from "../../ctap2/messages/makeCredential.js";
 import type { CtapTransport } from "../../ctap2/transport.js";
 import { callAuthenticator, ResponseReader, type CallOptions } from "./command.js";
 
@@ -24,19 +25,6 @@ export interface MakeCredentialResponse {
   /** The largeBlobKey extension's output (CTAP 2.1 section 12.3), beside the authenticator data. */
   largeBlobKey?: Uint8Array;
 }
-
-const Param = {
-  clientDataHash: 0x01,
-  rp: 0x02,
-  user: 0x03,
-  pubKeyCredParams: 0x04,
-  excludeList: 0x05,
-  extensions: 0x06,
-  options: 0x07,
-  pinUvAuthParam: 0x08,
-  pinUvAuthProtocol: 0x09,
-} as const;
-const Response = { fmt: 0x01, authData: 0x02, attStmt: 0x03, largeBlobKey: 0x05 } as const;
 
 export function encodeMakeCredential(request: MakeCredentialRequest): Map<number, unknown> {
   const params = new Map<number, unknown>([

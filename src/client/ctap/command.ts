@@ -4,27 +4,17 @@
  * (CTAP 2.1 section 8, "Message Encoding").
  */
 import { decodeCbor, encodeCanonical, type CborMap, type CborValue } from "../../ctap2/cbor.js";
+import { Command, type CommandName } from "../../ctap2/commands/index.js";
 import { statusName, Status } from "../../ctap2/status.js";
 import type { CtapRequestContext, CtapTransport, KeepaliveStatus } from "../../ctap2/transport.js";
 import { WebAuthnError } from "../errors.js";
-
-/** CTAP 2.1 section 6 command bytes the client sends. */
-export const CtapCommand = {
-  authenticatorMakeCredential: 0x01,
-  authenticatorGetAssertion: 0x02,
-  authenticatorGetInfo: 0x04,
-  authenticatorClientPIN: 0x06,
-  authenticatorGetNextAssertion: 0x08,
-  authenticatorLargeBlobs: 0x0c,
-} as const;
-export type CtapCommandName = keyof typeof CtapCommand;
 
 /** The authenticator answered with a status other than CTAP2_OK. */
 export class CtapStatusError extends Error {
   override name = "CtapStatusError";
   constructor(
     readonly status: number,
-    readonly command: CtapCommandName,
+    readonly command: CommandName,
   ) {
     super(`${command}: ${statusName(status)}`);
   }
@@ -44,13 +34,13 @@ export interface CallOptions {
  */
 export async function callAuthenticator(
   transport: CtapTransport,
-  command: CtapCommandName,
+  command: CommandName,
   params: Map<number, unknown> | undefined,
   options: CallOptions = {},
 ): Promise<CborMap> {
   const body = params && params.size > 0 ? encodeCanonical(params) : new Uint8Array(0);
   const request = new Uint8Array(1 + body.length);
-  request[0] = CtapCommand[command];
+  request[0] = Command[command];
   request.set(body, 1);
   const { signal, onKeepalive } = options;
   const context: CtapRequestContext = {};
@@ -73,7 +63,7 @@ export async function callAuthenticator(
   return decoded;
 }
 
-export function malformed(command: CtapCommandName, detail: string, cause?: unknown): WebAuthnError {
+export function malformed(command: CommandName, detail: string, cause?: unknown): WebAuthnError {
   // Chrome reports an unparseable authenticator response as NotAllowedError.
   return new WebAuthnError("NotAllowedError", `${command}: malformed authenticator response: ${detail}`, { cause });
 }
@@ -101,7 +91,7 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
 export class ResponseReader {
   constructor(
     private readonly map: CborMap,
-    private readonly command: CtapCommandName,
+    private readonly command: CommandName,
   ) {}
 
   has(key: number): boolean {

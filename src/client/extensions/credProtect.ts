@@ -12,17 +12,13 @@
  * sign in without UV; level 2 for any other non-discouraged residentKey.
  * We do the same, so credentials made here behave as Chrome's would.
  */
+import { CredProtect } from "../../ctap2/extensions/credProtectLevel.js";
 import { WebAuthnError } from "../errors.js";
 import type { Requirement } from "../optionsJSON.js";
 import { optionalBoolean, optionalString } from "./inputs.js";
 
-export const CredProtectLevel = {
-  userVerificationOptional: 1,
-  userVerificationOptionalWithCredentialIDList: 2,
-  userVerificationRequired: 3,
-} as const;
-
-export type CredProtectPolicy = keyof typeof CredProtectLevel;
+/** credentialProtectionPolicy values: the names of the credProtect levels. */
+export type CredProtectPolicy = keyof typeof CredProtect;
 
 export interface CredProtectRequest {
   level: number;
@@ -39,14 +35,14 @@ export function credProtectRequest(
   const policy = optionalString(extensions.credentialProtectionPolicy, "extensions.credentialProtectionPolicy");
   const enforce = optionalBoolean(extensions.enforceCredentialProtectionPolicy, "extensions.enforceCredentialProtectionPolicy") ?? false;
   // An unknown policy is ignored, as unknown enumeration values are in the JSON forms.
-  if (policy !== undefined && Object.hasOwn(CredProtectLevel, policy)) {
-    return { level: CredProtectLevel[policy as CredProtectPolicy], explicit: true, enforce };
+  if (policy !== undefined && Object.hasOwn(CredProtect, policy)) {
+    return { level: CredProtect[policy as CredProtectPolicy], explicit: true, enforce };
   }
   if (residentKey === "required" && userVerification === "preferred") {
-    return { level: CredProtectLevel.userVerificationRequired, explicit: false, enforce: false };
+    return { level: CredProtect.userVerificationRequired, explicit: false, enforce: false };
   }
   if (residentKey !== "discouraged") {
-    return { level: CredProtectLevel.userVerificationOptionalWithCredentialIDList, explicit: false, enforce: false };
+    return { level: CredProtect.userVerificationOptionalWithCredentialIDList, explicit: false, enforce: false };
   }
   return undefined;
 }
@@ -55,7 +51,7 @@ export function credProtectRequest(
 export function credProtectInput(request: CredProtectRequest | undefined, supported: boolean): number | undefined {
   if (!request) return undefined;
   if (!supported) {
-    if (request.enforce && request.level > CredProtectLevel.userVerificationOptional) {
+    if (request.enforce && request.level > CredProtect.userVerificationOptional) {
       throw new WebAuthnError(
         "NotAllowedError",
         "enforceCredentialProtectionPolicy is set but the authenticator does not support credProtect",

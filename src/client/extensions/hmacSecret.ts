@@ -5,8 +5,10 @@
  * with saltAuth proving they came from the holder of that secret; the
  * HMAC outputs come back encrypted under the same secret.
  */
+import type { CommandName } from "../../ctap2/commands/index.js";
+import { Input } from "../../ctap2/messages/hmacSecret.js";
 import type { CtapTransport } from "../../ctap2/transport.js";
-import { malformed, type CallOptions, type CtapCommandName } from "../ctap/command.js";
+import { malformed, type CallOptions } from "../ctap/command.js";
 import {
   decryptFromAuthenticator,
   establishSharedSecret,
@@ -15,8 +17,6 @@ import {
 } from "../pin/keyAgreement.js";
 
 const SALT_LENGTH = 32;
-
-const Input = { keyAgreement: 0x01, saltEnc: 0x02, saltAuth: 0x03, pinUvAuthProtocol: 0x04 } as const;
 
 export interface HmacSecretRequest {
   /** The extension input map. */
@@ -59,7 +59,7 @@ export async function hmacSecretInput(
 export function hmacSecretOutputs(
   request: HmacSecretRequest,
   output: unknown,
-  command: CtapCommandName,
+  command: CommandName,
 ): HmacSecretOutputs {
   if (!(output instanceof Uint8Array)) throw malformed(command, "the hmac-secret output must be a byte string");
   const plain = decryptFromAuthenticator(request.shared, output, "the hmac-secret output", command);

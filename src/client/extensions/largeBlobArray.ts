@@ -13,6 +13,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { decodeCbor, encodeCanonical, type CborMap, type CborValue } from "../../ctap2/cbor.js";
+import { largeBlobsSetMessage } from "../../ctap2/messages/largeBlobs.js";
 import type { CtapTransport } from "../../ctap2/transport.js";
 import { authenticatorLargeBlobs } from "../ctap/authenticatorLargeBlobs.js";
 import type { AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
@@ -107,22 +108,11 @@ export async function writeLargeBlobArray(
         set,
         offset,
         ...(offset === 0 ? { length: serialized.length } : {}),
-        ...(token ? { pinUvAuthParam: pinUvAuthParam(token, largeBlobsMessage(offset, set)), pinUvAuthProtocol: token.version } : {}),
+        ...(token ? { pinUvAuthParam: pinUvAuthParam(token, largeBlobsSetMessage(offset, set)), pinUvAuthProtocol: token.version } : {}),
       },
       call,
     );
   }
-}
-
-/** What pinUvAuthParam authenticates for a set (CTAP 2.1 section 6.10.2). */
-export function largeBlobsMessage(offset: number, fragment: Uint8Array): Uint8Array {
-  const message = new Uint8Array(32 + 2 + 4 + 32);
-  message.fill(0xff, 0, 32);
-  message[32] = 0x0c;
-  message[33] = 0x00;
-  new DataView(message.buffer).setUint32(34, offset, true);
-  message.set(createHash("sha256").update(fragment).digest(), 38);
-  return message;
 }
 
 /** The blob of the entry `key` decrypts, or undefined when none does. */

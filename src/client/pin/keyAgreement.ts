@@ -10,10 +10,12 @@
 import type { CborMap } from "../../ctap2/cbor.js";
 import { CtapError } from "../../ctap2/status.js";
 import { PinUvAuthProtocolOne, PinUvAuthProtocolTwo, type PinUvAuthProtocol } from "../../ctap2/pin/pinUvAuthProtocol.js";
+import type { CommandName } from "../../ctap2/commands/index.js";
 import type { CtapTransport } from "../../ctap2/transport.js";
 import { option, type AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
-import { authenticatorClientPin, ClientPinSubCommand, required } from "../ctap/authenticatorClientPin.js";
-import { malformed, type CallOptions, type CtapCommandName } from "../ctap/command.js";
+import { ClientPinSubCommand } from "../../ctap2/messages/clientPin.js";
+import { authenticatorClientPin, required } from "../ctap/authenticatorClientPin.js";
+import { malformed, type CallOptions } from "../ctap/command.js";
 
 export type PinUvAuthProtocolVersion = 1 | 2;
 
@@ -71,7 +73,7 @@ export function decryptFromAuthenticator(
   shared: SharedSecret,
   ciphertext: Uint8Array,
   what: string,
-  command: CtapCommandName = "authenticatorClientPIN",
+  command: CommandName = "authenticatorClientPIN",
 ): Uint8Array {
   const plaintext = shared.protocol.decrypt(shared.secret, ciphertext);
   if (!plaintext) throw malformed(command, `${what} does not decrypt`);

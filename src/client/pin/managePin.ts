@@ -9,7 +9,8 @@
 import type { CtapTransport } from "../../ctap2/transport.js";
 import { asWebAuthnError } from "../ceremony.js";
 import { authenticatorGetInfo, option, type AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
-import { authenticatorClientPin, ClientPinSubCommand, required } from "../ctap/authenticatorClientPin.js";
+import { ClientPinSubCommand } from "../../ctap2/messages/clientPin.js";
+import { authenticatorClientPin, required } from "../ctap/authenticatorClientPin.js";
 import type { CallOptions } from "../ctap/command.js";
 import { WebAuthnError } from "../errors.js";
 import { establishSharedSecret } from "./keyAgreement.js";

@@ -6,7 +6,8 @@
 import { Status } from "../../ctap2/status.js";
 import type { CtapTransport } from "../../ctap2/transport.js";
 import { CtapStatusError, type CallOptions } from "../ctap/command.js";
-import { authenticatorClientPin, ClientPinSubCommand } from "../ctap/authenticatorClientPin.js";
+import { ClientPinSubCommand } from "../../ctap2/messages/clientPin.js";
+import { authenticatorClientPin } from "../ctap/authenticatorClientPin.js";
 import { errorFromCtapStatus, WebAuthnError } from "../errors.js";
 
 export const PIN_NEEDED_MESSAGE = "this authenticator needs its PIN: pass pin / --pin / SOFTKEY_PIN";

@@ -8,7 +8,8 @@
 import type { PinUvAuthProtocol } from "../../ctap2/pin/pinUvAuthProtocol.js";
 import type { CtapTransport } from "../../ctap2/transport.js";
 import { option, type AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
-import { authenticatorClientPin, ClientPinSubCommand, required } from "../ctap/authenticatorClientPin.js";
+import { ClientPinSubCommand } from "../../ctap2/messages/clientPin.js";
+import { authenticatorClientPin, required } from "../ctap/authenticatorClientPin.js";
 import { malformed, type CallOptions } from "../ctap/command.js";
 import { WebAuthnError } from "../errors.js";
 import {
@@ -31,7 +32,7 @@ export interface PinUvAuthToken {
 }
 
 export interface TokenScope {
-  /** PinUvAuthPermission bits; ignored by the legacy getPinToken (which grants mc and ga). */
+  /** Permission bits (CTAP 2.1 section 6.5.5.7); ignored by the legacy getPinToken (which grants mc and ga). */
   permissions: number;
   rpId?: string;
 }

@@ -13,36 +13,7 @@ import { loadPinState, savePinState, MAX_PIN_RETRIES, MAX_UV_RETRIES, MISMATCHES
 import type { PinUvAuthProtocol } from "../pin/pinUvAuthProtocol.js";
 import { Permission } from "../pin/pinUvAuthToken.js";
 import { performBuiltInUv } from "../userPresence.js";
-
-const Param = {
-  pinUvAuthProtocol: 0x01,
-  subCommand: 0x02,
-  keyAgreement: 0x03,
-  pinUvAuthParam: 0x04,
-  newPinEnc: 0x05,
-  pinHashEnc: 0x06,
-  permissions: 0x09,
-  rpId: 0x0a,
-} as const;
-
-const Response = {
-  keyAgreement: 0x01,
-  pinUvAuthToken: 0x02,
-  pinRetries: 0x03,
-  powerCycleState: 0x04,
-  uvRetries: 0x05,
-} as const;
-
-export const ClientPinSubCommand = {
-  getPINRetries: 0x01,
-  getKeyAgreement: 0x02,
-  setPIN: 0x03,
-  changePIN: 0x04,
-  getPinToken: 0x05,
-  getPinUvAuthTokenUsingUvWithPermissions: 0x06,
-  getUVRetries: 0x07,
-  getPinUvAuthTokenUsingPinWithPermissions: 0x09,
-} as const;
+import { ClientPinSubCommand, Param, Response } from "../messages/clientPin.js";
 
 /** Permissions this authenticator can grant; others are CTAP2_ERR_UNAUTHORIZED_PERMISSION. */
 const SUPPORTED_PERMISSIONS = Permission.mc | Permission.ga | Permission.cm | Permission.lbw | Permission.acfg;

@@ -13,29 +13,9 @@ import { loadPinState, savePinState } from "../pin/pinState.js";
 import { isProtectedByUv } from "./pinUvAuth.js";
 import { verifyCommandToken } from "./commandToken.js";
 import { enableEnterpriseAttestation, enterpriseAttestationCapable } from "../enterpriseAttestation.js";
+import { ConfigSubCommand, Param, SetMinPinLengthParam } from "../messages/config.js";
+import { Response as GetInfoResponse } from "../messages/getInfo.js";
 
-const Param = {
-  subCommand: 0x01,
-  subCommandParams: 0x02,
-  pinUvAuthProtocol: 0x03,
-  pinUvAuthParam: 0x04,
-} as const;
-
-const SetMinPinLengthParam = {
-  newMinPINLength: 0x01,
-  minPinLengthRPIDs: 0x02,
-  forceChangePin: 0x03,
-} as const;
-
-export const ConfigSubCommand = {
-  enableEnterpriseAttestation: 0x01,
-  toggleAlwaysUv: 0x02,
-  setMinPINLength: 0x03,
-  vendorPrototype: 0xff,
-} as const;
-
-/** getInfo's maxRPIDsForSetMinPINLength; absent means none are accepted. */
-const MAX_RPIDS_INFO_KEY = 0x10;
 /** newPinEnc holds at most 63 bytes, so no PIN could meet a longer minimum. */
 const LONGEST_PIN = 63;
 
@@ -107,7 +87,8 @@ async function setMinPinLength(ctx: AuthenticatorContext, subCommandParams: Cbor
   }
   if (newMinPinLength > LONGEST_PIN) throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, `no PIN can be ${newMinPinLength} code points long`);
   if (forceChangePin && !state.pinHash) throw new CtapError(Status.CTAP2_ERR_PIN_NOT_SET, "forceChangePin needs a PIN");
-  const maxRpIds = ctx.config.extraInfo.get(MAX_RPIDS_INFO_KEY);
+  // Without maxRPIDsForSetMinPINLength in getInfo, none are accepted.
+  const maxRpIds = ctx.config.extraInfo.get(GetInfoResponse.maxRPIDsForSetMinPINLength);
   if (rpIds && rpIds.length > (typeof maxRpIds === "number" ? maxRpIds : 0)) {
     throw new CtapError(Status.CTAP2_ERR_KEY_STORE_FULL, `more minPinLengthRPIDs than maxRPIDsForSetMinPINLength`);
   }

@@ -25,26 +25,9 @@ import { Permission } from "../pin/pinUvAuthToken.js";
 import { loadPinState } from "../pin/pinState.js";
 import { processGetAssertionExtensions } from "../extensions/index.js";
 import { CredProtect, credProtectLevel } from "../extensions/credProtectLevel.js";
-
-const Param = {
-  rpId: 0x01,
-  clientDataHash: 0x02,
-  allowList: 0x03,
-  extensions: 0x04,
-  options: 0x05,
-  pinUvAuthParam: 0x06,
-  pinUvAuthProtocol: 0x07,
-} as const;
+import { Param, Response } from "../messages/getAssertion.js";
 
 const NO_EXTENSIONS = { authData: undefined, unsigned: new Map<number, unknown>() };
-
-const Response = {
-  credential: 0x01,
-  authData: 0x02,
-  signature: 0x03,
-  user: 0x04,
-  numberOfCredentials: 0x05,
-} as const;
 
 export async function getAssertion(
   params: CborMap,

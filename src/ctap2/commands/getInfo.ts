@@ -6,23 +6,7 @@ import type { AuthenticatorContext } from "../context.js";
 import { loadPinState } from "../pin/pinState.js";
 import { extensionNames } from "../extensions/index.js";
 import { enterpriseAttestationCapable, enterpriseAttestationEnabled } from "../enterpriseAttestation.js";
-
-const Response = {
-  versions: 0x01,
-  extensions: 0x02,
-  aaguid: 0x03,
-  options: 0x04,
-  maxMsgSize: 0x05,
-  pinUvAuthProtocols: 0x06,
-  maxCredentialCountInList: 0x07,
-  maxCredentialIdLength: 0x08,
-  transports: 0x09,
-  algorithms: 0x0a,
-  forcePINChange: 0x0c,
-  minPINLength: 0x0d,
-  firmwareVersion: 0x0e,
-  remainingDiscoverableCredentials: 0x14,
-} as const;
+import { Response } from "../messages/getInfo.js";
 
 export async function getInfo(_params: unknown, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
   const { config, presence } = ctx;

@@ -14,20 +14,10 @@ import { Permission } from "../pin/pinUvAuthToken.js";
 import { loadPinState } from "../pin/pinState.js";
 import { isProtectedByUv } from "./pinUvAuth.js";
 import { selectProtocol } from "./clientPin.js";
+import { largeBlobsSetMessage, Param, Response } from "../messages/largeBlobs.js";
+import { Response as GetInfoResponse } from "../messages/getInfo.js";
 
-const Param = {
-  get: 0x01,
-  set: 0x02,
-  offset: 0x03,
-  length: 0x04,
-  pinUvAuthParam: 0x05,
-  pinUvAuthProtocol: 0x06,
-} as const;
-
-const Response = { config: 0x01 } as const;
-
-/** getInfo member 0x0B: the largest serialized large-blob array accepted. */
-export const MAX_SERIALIZED_LARGE_BLOB_ARRAY_KEY = 0x0b;
+/** The largest serialized large-blob array accepted when getInfo's maxSerializedLargeBlobArray does not say. */
 export const DEFAULT_MAX_SERIALIZED_LARGE_BLOB_ARRAY = 4096;
 
 /** The setting the committed array lives in. */
@@ -57,7 +47,7 @@ export async function loadLargeBlobArray(ctx: AuthenticatorContext): Promise<Uin
 }
 
 export function maxSerializedLargeBlobArray(ctx: AuthenticatorContext): number {
-  const advertised = ctx.config.extraInfo.get(MAX_SERIALIZED_LARGE_BLOB_ARRAY_KEY);
+  const advertised = ctx.config.extraInfo.get(GetInfoResponse.maxSerializedLargeBlobArray);
   return typeof advertised === "number" ? advertised : DEFAULT_MAX_SERIALIZED_LARGE_BLOB_ARRAY;
 }
 
@@ -156,12 +146,7 @@ function verifyWriteAuthorization(
 ): void {
   if (pinUvAuthParam === undefined) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "a pinUvAuthParam is required to write large blobs");
   const protocol = selectProtocol(ctx, pinUvAuthProtocol);
-  const message = new Uint8Array(32 + 2 + 4 + 32);
-  message.fill(0xff, 0, 32);
-  message[32] = 0x0c;
-  message[33] = 0x00;
-  new DataView(message.buffer).setUint32(34, offset, true);
-  message.set(createHash("sha256").update(fragment).digest(), 38);
+  const message = largeBlobsSetMessage(offset, fragment);
   const token = ctx.state.pin.token;
   if (!token.isInUse(ctx.now())) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "no pinUvAuthToken in use");
   if (!protocol.verify(token.token, message, pinUvAuthParam)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "pinUvAuthParam does not verify");

@@ -31,21 +31,7 @@ import { Permission } from "../pin/pinUvAuthToken.js";
 import { processMakeCredentialExtensions } from "../extensions/index.js";
 import { loadPinState } from "../pin/pinState.js";
 import { CredProtect, credProtectLevel } from "../extensions/credProtectLevel.js";
-
-const Param = {
-  clientDataHash: 0x01,
-  rp: 0x02,
-  user: 0x03,
-  pubKeyCredParams: 0x04,
-  excludeList: 0x05,
-  extensions: 0x06,
-  options: 0x07,
-  pinUvAuthParam: 0x08,
-  pinUvAuthProtocol: 0x09,
-  enterpriseAttestation: 0x0a,
-} as const;
-
-const Response = { fmt: 0x01, authData: 0x02, attStmt: 0x03, epAtt: 0x04 } as const;
+import { Param, Response } from "../messages/makeCredential.js";
 
 export async function makeCredential(
   params: CborMap,

@@ -5,13 +5,13 @@
 import type { AuthenticatorExtension } from "./extension.js";
 import type { AuthenticatorContext } from "../context.js";
 import { CtapError, Status } from "../status.js";
+import { Response as GetInfoResponse } from "../messages/getInfo.js";
 
-/** getInfo member 0x0F; the spec's minimum, and softkey's default. */
-export const MAX_CRED_BLOB_LENGTH_KEY = 0x0f;
+/** getInfo's maxCredBlobLength when it does not say: the spec's minimum, and softkey's default. */
 export const DEFAULT_MAX_CRED_BLOB_LENGTH = 32;
 
 export function maxCredBlobLength(ctx: AuthenticatorContext): number {
-  const advertised = ctx.config.extraInfo.get(MAX_CRED_BLOB_LENGTH_KEY);
+  const advertised = ctx.config.extraInfo.get(GetInfoResponse.maxCredBlobLength);
   return typeof advertised === "number" ? advertised : DEFAULT_MAX_CRED_BLOB_LENGTH;
 }
 

@@ -9,11 +9,10 @@ import type { AuthenticatorExtension } from "./extension.js";
 import type { CredentialRecord } from "../../keystore/records.js";
 import { CtapError, Status } from "../status.js";
 import { isMap, optionalInteger, requireBytes, requireMap } from "../params.js";
+import { Input } from "../messages/hmacSecret.js";
 
 const SECRET_LENGTH = 32;
 const SALT_LENGTH = 32;
-
-const Input = { keyAgreement: 0x01, saltEnc: 0x02, saltAuth: 0x03, pinUvAuthProtocol: 0x04 } as const;
 
 /** What the credential keeps, under record.extensions.hmacSecret. */
 interface HmacSecretState {

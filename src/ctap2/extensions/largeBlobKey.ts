@@ -7,10 +7,10 @@
  */
 import type { AuthenticatorExtension } from "./extension.js";
 import { CtapError, Status } from "../status.js";
+import { Response as MakeCredentialResponse } from "../messages/makeCredential.js";
+import { Response as GetAssertionResponse } from "../messages/getAssertion.js";
 
 const KEY_LENGTH = 32;
-const MakeCredentialResponse = { largeBlobKey: 0x05 } as const;
-const GetAssertionResponse = { largeBlobKey: 0x07 } as const;
 
 function requireTrue(input: unknown): void {
   if (typeof input !== "boolean") throw new CtapError(Status.CTAP2_ERR_CBOR_UNEXPECTED_TYPE, "largeBlobKey must be a boolean");
