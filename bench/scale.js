@@ -5,6 +5,9 @@
 //
 // Each size is filled by bench/fill.js in a child process, then measured in a fresh child process so the
 // RSS is the serving process's, not the filler's. Uses the built dist (npm run bench:scale builds first).
+// BENCH_SCALE_TRACE=1 prints the measuring process's memory after each phase on stderr: RSS split into
+// anonymous (heaps, allocator arenas) and file-backed (the node binary, LevelDB's mmap'd tables) pages,
+// the peak so far (VmHWM), and V8's heap, external and ArrayBuffer figures.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -72,12 +75,37 @@ async function timeEach(count, fn, warmUp = 50) {
   return { median: median(times), p99: p99(times) };
 }
 
+/** Fields of /proc/self/status in MiB (VmHWM, RssAnon, RssFile), NaN where there is no /proc. */
+function procStatusMiB(...names) {
+  let status = "";
+  try {
+    status = readFileSync("/proc/self/status", "utf8");
+  } catch {
+    // not Linux
+  }
+  return names.map((name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN) / 1024);
+}
+
+/** With BENCH_SCALE_TRACE=1, the child's memory after each phase, on stderr. */
+function tracePhase(label) {
+  if (!process.env.BENCH_SCALE_TRACE) return;
+  const m = process.memoryUsage();
+  const [hwm, anon, file] = procStatusMiB("VmHWM", "RssAnon", "RssFile");
+  const f = (v) => v.toFixed(1).padStart(6);
+  const mib = (v) => f(v / 2 ** 20);
+  process.stderr.write(
+    `${label.padEnd(28)} rss ${mib(m.rss)} (anon ${f(anon)} file ${f(file)}) peak ${f(hwm)} | heap ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} MiB\n`,
+  );
+}
+
 /** Runs in the child: open the filled store and time what a client does with it. */
 async function measure(store, n) {
+  tracePhase("start");
   const { Softkey } = await import("../dist/softkey.js");
   const { encodeCanonical } = await import("../dist/ctap2/cbor.js");
   const { deriveKey } = await import("../dist/keystore/envelope.js");
   const { rpIdOf } = await import("./fill.js");
+  tracePhase("imported");
 
   // Open: the KDF (scrypt, the store's cost) and the rest (LevelDB, metadata) told apart.
   const opens = [];
@@ -95,6 +123,7 @@ async function measure(store, n) {
     kdfs.push(performance.now() - start);
   }
   const kdfMs = median(kdfs);
+  tracePhase("opened (5 opens, 5 KDFs)");
   const rssAfterOpenMiB = process.memoryUsage().rss / 2 ** 20;
 
   const sha = (s) => createHash("sha256").update(s).digest();
@@ -122,7 +151,9 @@ async function measure(store, n) {
     call(0x02, new Map([[1, rpId], [2, sha(`c${i}`)], ...(id ? [[3, [new Map([["id", id], ["type", "public-key"]])]]] : [])]));
   const runs = Number(process.env.BENCH_SCALE_RUNS ?? 2000);
   const hot = await timeEach(runs, (i) => assertion("bench.example", ownId, i));
+  tracePhase("hot allowList");
   const discoverable = await timeEach(runs, (i) => assertion("bench.example", undefined, i));
+  tracePhase("discoverable, 1 account");
   // Cold: a different filled credential every call, so the record and its key come from disk, not the caches.
   const rpCount = Math.max(1, Math.ceil(n / PER_RP));
   const want = Math.min(runs, n);
@@ -135,9 +166,11 @@ async function measure(store, n) {
     const { credentials } = await key.keystore.scanCredentials(createHash("sha256").update(rpId).digest());
     for (const c of credentials) if (coldIds.length < want) coldIds.push({ rpId, id: c.id });
   }
+  tracePhase("cold IDs collected");
   // Re-open so none of these is cached before it is timed.
   await key.close();
   key = await Softkey.open(store, OPEN);
+  tracePhase("re-opened");
   const cold = await timeEach(
     runs,
     async (i) => {
@@ -147,10 +180,15 @@ async function measure(store, n) {
     },
     0,
   );
+  tracePhase("cold allowList");
   const filledRp = await timeEach(Math.min(runs, 500), (i) => call(0x02, new Map([[1, rpIdOf(i % rpCount)], [2, sha(`d${i}`)]])));
+  tracePhase("discoverable, 10 accounts");
   const list = await timeEach(Math.min(runs, 500), (i) => key.listCredentials({ rpId: rpIdOf(i % rpCount) }));
+  tracePhase("list one RP");
   const getInfo = await timeEach(runs, () => key.authenticator.transact(Uint8Array.of(0x04)));
+  tracePhase("getInfo");
   await key.close();
+  tracePhase("closed");
   const maxRssMiB = process.resourceUsage().maxRSS / 1024;
   return {
     openMs: median(opens),

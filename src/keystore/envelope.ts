@@ -10,7 +10,7 @@
  * record's database key as additional authenticated data, so a sealed value
  * only opens under the key it was written to.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, randomFillSync, scrypt, type KeyObject } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, randomFillSync, scrypt, scryptSync, type KeyObject } from "node:crypto";
 import type { ScryptParams } from "./records.js";
 
 /** scrypt N=2^14, r=8, p=1 (16 MiB, about 50 ms here): the "interactive" cost from the scrypt paper, for a store of test keys. */
@@ -38,14 +38,42 @@ export function validateScryptParams(params: ScryptParams): void {
   if (!isInt(p) || p < 1 || p > MAX_P) throw new RangeError(`scrypt p must be an integer in 1..${MAX_P}, got ${String(p)}`);
 }
 
-/** Derive the key-encryption key from a passphrase. Async so a CLI stays responsive and a server is not blocked. */
+/**
+ * Working memory up to which scrypt runs on the calling thread; above it, on the libuv thread pool.
+ * OpenSSL takes scrypt's 128*r*(N+p+2) bytes in one malloc. glibc serves a block up to 32 MiB (its
+ * largest dynamic mmap threshold) from the calling thread's arena once an earlier one was freed, and
+ * keeps it there for reuse instead of returning it. On the thread pool every pool thread that runs a
+ * derivation keeps one (4 threads: 64 MiB at the default store cost of 16 MiB, for the life of the
+ * process); on the calling thread it is one block, which the next derivation reuses. Above 32 MiB
+ * glibc always maps the block and returns it, so those costs (a bundle's N=2^16, 64 MiB) keep to the pool.
+ */
+const SYNC_SCRYPT_MAX_BYTES = 32 * 2 ** 20;
+
+/**
+ * Derive the key-encryption key from a passphrase. A cost of up to 32 MiB (the default store cost,
+ * 16 MiB, about 40 ms here) derives on the calling thread, for the memory (see SYNC_SCRYPT_MAX_BYTES);
+ * a higher cost runs on the thread pool, so a server is not blocked for the seconds it may take.
+ */
 export function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<KeyObject> {
   validateScryptParams(params);
   const { N, r, p } = params;
   // OpenSSL needs 128*r*(N+p+2) bytes; Node's default maxmem (32 MiB) is too small for r=8, N>=2^15.
-  const maxmem = 2 * 128 * r * (N + p + 2);
+  const needed = 128 * r * (N + p + 2);
+  const maxmem = 2 * needed;
   // NFC so the same passphrase typed on different systems derives the same key.
   const secret = Buffer.from(passphrase.normalize("NFC"), "utf8");
+  if (needed <= SYNC_SCRYPT_MAX_BYTES) {
+    try {
+      const derived = scryptSync(secret, salt, KEY_LENGTH, { N, r, p, maxmem });
+      const key = createSecretKey(derived);
+      derived.fill(0);
+      return Promise.resolve(key);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    } finally {
+      secret.fill(0);
+    }
+  }
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, KEY_LENGTH, { N, r, p, maxmem }, (err, derived) => {
       secret.fill(0);

@@ -1,3 +1,4 @@
+import { scryptSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   UnsealError,
@@ -54,6 +55,18 @@ describe("envelope", () => {
 
   it("derives with the default cost (N=2^15, r=8 needs more than Node's default maxmem)", async () => {
     await expect(deriveKey("x", randomSalt(), { N: 2 ** 15, r: 8, p: 1 })).resolves.toBeDefined();
+  });
+
+  it("derives RFC 7914's scrypt on the calling thread (cost up to 32 MiB) and on the thread pool (above)", async () => {
+    // RFC 7914 section 12, N=16384, r=8, p=1 (16 MiB: derived synchronously): the first 32 bytes.
+    const rfc = await deriveKey("pleaseletmein", new TextEncoder().encode("SodiumChloride"), { N: 16384, r: 8, p: 1 });
+    expect(Buffer.from(rfc.export()).toString("hex")).toBe("7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2");
+    // N=2^15, r=8 needs just over 32 MiB: on the thread pool, the same function as node:crypto's.
+    const salt = randomSalt();
+    const params = { N: 2 ** 15, r: 8, p: 1 };
+    const pooled = await deriveKey("pässphrase", salt, params);
+    const reference = scryptSync(Buffer.from("pässphrase".normalize("NFC")), salt, 32, { ...params, maxmem: 2 ** 27 });
+    expect(Buffer.from(pooled.export()).equals(reference)).toBe(true);
   });
 
   it("validates scrypt parameters", () => {
