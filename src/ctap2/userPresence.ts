@@ -12,7 +12,17 @@ type Ask = Omit<PresenceRequest, "signal">;
 
 const NEVER_ABORTED = new AbortController().signal;
 
-export async function collectUserPresence(ctx: AuthenticatorContext, ask: Ask, request: CtapRequestContext): Promise<void> {
+/** Resolves when the user confirmed presence; a policy with a fixed answer is taken at once, with no promise at all. */
+export function collectUserPresence(ctx: AuthenticatorContext, ask: Ask, request: CtapRequestContext): Promise<void> | undefined {
+  const decided = ctx.presence.decidedAnswer;
+  if (decided !== undefined && !request.signal?.aborted) {
+    if (decided) return undefined;
+    throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "the user refused");
+  }
+  return askForPresence(ctx, ask, request);
+}
+
+async function askForPresence(ctx: AuthenticatorContext, ask: Ask, request: CtapRequestContext): Promise<void> {
   const approved = await waitForUser(ctx, request, (signal) => ctx.presence.requestPresence({ ...ask, signal }));
   if (!approved) throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "the user refused");
 }

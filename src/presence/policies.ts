@@ -26,6 +26,7 @@ export function createPresence(options: PresenceOptions = {}): UserPresence {
   return {
     builtInUv: uv !== "off",
     answersImmediately: policy !== "prompt",
+    decidedAnswer: policy === "prompt" ? undefined : policy === "auto",
     requestPresence: approve,
     async verifyUser(request: PresenceRequest): Promise<UvOutcome> {
       // Built-in UV includes the user's gesture, so the presence policy still decides.

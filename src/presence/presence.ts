@@ -27,6 +27,11 @@ export interface UserPresence {
    * ceremonies per second.
    */
   readonly answersImmediately?: boolean;
+  /**
+   * The answer of a policy that gives the same one to every question (auto:
+   * true, deny: false), so the core can take it without a promise chain.
+   */
+  readonly decidedAnswer?: boolean;
   /** Resolves true when the user confirmed presence, false when they refused. Rejects with an AbortError when cancelled. */
   requestPresence(request: PresenceRequest): Promise<boolean>;
   /**

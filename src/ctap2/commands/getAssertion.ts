@@ -84,7 +84,8 @@ export async function getAssertion(
   let userPresent = upRequested && (uvRequested || (tokenAuth?.userPresent ?? false));
   if (upRequested && !userPresent) {
     const only = credentials.length === 1 ? credentials[0]!.user : undefined;
-    await collectUserPresence(ctx, { ...ask, userName: only?.name, userDisplayName: only?.displayName }, request);
+    const waiting = collectUserPresence(ctx, { ...ask, userName: only?.name, userDisplayName: only?.displayName }, request);
+    if (waiting) await waiting;
     userPresent = true;
   }
   if (tokenAuth && upRequested) ctx.state.pin.token.clearAfterUse();
