@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { Worker, isMainThread, parentPort } from "node:worker_threads";
 import { Keystore } from "../dist/keystore/store.js";
-import { encodeEc2PublicKey } from "../dist/crypto/cose.js";
+import { encodeEc2PublicKey } from "../dist/ctap/cose.js";
 import { DEFAULT_SCRYPT } from "../dist/keystore/envelope.js";
 
 /** PKCS#8 DER of a P-256 private key with its public key, around the 32-byte scalar and the 65-byte point. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Softkey } from "../dist/softkey.js";
-import { encodeCanonical } from "../dist/ctap2/cbor.js";
+import { encodeCanonical } from "../dist/ctap/cbor.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);

@@ -102,7 +102,7 @@ function tracePhase(label) {
 async function measure(store, n) {
   tracePhase("start");
   const { Softkey } = await import("../dist/softkey.js");
-  const { encodeCanonical } = await import("../dist/ctap2/cbor.js");
+  const { encodeCanonical } = await import("../dist/ctap/cbor.js");
   const { deriveKey } = await import("../dist/keystore/envelope.js");
   const { rpIdOf } = await import("./fill.js");
   tracePhase("imported");
@@ -143,7 +143,7 @@ async function measure(store, n) {
       [7, new Map([["rk", true], ["uv", true]])],
     ]),
   );
-  const { decodeCbor } = await import("../dist/ctap2/cbor.js");
+  const { decodeCbor } = await import("../dist/ctap/cbor.js");
   const authData = decodeCbor(made.subarray(1)).get(2);
   const ownId = authData.subarray(55, 55 + ((authData[53] << 8) | authData[54]));
 

@@ -4,12 +4,12 @@
  * authenticatorGetInfo answer decoded with the spec's names.
  */
 import type { Softkey } from "./softkey.js";
-import { decodeCbor, type CborMap, type CborValue } from "./ctap2/cbor.js";
-import { statusName, Status } from "./ctap2/status.js";
-import { aaguidToString } from "./ctap2/authenticatorConfig.js";
-import { algorithmName } from "./crypto/cose.js";
-import { Command } from "./ctap2/commands/index.js";
-import { memberName } from "./ctap2/messages/getInfo.js";
+import { decodeCbor, type CborMap, type CborValue } from "./ctap/cbor.js";
+import { statusName, Status } from "./ctap/status.js";
+import { aaguidToString } from "./authenticator/deviceConfig.js";
+import { algorithmName } from "./ctap/cose.js";
+import { Command } from "./ctap/commands.js";
+import { memberName } from "./ctap/messages/getInfo.js";
 
 export interface StoreInfo {
   store: string;

@@ -8,13 +8,13 @@ export { Softkey, type CredentialSummary, type DeviceSettings, type InitOptions,
 export { WebAuthnClient, WebAuthnError, setPin, changePin, getPinRetries, getUvRetries, getPinStatus } from "./client/index.js";
 export type * from "./client/index.js";
 
-export { Authenticator, type AuthenticatorOptions } from "./ctap2/authenticator.js";
-export { createU2fHandler, U2fHandler } from "./ctap1/u2fHandler.js";
-export type { CtapTransport, CtapRequestContext, KeepaliveStatus } from "./ctap2/transport.js";
-export { Status, statusName, CtapError } from "./ctap2/status.js";
-export { Command } from "./ctap2/commands/index.js";
-export { encodeCanonical, decodeCbor } from "./ctap2/cbor.js";
-export { SOFTKEY_AAGUID, defaultAuthenticatorConfig, type AuthenticatorConfig } from "./ctap2/authenticatorConfig.js";
+export { Authenticator, type AuthenticatorOptions } from "./authenticator/device.js";
+export { createU2fHandler, U2fHandler } from "./authenticator/u2f/u2fHandler.js";
+export type { CtapTransport, CtapRequestContext, KeepaliveStatus } from "./ctap/transport.js";
+export { Status, statusName, CtapError } from "./ctap/status.js";
+export { Command } from "./ctap/commands.js";
+export { encodeCanonical, decodeCbor } from "./ctap/cbor.js";
+export { SOFTKEY_AAGUID, defaultAuthenticatorConfig, type AuthenticatorConfig } from "./authenticator/deviceConfig.js";
 
 export { Keystore, DEFAULT_SCRYPT } from "./keystore/index.js";
 export * from "./keystore/errors.js";
@@ -30,8 +30,8 @@ export { decodeResponse, ResponseDecodeError, type DecodedResponse, type DecodeO
 export { formatDecoded } from "./decode/formatDecoded.js";
 
 export { BUILT_IN_PROFILES, DEFAULT_PROFILE, builtInProfile, resolveProfile, validateProfile, ProfileError, ProfileFileError, type Profile, type ProfileGetInfo } from "./profiles/index.js";
-export { FAULT_NAMES, FAULT_DESCRIPTIONS, type FaultName, type ResponseFaults } from "./ctap2/faults.js";
-export type { CounterMode } from "./ctap2/authenticatorConfig.js";
+export { FAULT_NAMES, FAULT_DESCRIPTIONS, type FaultName, type ResponseFaults } from "./authenticator/faults.js";
+export type { CounterMode } from "./authenticator/deviceConfig.js";
 
 export {
   exportCredentials,

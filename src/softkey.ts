@@ -5,7 +5,7 @@
  */
 import { Keystore } from "./keystore/store.js";
 import type { ScryptParams, CredentialRecord } from "./keystore/records.js";
-import { Authenticator } from "./ctap2/authenticator.js";
+import { Authenticator } from "./authenticator/device.js";
 import {
   aaguidFromString,
   aaguidToString,
@@ -13,15 +13,15 @@ import {
   SOFTKEY_AAGUID,
   type AttestationFormatName,
   type AuthenticatorConfig,
-} from "./ctap2/authenticatorConfig.js";
+} from "./authenticator/deviceConfig.js";
 import { createPresence, type BuiltInUvMode, type PresencePolicyName } from "./presence/index.js";
 import type { UserPresence } from "./presence/presence.js";
 import { WebAuthnClient, type PinSource } from "./client/client.js";
-import { algorithmName } from "./crypto/cose.js";
+import { algorithmName } from "./ctap/cose.js";
 import { ATTESTATION_CA_SETTING } from "./crypto/attestation/attestationCa.js";
-import { U2F_ATTESTATION_SETTING } from "./ctap1/attestationCertificate.js";
+import { U2F_ATTESTATION_SETTING } from "./authenticator/u2f/attestationCertificate.js";
 import { deterministicKeyFactory } from "./crypto/deterministicKeys.js";
-import { NO_FAULTS, responseFaults, type ResponseFaults } from "./ctap2/faults.js";
+import { NO_FAULTS, responseFaults, type ResponseFaults } from "./authenticator/faults.js";
 import { CredentialNotFoundError } from "./keystore/errors.js";
 import { defaultProfile, profileClientOptions, profileConfig, profileHasBuiltInUv, resolveProfile, type Profile } from "./profiles/index.js";
 
@@ -62,7 +62,7 @@ export interface OpenOptions {
    * signatures derived from this seed and the inputs (see crypto/deterministicKeys.ts).
    */
   seed?: string | Uint8Array;
-  /** Response faults for this session, on top of those stored with `softkey fault set` (see ctap2/faults.ts). */
+  /** Response faults for this session, on top of those stored with `softkey fault set` (see authenticator/faults.ts). */
   faults?: Partial<ResponseFaults>;
   /** The key's PIN, or a function asked only when a ceremony needs it (the WebAuthn client's PIN flow). */
   pin?: PinSource;

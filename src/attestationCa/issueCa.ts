@@ -8,7 +8,7 @@
  * only here.
  */
 import { randomBytes, webcrypto } from "node:crypto";
-import { aaguidFromString } from "../ctap2/authenticatorConfig.js";
+import { aaguidFromString } from "../authenticator/deviceConfig.js";
 import type { AttestationCa, CertifiedKey } from "../crypto/attestation/attestationCa.js";
 import { loadX509, type X509Module } from "../crypto/x509.js";
 

@@ -6,7 +6,7 @@
  * CTAP names MDS uses, describing the model rather than this unit's state
  * (no PIN set, enterprise attestation disabled, no remaining-credentials count).
  */
-import { memberName, Response as GetInfoResponse } from "../ctap2/messages/getInfo.js";
+import { memberName, Response as GetInfoResponse } from "../ctap/messages/getInfo.js";
 
 export interface MetadataStatementInput {
   aaguid: string;

@@ -10,8 +10,8 @@
  * Firefox keeps it. `aaguid: "zero"` gives Chrome's security-key behaviour;
  * "keep" gives Level 3's.
  */
-import type { CborMap } from "../ctap2/cbor.js";
-import { AAGUID_OFFSET, withZeroAaguid } from "./authenticatorData.js";
+import type { CborMap } from "../ctap/cbor.js";
+import { AAGUID_OFFSET, withZeroAaguid } from "../ctap/authenticatorData.js";
 import type { AttestationConveyance } from "./optionsJSON.js";
 
 export interface AttestationResult {

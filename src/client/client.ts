@@ -5,7 +5,7 @@
  * between, so any CtapTransport can stand behind it: the in-process core, a
  * CTAPHID socket, a real key.
  */
-import type { CtapTransport } from "../ctap2/transport.js";
+import type { CtapTransport } from "../ctap/transport.js";
 import type { CeremonyCallOptions, ClientContext, ClientSettings } from "./context.js";
 import { createCredential } from "./createCredential.js";
 import { authenticatorGetInfo, type AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";

@@ -5,7 +5,7 @@
  * spec's "limited verification algorithm" as well as with a JSON parser.
  */
 import { createHash } from "node:crypto";
-import { toBase64Url } from "./base64url.js";
+import { toBase64Url } from "../bytes/base64url.js";
 
 export type ClientDataType = "webauthn.create" | "webauthn.get";
 

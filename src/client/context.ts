@@ -1,5 +1,5 @@
 /** What a ceremony needs from the client that runs it. */
-import type { CtapTransport } from "../ctap2/transport.js";
+import type { CtapTransport } from "../ctap/transport.js";
 import type { AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
 import type { CallOptions } from "./ctap/command.js";
 import type { OriginPolicy } from "./origin.js";

@@ -5,8 +5,8 @@
  * (point on curve, sane RSA parameters) on the way.
  */
 import { createPublicKey, type JsonWebKey } from "node:crypto";
-import type { CborMap } from "../ctap2/cbor.js";
-import { toBase64Url } from "./base64url.js";
+import type { CborMap } from "../ctap/cbor.js";
+import { toBase64Url } from "../bytes/base64url.js";
 
 const Label = { kty: 1, alg: 3, crv: -1, x: -2, y: -3, n: -1, e: -2 } as const;
 const Kty = { OKP: 1, EC2: 2, RSA: 3 } as const;

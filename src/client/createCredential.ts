@@ -3,17 +3,17 @@
  * WebAuthn L3 section 5.1.3 ("Create a New Credential") as far as a client
  * with a single CTAP2 authenticator and no UI needs it.
  */
-import { encodeCanonical, type CborMap } from "../ctap2/cbor.js";
+import { encodeCanonical, type CborMap } from "../ctap/cbor.js";
 import { conveyAttestation } from "./attestation.js";
-import type { AttestedCredentialData } from "./authenticatorData.js";
-import { toBase64Url } from "./base64url.js";
+import type { ParsedAuthenticatorData } from "../ctap/authenticatorData.js";
+import { toBase64Url } from "../bytes/base64url.js";
 import { runCallCeremony } from "./ceremony.js";
 import { collectClientData } from "./clientData.js";
 import type { ClientContext, CeremonyCallOptions } from "./context.js";
 import { coseAlgorithm, CoseKeyError, coseToSpki } from "./cosePublicKey.js";
 import { fitsInOneRequest, probeCredentials, usableDescriptors } from "./credentialLists.js";
 import { option, type AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
-import { Permission } from "../ctap2/pin/pinUvAuthToken.js";
+import { Permission } from "../ctap/permissions.js";
 import { authenticatorMakeCredential, type MakeCredentialResponse } from "./ctap/authenticatorMakeCredential.js";
 import { malformed } from "./ctap/command.js";
 import { WebAuthnError } from "./errors.js";
@@ -210,7 +210,7 @@ function checkAttestedCredential(
   response: MakeCredentialResponse,
   rpId: string,
   passThrough = false,
-): { credential: AttestedCredentialData; extensions: CborMap | undefined } {
+): { credential: NonNullable<ParsedAuthenticatorData["attestedCredentialData"]>; extensions: CborMap | undefined } {
   const command = "authenticatorMakeCredential";
   const authData = checkedAuthenticatorData(response.authData, rpId, command, passThrough);
   const credential = authData.attestedCredentialData;

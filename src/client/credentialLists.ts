@@ -6,13 +6,14 @@
  * in batches with silent (up=false) getAssertion calls to find the one
  * credential that matters, as Chrome does; only that one is then sent.
  */
-import { Status } from "../ctap2/status.js";
-import type { CtapTransport } from "../ctap2/transport.js";
+import { Status } from "../ctap/status.js";
+import type { CtapTransport } from "../ctap/transport.js";
 import type { AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
 import { authenticatorGetAssertion } from "./ctap/authenticatorGetAssertion.js";
 import { CtapStatusError, malformed, type CallOptions } from "./ctap/command.js";
 import type { CredentialDescriptor } from "./optionsJSON.js";
 import { pinUvAuthParam, type PinUvAuthToken } from "./pin/pinUvAuthToken.js";
+import { bytesEqual } from "../bytes/equal.js";
 
 export function usableDescriptors(list: CredentialDescriptor[], info: AuthenticatorInfo): CredentialDescriptor[] {
   const max = info.maxCredentialIdLength;
@@ -60,8 +61,4 @@ export async function probeCredentials(
     }
   }
   return undefined;
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
 }

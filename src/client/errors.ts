@@ -3,7 +3,7 @@
  * DOMException it would reject `navigator.credentials.create()/get()` with,
  * so tests written against a browser read the same here.
  */
-import { Status, statusName } from "../ctap2/status.js";
+import { Status, statusName } from "../ctap/status.js";
 
 export type WebAuthnErrorName =
   /** The ceremony failed or was refused: user/authenticator said no, timeout, no credential, bad response. */

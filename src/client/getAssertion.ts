@@ -7,18 +7,19 @@
  * authenticatorGetNextAssertion, then picks one as a browser's account
  * chooser would (the first, unless `selectCredential` says otherwise).
  */
-import { toBase64Url } from "./base64url.js";
+import { toBase64Url } from "../bytes/base64url.js";
 import { runCallCeremony } from "./ceremony.js";
 import { collectClientData } from "./clientData.js";
 import type { CeremonyCallOptions, ClientContext } from "./context.js";
-import { bytesEqual, fitsInOneRequest, probeCredentials, usableDescriptors } from "./credentialLists.js";
+import { fitsInOneRequest, probeCredentials, usableDescriptors } from "./credentialLists.js";
+import { bytesEqual } from "../bytes/equal.js";
 import {
   authenticatorGetAssertion,
   authenticatorGetNextAssertion,
   type GetAssertionResponse,
 } from "./ctap/authenticatorGetAssertion.js";
 import { malformed } from "./ctap/command.js";
-import { Status } from "../ctap2/status.js";
+import { Status } from "../ctap/status.js";
 import { WebAuthnError } from "./errors.js";
 import { parseCallOrigins, resolveRpId } from "./origin.js";
 import { parseRequestOptionsJSON, type CredentialDescriptor } from "./optionsJSON.js";
@@ -26,7 +27,7 @@ import { authenticationUvRequirement } from "./requirements.js";
 import { checkedAuthenticatorData } from "./responseChecks.js";
 import type { AuthenticationExtensionsClientOutputs, AuthenticationResponseJSON } from "./responseJSON.js";
 import { option } from "./ctap/authenticatorGetInfo.js";
-import { Permission } from "../ctap2/pin/pinUvAuthToken.js";
+import { Permission } from "../ctap/permissions.js";
 import { hmacSecretInput, hmacSecretOutputs, type HmacSecretRequest } from "./extensions/hmacSecret.js";
 import { largeBlobGetOutput, parseLargeBlobGetInput, supportsLargeBlobs } from "./extensions/largeBlob.js";
 import { appIdApplies, parseAppIdInput } from "./extensions/appid.js";

@@ -21,10 +21,10 @@ export type {
   AuthenticatorTransport,
   RegistrationResponseJSON,
 } from "./responseJSON.js";
-export { parseAuthenticatorData } from "./authenticatorData.js";
-export type { ParsedAuthenticatorData } from "./authenticatorData.js";
+export { parseAuthenticatorData } from "../ctap/authenticatorData.js";
+export type { ParsedAuthenticatorData } from "../ctap/authenticatorData.js";
 export { coseToSpki } from "./cosePublicKey.js";
-export { toBase64Url, fromBase64Url } from "./base64url.js";
+export { toBase64Url, fromBase64Url } from "../bytes/base64url.js";
 export { setPin, changePin, getPinRetries, getUvRetries, getPinStatus } from "./pin/index.js";
 export type { PinCallOptions, PinRetries, PinStatus } from "./pin/index.js";
 export type { PrfOutputJSON, PrfResultsJSON } from "./extensions/prf.js";

@@ -9,7 +9,7 @@
  * Enumerated members are typed as plain strings, as the spec's JSON
  * dictionaries type them: unknown values are ignored, never rejected.
  */
-import { fromBase64Url } from "./base64url.js";
+import { fromBase64Url } from "../bytes/base64url.js";
 import { WebAuthnError } from "./errors.js";
 
 export type Base64URLString = string;

@@ -9,8 +9,8 @@
  * client needs the credential ID in it).
  */
 import { createHash } from "node:crypto";
-import type { CommandName } from "../ctap2/commands/index.js";
-import { AuthenticatorDataError, parseAuthenticatorData, type ParsedAuthenticatorData } from "./authenticatorData.js";
+import type { CommandName } from "../ctap/commands.js";
+import { AuthenticatorDataError, parseAuthenticatorData, type ParsedAuthenticatorData } from "../ctap/authenticatorData.js";
 import { malformed } from "./ctap/command.js";
 
 export function checkedAuthenticatorData(

@@ -15,10 +15,10 @@
  * The callers raise the requirement first where Chrome does: discoverable
  * credentials, alwaysUv, a PIN-protected key without makeCredUvNotRqd.
  */
-import { Status } from "../ctap2/status.js";
+import { Status } from "../ctap/status.js";
 import type { ClientContext } from "./context.js";
 import { option, type AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
-import { ClientPinSubCommand } from "../ctap2/messages/clientPin.js";
+import { ClientPinSubCommand } from "../ctap/messages/clientPin.js";
 import { authenticatorClientPin } from "./ctap/authenticatorClientPin.js";
 import { CtapStatusError, type CallOptions } from "./ctap/command.js";
 import { errorFromCtapStatus, WebAuthnError } from "./errors.js";

@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
-import { CoseAlgorithm, encodeEc2PublicKey, encodeOkpPublicKey } from "./cose.js";
+import { CoseAlgorithm, encodeEc2PublicKey, encodeOkpPublicKey } from "../ctap/cose.js";
 
 export interface CredentialKeyPair {
   alg: number;

@@ -17,7 +17,7 @@
  */
 import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
-import { CoseAlgorithm } from "./cose.js";
+import { CoseAlgorithm } from "../ctap/cose.js";
 import {
   CREDENTIAL_ID_LENGTH,
   exportKeyPair,

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 
-import type { CtapTransport, KeepaliveStatus } from "../ctap2/transport.js";
+import type { CtapTransport, KeepaliveStatus } from "../ctap/transport.js";
 import { ChannelTable, type Channel } from "./channel.js";
 import {
   CID_BROADCAST,

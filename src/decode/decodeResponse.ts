@@ -7,12 +7,13 @@
  * @peculiar/x509, loaded only when there are some.
  */
 import { createHash, createPublicKey, verify, constants, type KeyObject } from "node:crypto";
-import { decodeCbor, CborUnsupported, type CborMap, type CborValue } from "../ctap2/cbor.js";
-import { aaguidToString } from "../ctap2/authenticatorConfig.js";
-import { fromBase64Url, toBase64Url } from "../client/base64url.js";
-import { parseAuthenticatorData, type ParsedAuthenticatorData } from "../client/authenticatorData.js";
+import { decodeCbor, CborUnsupported, type CborMap, type CborValue } from "../ctap/cbor.js";
+import { aaguidToString } from "../authenticator/deviceConfig.js";
+import { fromBase64Url, toBase64Url } from "../bytes/base64url.js";
+import { parseAuthenticatorData, type ParsedAuthenticatorData } from "../ctap/authenticatorData.js";
 import { coseToSpki } from "../client/cosePublicKey.js";
 import { describeCertificate, certificatePublicKey, type CertificateInfo } from "../crypto/attestation/certificateInfo.js";
+import { toHex } from "../bytes/hex.js";
 
 export class ResponseDecodeError extends Error {
   override name = "ResponseDecodeError";
@@ -164,7 +165,7 @@ export async function decodeResponse(input: string | unknown, options: DecodeOpt
   if (r.signature !== undefined || r.authenticatorData !== undefined) {
     const authData = parseAuthData(bytesMember(r, "authenticatorData", "response.authenticatorData"), "response.authenticatorData");
     const signature = bytesMember(r, "signature", "response.signature");
-    const assertion: NonNullable<DecodedResponse["assertion"]> = { signature: hex(signature) };
+    const assertion: NonNullable<DecodedResponse["assertion"]> = { signature: toHex(signature) };
     if (typeof r.userHandle === "string" && r.userHandle !== "") {
       const handle = bytesMember(r, "userHandle", "response.userHandle");
       assertion.userHandle = toBase64Url(handle);
@@ -264,7 +265,7 @@ function rpIdCandidates(given: string[], origin: unknown): string[] {
 }
 
 function describeAuthenticatorData(parsed: ParsedAuthenticatorData, candidates: string[]): DecodedAuthenticatorData {
-  const rpIdHash = hex(parsed.rpIdHash);
+  const rpIdHash = toHex(parsed.rpIdHash);
   const rpId = candidates.find((candidate) => createHash("sha256").update(candidate).digest("hex") === rpIdHash);
   const f = parsed.flags;
   const out: DecodedAuthenticatorData = {
@@ -323,7 +324,7 @@ async function describeAttestation(
   const sig = attStmt.get("sig");
   const x5cValue = attStmt.get("x5c");
   if (typeof alg === "number") out.alg = coseAlgorithmName(alg);
-  if (sig instanceof Uint8Array) out.signature = hex(sig);
+  if (sig instanceof Uint8Array) out.signature = toHex(sig);
   const x5c = Array.isArray(x5cValue) ? x5cValue : [];
   if (x5cValue !== undefined && (!Array.isArray(x5cValue) || x5c.some((c) => !(c instanceof Uint8Array)))) {
     throw new ResponseDecodeError("attStmt.x5c is not an array of byte strings");
@@ -406,7 +407,7 @@ function verifySignature(alg: number | undefined, data: Uint8Array, key: KeyObje
 
 /** CBOR values as JSON: byte strings in hex, maps as objects. */
 function plain(value: CborValue): unknown {
-  if (value instanceof Uint8Array) return hex(value);
+  if (value instanceof Uint8Array) return toHex(value);
   if (typeof value === "bigint") return value.toString();
   if (Array.isArray(value)) return value.map(plain);
   if (value instanceof Map) {
@@ -416,10 +417,6 @@ function plain(value: CborValue): unknown {
   }
   if (value instanceof CborUnsupported) return `(${value.kind})`;
   return value;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 function printableUtf8(bytes: Uint8Array): string | undefined {

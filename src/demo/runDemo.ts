@@ -6,8 +6,8 @@
  */
 import { createPublicKey, randomBytes } from "node:crypto";
 import type { Softkey } from "../softkey.js";
-import { algorithmName } from "../crypto/cose.js";
-import { decodeCbor } from "../ctap2/cbor.js";
+import { algorithmName } from "../ctap/cose.js";
+import { decodeCbor } from "../ctap/cbor.js";
 import { verifyAssertion, type AssertionVerification } from "./verifyAssertion.js";
 
 export const DEMO_ORIGIN = "https://example.com";

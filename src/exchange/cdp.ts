@@ -22,7 +22,7 @@
  * largeBlobArray, not per credential: a credential's largeBlob is neither
  * exported nor imported (an import says so in its warnings).
  */
-import { CoseAlgorithm, algorithmName } from "../crypto/cose.js";
+import { CoseAlgorithm, algorithmName } from "../ctap/cose.js";
 import type { CredentialRecord } from "../keystore/records.js";
 import type { Softkey } from "../softkey.js";
 import { idOf, rpIdHashOf, type CredentialFilter, type ExchangeEntry, type SkippedCredential } from "./entry.js";

@@ -3,7 +3,7 @@
  * field; the importer turns it into one problem of one entry.
  */
 import { isIP } from "node:net";
-import { fromBase64Url } from "../client/base64url.js";
+import { fromBase64Url } from "../bytes/base64url.js";
 
 export class FieldError extends Error {
   override name = "FieldError";

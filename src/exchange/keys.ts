@@ -4,7 +4,7 @@
  * store, SPKI for Playwright).
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import { CoseAlgorithm, algorithmName } from "../crypto/cose.js";
+import { CoseAlgorithm, algorithmName } from "../ctap/cose.js";
 import { exportKeyPair } from "../crypto/credentialKeys.js";
 import { FieldError } from "./fields.js";
 
@@ -47,8 +47,4 @@ export function storedKeyPair(key: ParsedKey): { privateKey: Uint8Array; publicK
 
 export function spkiOf(key: KeyObject): Uint8Array {
   return new Uint8Array(key.export({ format: "der", type: "spki" }));
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
 }

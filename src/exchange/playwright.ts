@@ -17,13 +17,14 @@
  * credential it is given as discoverable; it has no user name, backup flags
  * or extensions.
  */
-import { CoseAlgorithm, algorithmName } from "../crypto/cose.js";
+import { CoseAlgorithm, algorithmName } from "../ctap/cose.js";
 import type { CredentialRecord } from "../keystore/records.js";
 import type { Softkey } from "../softkey.js";
 import { idOf, rpIdHashOf, type CredentialFilter, type ExchangeEntry, type SkippedCredential } from "./entry.js";
 import { ExchangeError, InvalidEntriesError, type EntryProblem } from "./errors.js";
 import { FieldError, asObject, base64UrlField, checkCredentialId, checkUserHandle, describe, rpIdField, signCountField } from "./fields.js";
-import { bytesEqual, parsePkcs8, spkiOf, storedKeyPair } from "./keys.js";
+import { parsePkcs8, spkiOf, storedKeyPair } from "./keys.js";
+import { bytesEqual } from "../bytes/equal.js";
 import { readEntries } from "./readEntries.js";
 import { writeEntries, type ImportedCredential, type WriteOptions } from "./writeEntries.js";
 

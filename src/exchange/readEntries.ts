@@ -1,5 +1,5 @@
 /** The credentials to export, read from a softkey store with their counters. */
-import { fromBase64Url } from "../client/base64url.js";
+import { fromBase64Url } from "../bytes/base64url.js";
 import { CredentialNotFoundError, IntegrityError } from "../keystore/errors.js";
 import type { Softkey } from "../softkey.js";
 import type { CredentialFilter, ExchangeEntry } from "./entry.js";

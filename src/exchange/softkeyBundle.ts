@@ -19,14 +19,15 @@
  * keystore seals its own records: `{ credentials: [{ record, signCount }] }`.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from "node:crypto";
-import { CoseAlgorithm } from "../crypto/cose.js";
+import { CoseAlgorithm } from "../ctap/cose.js";
 import { decodeValue, encodeValue } from "../keystore/codec.js";
 import { deriveKey, validateScryptParams } from "../keystore/envelope.js";
 import type { CredentialRecord, ScryptParams } from "../keystore/records.js";
 import { rpIdHashOf, type ExchangeEntry } from "./entry.js";
 import { ExchangeError, InvalidEntriesError, type EntryProblem } from "./errors.js";
 import { FieldError, MAX_SIGN_COUNT, asObject, checkCredentialId, checkRpId, checkUserHandle, describe } from "./fields.js";
-import { bytesEqual, parsePkcs8, storedKeyPair } from "./keys.js";
+import { parsePkcs8, storedKeyPair } from "./keys.js";
+import { bytesEqual } from "../bytes/equal.js";
 
 export const BUNDLE_FORMAT = "softkey-bundle";
 export const BUNDLE_VERSION = 1;

@@ -12,18 +12,12 @@
  * Hex keeps keys printable and makes byte order equal string order, so range
  * scans by prefix work under the utf8 key encoding.
  */
+import { fromHex } from "../bytes/hex.js";
 
+export { toHex, fromHex } from "../bytes/hex.js";
 export const META_KEY = "meta";
 export const CREDENTIAL_PREFIX = "c!";
 export const COUNTS_KEY = "counts";
-
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
-}
-
-export function fromHex(hex: string): Uint8Array {
-  return new Uint8Array(Buffer.from(hex, "hex"));
-}
 
 export function credentialKey(rpIdHashHex: string, credentialIdHex: string): string {
   return `c!${rpIdHashHex}!${credentialIdHex}`;

@@ -4,7 +4,7 @@
  * Policies implement it; the core never decides these on its own.
  */
 
-/** u2fRegister and u2fAuthenticate are CTAP1/U2F_REGISTER and U2F_AUTHENTICATE (src/ctap1/). */
+/** u2fRegister and u2fAuthenticate are CTAP1/U2F_REGISTER and U2F_AUTHENTICATE (src/authenticator/u2f/). */
 export type PresencePurpose = "makeCredential" | "getAssertion" | "reset" | "selection" | "credentialManagement" | "u2fRegister" | "u2fAuthenticate";
 
 /** What the user is asked about; shown by the prompt policy. */

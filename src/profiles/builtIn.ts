@@ -2,7 +2,7 @@
  * The profiles softkey ships. `softkey-roaming` is the default: the device
  * softkey always was, a CTAP 2.1 roaming key.
  */
-import { SOFTKEY_AAGUID } from "../ctap2/authenticatorConfig.js";
+import { SOFTKEY_AAGUID } from "../authenticator/deviceConfig.js";
 import type { Profile } from "./profile.js";
 
 export const DEFAULT_PROFILE = "softkey-roaming";

@@ -3,7 +3,7 @@
  * authenticator core's configuration and the WebAuthn client's options.
  */
 import { readFileSync } from "node:fs";
-import { aaguidFromString, defaultAuthenticatorConfig, type AuthenticatorConfig } from "../ctap2/authenticatorConfig.js";
+import { aaguidFromString, defaultAuthenticatorConfig, type AuthenticatorConfig } from "../authenticator/deviceConfig.js";
 import type { WebAuthnClientOptions } from "../client/client.js";
 import type { AuthenticatorTransport } from "../client/responseJSON.js";
 import { BUILT_IN_PROFILES, DEFAULT_PROFILE } from "./builtIn.js";

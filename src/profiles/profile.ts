@@ -5,9 +5,9 @@
  * Profiles are plain JSON, so a test team can keep one per key it supports;
  * `validateProfile` checks one field by field and names the first bad one.
  */
-import type { AttestationFormatName, CounterMode } from "../ctap2/authenticatorConfig.js";
+import type { AttestationFormatName, CounterMode } from "../authenticator/deviceConfig.js";
 import { SUPPORTED_ALGORITHMS, CREDENTIAL_ID_LENGTH } from "../crypto/credentialKeys.js";
-import { EXTENSIONS } from "../ctap2/extensions/index.js";
+import { EXTENSIONS } from "../authenticator/extensions/index.js";
 
 export const PROFILE_VERSION = 1;
 

@@ -8,16 +8,16 @@
  * user names, no client data; only the command byte, the RP ID, subcommand
  * names and the status byte.
  */
-import { decodeCbor, type CborMap } from "../ctap2/cbor.js";
-import { Command, commandName } from "../ctap2/commands/index.js";
-import { Param as MakeCredentialParam } from "../ctap2/messages/makeCredential.js";
-import { Param as GetAssertionParam } from "../ctap2/messages/getAssertion.js";
-import { ClientPinSubCommand, Param as ClientPinParam } from "../ctap2/messages/clientPin.js";
-import { CredentialManagementSubCommand, Param as CredentialManagementParam } from "../ctap2/messages/credentialManagement.js";
-import { ConfigSubCommand, Param as ConfigParam } from "../ctap2/messages/config.js";
-import { Param as LargeBlobsParam } from "../ctap2/messages/largeBlobs.js";
-import { statusName } from "../ctap2/status.js";
-import type { CtapRequestContext, CtapTransport } from "../ctap2/transport.js";
+import { decodeCbor, type CborMap } from "../ctap/cbor.js";
+import { Command, commandName } from "../ctap/commands.js";
+import { Param as MakeCredentialParam } from "../ctap/messages/makeCredential.js";
+import { Param as GetAssertionParam } from "../ctap/messages/getAssertion.js";
+import { ClientPinSubCommand, Param as ClientPinParam } from "../ctap/messages/clientPin.js";
+import { CredentialManagementSubCommand, Param as CredentialManagementParam } from "../ctap/messages/credentialManagement.js";
+import { ConfigSubCommand, Param as ConfigParam } from "../ctap/messages/config.js";
+import { Param as LargeBlobsParam } from "../ctap/messages/largeBlobs.js";
+import { statusName } from "../ctap/status.js";
+import type { CtapRequestContext, CtapTransport } from "../ctap/transport.js";
 
 const nameTable = (table: Record<string, number>) => new Map(Object.entries(table).map(([name, code]) => [code, name]));
 const CLIENT_PIN = nameTable(ClientPinSubCommand);

@@ -2,7 +2,7 @@
  * The entry point of the CTAPHID hosts: `startCtaphidServer("tcp:127.0.0.1:0", core)`
  * serves the authenticator core as a virtual USB key over a socket (or /dev/uhid).
  */
-import type { CtapTransport } from "../ctap2/transport.js";
+import type { CtapTransport } from "../ctap/transport.js";
 import { parseCtaphidSpec } from "./ctaphidSpec.js";
 import { listenCtaphidStream } from "./ctaphidStream.js";
 import { listenCtaphidUdp } from "./ctaphidUdp.js";

@@ -6,7 +6,7 @@
 import { chmod, lstat, unlink } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 
-import type { CtapTransport } from "../ctap2/transport.js";
+import type { CtapTransport } from "../ctap/transport.js";
 import type { CtaphidServer } from "./ctaphidServer.js";
 import { formatCtaphidSpec, isLoopbackHost, type CtaphidSpec } from "./ctaphidSpec.js";
 import { ReportSplitter } from "./reportStream.js";

@@ -5,7 +5,7 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
 
-import type { CtapTransport } from "../ctap2/transport.js";
+import type { CtapTransport } from "../ctap/transport.js";
 import { HID_REPORT_SIZE } from "../ctaphid/packets.js";
 import type { CtaphidServer } from "./ctaphidServer.js";
 import { formatCtaphidSpec, isLoopbackHost, type CtaphidSpec } from "./ctaphidSpec.js";

@@ -4,7 +4,7 @@
  * (other channels get ERR_CHANNEL_BUSY), so the core never sees two requests at
  * once. Each response goes to the client that last spoke on its channel.
  */
-import type { CtapTransport } from "../ctap2/transport.js";
+import type { CtapTransport } from "../ctap/transport.js";
 import { CtaphidHost, type CtaphidHostOptions } from "../ctaphid/host.js";
 import { CID_BROADCAST, channelIdOf } from "../ctaphid/packets.js";
 

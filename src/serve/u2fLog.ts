@@ -4,9 +4,9 @@
  * `ctap1 U2F_AUTHENTICATE -> SW_CONDITIONS_NOT_SATISFIED`. Nothing secret is
  * in a U2F request; only the instruction byte and the status word are logged.
  */
-import { statusWordName } from "../ctap1/apdu.js";
-import { instructionName } from "../ctap1/u2fHandler.js";
-import type { CtapRequestContext, CtapTransport } from "../ctap2/transport.js";
+import { statusWordName } from "../ctap/apdu.js";
+import { instructionName } from "../authenticator/u2f/u2fHandler.js";
+import type { CtapRequestContext, CtapTransport } from "../ctap/transport.js";
 
 /** Wrap a CTAPHID_MSG handler so every request is logged with its outcome. */
 export function withU2fLog(transport: CtapTransport, log: (line: string) => void): CtapTransport {

@@ -6,7 +6,7 @@
 import { open } from "node:fs/promises";
 import { constants } from "node:fs";
 
-import type { CtapTransport } from "../ctap2/transport.js";
+import type { CtapTransport } from "../ctap/transport.js";
 import {
   UHID_EVENT_SIZE,
   decodeUhidEvent,

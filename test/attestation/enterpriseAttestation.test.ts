@@ -7,8 +7,8 @@
 import "reflect-metadata";
 import { verify, X509Certificate } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Status } from "../../src/ctap2/status.js";
-import { SOFTKEY_AAGUID } from "../../src/ctap2/authenticatorConfig.js";
+import { Status } from "../../src/ctap/status.js";
+import { SOFTKEY_AAGUID } from "../../src/authenticator/deviceConfig.js";
 import { ATTESTATION_CA_SETTING, type AttestationCa } from "../../src/crypto/attestation/attestationCa.js";
 import { issueAttestationCa } from "../../src/attestationCa/issueCa.js";
 import { concat, makeCredentialParams, openTestKey, sha256, type TestKey } from "../helpers/ctap.js";

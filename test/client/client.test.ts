@@ -5,9 +5,9 @@ import {
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
 import { describe, expect, it } from "vitest";
-import { decodeCbor, type CborMap } from "../../src/ctap2/cbor.js";
-import { Status } from "../../src/ctap2/status.js";
-import { fromBase64Url, toBase64Url } from "../../src/client/base64url.js";
+import { decodeCbor, type CborMap } from "../../src/ctap/cbor.js";
+import { Status } from "../../src/ctap/status.js";
+import { fromBase64Url, toBase64Url } from "../../src/bytes/base64url.js";
 import { WebAuthnClient, WebAuthnError, type RegistrationResponseJSON } from "../../src/client/index.js";
 import { FakeAuthenticator, type FakeOptions } from "./fakeAuthenticator.js";
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { CborMap } from "../../src/ctap2/cbor.js";
-import { fromBase64Url } from "../../src/client/base64url.js";
+import type { CborMap } from "../../src/ctap/cbor.js";
+import { fromBase64Url } from "../../src/bytes/base64url.js";
 import { coseAlgorithm, CoseKeyError, coseToSpki } from "../../src/client/cosePublicKey.js";
 
 function spkiOf(key: KeyObject): Uint8Array {

@@ -5,10 +5,10 @@
  * client through its paths (and lets tests inject statuses and hangs).
  */
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
-import { decodeCbor, encodeCanonical, type CborMap } from "../../src/ctap2/cbor.js";
-import { Status } from "../../src/ctap2/status.js";
-import type { CtapRequestContext, CtapTransport } from "../../src/ctap2/transport.js";
-import { fromBase64Url } from "../../src/client/base64url.js";
+import { decodeCbor, encodeCanonical, type CborMap } from "../../src/ctap/cbor.js";
+import { Status } from "../../src/ctap/status.js";
+import type { CtapRequestContext, CtapTransport } from "../../src/ctap/transport.js";
+import { fromBase64Url } from "../../src/bytes/base64url.js";
 
 export interface FakeCredential {
   id: Uint8Array;

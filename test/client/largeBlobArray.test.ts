@@ -6,7 +6,7 @@
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { decodeCbor, encodeCanonical } from "../../src/ctap2/cbor.js";
+import { decodeCbor, encodeCanonical } from "../../src/ctap/cbor.js";
 import {
   decryptEntry,
   encryptEntry,
@@ -15,7 +15,7 @@ import {
   serializeArray,
   withBlob,
 } from "../../src/client/extensions/largeBlobArray.js";
-import { largeBlobsSetMessage } from "../../src/ctap2/messages/largeBlobs.js";
+import { largeBlobsSetMessage } from "../../src/ctap/messages/largeBlobs.js";
 
 const key = () => new Uint8Array(randomBytes(32));
 

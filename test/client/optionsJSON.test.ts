@@ -1,6 +1,6 @@
 import { generateAuthenticationOptions, generateRegistrationOptions } from "@simplewebauthn/server";
 import { describe, expect, it } from "vitest";
-import { fromBase64Url, toBase64Url } from "../../src/client/base64url.js";
+import { fromBase64Url, toBase64Url } from "../../src/bytes/base64url.js";
 import { WebAuthnError } from "../../src/client/errors.js";
 import {
   parseCreationOptionsJSON,

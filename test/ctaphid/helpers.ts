@@ -1,5 +1,5 @@
 /** Test doubles for the CTAPHID layer: a hand-driven clock, small real transports, a report decoder. */
-import type { CtapRequestContext, CtapTransport } from "../../src/ctap2/transport.js";
+import type { CtapRequestContext, CtapTransport } from "../../src/ctap/transport.js";
 import {
   CONT_DATA_SIZE,
   CtaphidCommand,

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 
-import type { CtapTransport } from "../../src/ctap2/transport.js";
+import type { CtapTransport } from "../../src/ctap/transport.js";
 import { CtaphidHost, type CtaphidHostOptions } from "../../src/ctaphid/host.js";
 import {
   CID_BROADCAST,

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { generateAuthenticationOptions, generateRegistrationOptions } from "@simplewebauthn/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Softkey } from "../../src/softkey.js";
-import { SOFTKEY_AAGUID } from "../../src/ctap2/authenticatorConfig.js";
+import { SOFTKEY_AAGUID } from "../../src/authenticator/deviceConfig.js";
 import { ATTESTATION_CA_SETTING, type AttestationCa } from "../../src/crypto/attestation/attestationCa.js";
 import { issueAttestationCa } from "../../src/attestationCa/issueCa.js";
 import { decodeResponse, ResponseDecodeError } from "../../src/decode/decodeResponse.js";

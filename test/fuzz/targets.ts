@@ -13,11 +13,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { Authenticator } from "../../src/ctap2/authenticator.js";
-import { defaultAuthenticatorConfig } from "../../src/ctap2/authenticatorConfig.js";
-import { decodeCbor } from "../../src/ctap2/cbor.js";
-import { Status, statusName } from "../../src/ctap2/status.js";
-import type { CtapRequestContext, CtapTransport } from "../../src/ctap2/transport.js";
+import { Authenticator } from "../../src/authenticator/device.js";
+import { defaultAuthenticatorConfig } from "../../src/authenticator/deviceConfig.js";
+import { decodeCbor } from "../../src/ctap/cbor.js";
+import { Status, statusName } from "../../src/ctap/status.js";
+import type { CtapRequestContext, CtapTransport } from "../../src/ctap/transport.js";
 import { CtaphidHost } from "../../src/ctaphid/host.js";
 import {
   CID_BROADCAST,

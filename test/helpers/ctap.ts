@@ -3,10 +3,10 @@ import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeCbor, encodeCanonical } from "../../src/ctap2/cbor.js";
+import { decodeCbor, encodeCanonical } from "../../src/ctap/cbor.js";
 import { Keystore } from "../../src/keystore/store.js";
-import { Authenticator } from "../../src/ctap2/authenticator.js";
-import { defaultAuthenticatorConfig, type AuthenticatorConfig } from "../../src/ctap2/authenticatorConfig.js";
+import { Authenticator } from "../../src/authenticator/device.js";
+import { defaultAuthenticatorConfig, type AuthenticatorConfig } from "../../src/authenticator/deviceConfig.js";
 import { createPresence, type PresenceOptions } from "../../src/presence/index.js";
 import type { UserPresence } from "../../src/presence/presence.js";
 import { assertCanonicalCbor } from "./canonicalCbor.js";

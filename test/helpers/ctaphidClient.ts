@@ -5,7 +5,7 @@
  * kills it mid-request).
  */
 import { connect, type Socket } from "node:net";
-import { encodeCanonical } from "../../src/ctap2/cbor.js";
+import { encodeCanonical } from "../../src/ctap/cbor.js";
 import { CID_BROADCAST, CtaphidCommand, HID_REPORT_SIZE, encodeMessage, parsePacket } from "../../src/ctaphid/packets.js";
 import { MessageReassembly } from "../../src/ctaphid/reassembly.js";
 import { parseResponse } from "./ctap.js";

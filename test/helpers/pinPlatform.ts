@@ -1,7 +1,7 @@
 /**
  * The platform side of ClientPIN and PIN/UV auth protocols one and two
  * (CTAP 2.1 sections 6.5.5-6.5.7), written from the spec with node:crypto
- * alone, independently of src/ctap2/pin, so tests check the authenticator
+ * alone, independently of src/authenticator/pin and src/ctap/pinUvAuthProtocol.ts, so tests check the authenticator
  * against a second implementation rather than against itself.
  */
 import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { decodeCbor, encodeCanonical } from "../../src/ctap2/cbor.js";
+import { decodeCbor, encodeCanonical } from "../../src/ctap/cbor.js";
 import { CtaphidCommand, INIT_DATA_SIZE, KeepaliveStatusCode } from "../../src/ctaphid/packets.js";
 import type { PresenceRequest, UserPresence } from "../../src/presence/presence.js";
 import { startCtaphidServer, type CtaphidServer } from "../../src/serve/ctaphidServer.js";

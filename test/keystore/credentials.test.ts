@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CredentialStore } from "../../src/ctap2/credentialStore.js";
+import type { CredentialStore } from "../../src/authenticator/store.js";
 import { CredentialNotFoundError, Keystore, type CredentialRecord } from "../../src/keystore/index.js";
 import { FAST_SCRYPT, PASSPHRASE, hex, makeCredential, rawEntries, removeTempDirs, rpIdHash, tempStoreDir } from "./helpers.js";
 

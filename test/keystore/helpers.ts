@@ -6,7 +6,6 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Level } from "level";
-import ts from "typescript";
 import type { CredentialRecord, ScryptParams } from "../../src/keystore/index.js";
 
 /** Low cost so each create/open takes milliseconds. */
@@ -89,30 +88,14 @@ export function filesUnder(dir: string): string[] {
     .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-let transpiled: string | undefined;
-
 /**
- * Node 20 cannot run the TypeScript sources, so child processes get
- * src/keystore transpiled to a temp dir (with node_modules linked for `level`
- * and `cbor-x`). Returns the path of the transpiled index.js.
+ * Node 20 cannot run the TypeScript sources, so child processes load the
+ * built keystore (npm test builds dist/ first). Returns the path of its index.js.
  */
-export function transpiledKeystore(): string {
-  if (transpiled !== undefined) return transpiled;
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "softkey-js-"));
-  tempDirs.push(out);
-  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(out, "node_modules"), "dir");
-  fs.writeFileSync(path.join(out, "package.json"), JSON.stringify({ type: "module" }));
-  const srcDir = path.join(REPO, "src/keystore");
-  for (const name of fs.readdirSync(srcDir).filter((n) => n.endsWith(".ts"))) {
-    const source = fs.readFileSync(path.join(srcDir, name), "utf8");
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
-      fileName: name,
-    });
-    fs.writeFileSync(path.join(out, name.replace(/\.ts$/, ".js")), outputText);
-  }
-  transpiled = path.join(out, "index.js");
-  return transpiled;
+export function builtKeystore(): string {
+  const built = path.join(REPO, "dist/keystore/index.js");
+  if (!fs.existsSync(built)) throw new Error(`${built} is missing: run npm run build first (npm test does)`);
+  return built;
 }
 
 /** Run an ES module script in a child node process; the caller reads its stdout and ends it. */

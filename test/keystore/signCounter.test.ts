@@ -9,7 +9,7 @@ import {
   removeTempDirs,
   spawnModule,
   tempStoreDir,
-  transpiledKeystore,
+  builtKeystore,
   waitForExit,
 } from "./helpers.js";
 
@@ -210,7 +210,7 @@ describe("signature counters", () => {
 
   it("never goes backwards when the process is SIGKILLed mid-loop", async () => {
     await ks.close();
-    const moduleUrl = pathToFileURL(transpiledKeystore()).href;
+    const moduleUrl = pathToFileURL(builtKeystore()).href;
     const script = `
       const { Keystore } = await import(process.argv[1]);
       const ks = await Keystore.open(process.argv[2], process.argv[3]);

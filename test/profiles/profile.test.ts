@@ -1,11 +1,11 @@
 /** Profiles: validation that names the bad field, and what each built-in profile makes the device say. */
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeCbor } from "../../src/ctap2/cbor.js";
-import { Status } from "../../src/ctap2/status.js";
+import { decodeCbor } from "../../src/ctap/cbor.js";
+import { Status } from "../../src/ctap/status.js";
 import { BUILT_IN_PROFILES, builtInProfile, defaultProfile, ProfileError, validateProfile, type Profile } from "../../src/profiles/index.js";
 import type { Softkey } from "../../src/softkey.js";
 import { makeCredentialParams, concat } from "../helpers/ctap.js";
-import { encodeCanonical } from "../../src/ctap2/cbor.js";
+import { encodeCanonical } from "../../src/ctap/cbor.js";
 import { ORIGIN, RP_ID, TestDevice } from "../helpers/relyingParty.js";
 
 let device: TestDevice | undefined;

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { encodeCanonical, decodeCbor } from "../../src/ctap2/cbor.js";
+import { encodeCanonical, decodeCbor } from "../../src/ctap/cbor.js";
 import { Keystore } from "../../src/keystore/store.js";
 import { Softkey } from "../../src/softkey.js";
 import { filesUnder } from "../keystore/helpers.js";

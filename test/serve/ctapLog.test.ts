@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { encodeCanonical } from "../../src/ctap2/cbor.js";
-import type { CtapTransport } from "../../src/ctap2/transport.js";
+import { encodeCanonical } from "../../src/ctap/cbor.js";
+import type { CtapTransport } from "../../src/ctap/transport.js";
 import { describeRequest, withCtapLog } from "../../src/serve/ctapLog.js";
 import { concat } from "../helpers/ctap.js";
 

@@ -9,7 +9,7 @@ import { isJsonContentType } from "../../src/serve/http/body.js";
 import { HttpError, toHttpError } from "../../src/serve/http/errors.js";
 import { Router } from "../../src/serve/http/router.js";
 import { WebAuthnError } from "../../src/client/errors.js";
-import { Status } from "../../src/ctap2/status.js";
+import { Status } from "../../src/ctap/status.js";
 
 let tmp: string;
 beforeAll(async () => {

@@ -15,7 +15,7 @@ import {
   verifyRegistrationResponse,
   type WebAuthnCredential,
 } from "@simplewebauthn/server";
-import { encodeCanonical } from "../../src/ctap2/cbor.js";
+import { encodeCanonical } from "../../src/ctap/cbor.js";
 import { CtaphidCommand } from "../../src/ctaphid/packets.js";
 import { UHID_PATH, UHID_UNAVAILABLE } from "../../src/serve/uhid.js";
 import { assertBuilt, expectOneLineError, runCli } from "../cli/run.js";

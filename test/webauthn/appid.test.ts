@@ -7,9 +7,9 @@
 import { createHash, verify } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { generateAuthenticationOptions, verifyAuthenticationResponse } from "@simplewebauthn/server";
-import { createU2fHandler, type U2fHandler } from "../../src/ctap1/u2fHandler.js";
-import { encodeEc2PublicKey } from "../../src/crypto/cose.js";
-import { authenticateData, extendedApdu, parseAuthentication, parseRegistration, pointToKey, registerData, send, sha256 } from "../ctap1/helpers.js";
+import { createU2fHandler, type U2fHandler } from "../../src/authenticator/u2f/u2fHandler.js";
+import { encodeEc2PublicKey } from "../../src/ctap/cose.js";
+import { authenticateData, extendedApdu, parseAuthentication, parseRegistration, pointToKey, registerData, send, sha256 } from "../authenticator/u2f/helpers.js";
 import { openSoftkey, origin, register, rejection, rpID, type TestSoftkey } from "./helpers.js";
 
 const APP_ID = "https://example.com/app-id.json";

@@ -6,9 +6,9 @@
  * the extension.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { encodeCanonical, type CborMap } from "../../src/ctap2/cbor.js";
-import { Status } from "../../src/ctap2/status.js";
-import { fromBase64Url } from "../../src/client/base64url.js";
+import { encodeCanonical, type CborMap } from "../../src/ctap/cbor.js";
+import { Status } from "../../src/ctap/status.js";
+import { fromBase64Url } from "../../src/bytes/base64url.js";
 import { parseAuthenticatorData, type WebAuthnClient } from "../../src/client/index.js";
 import { setPin } from "../../src/client/pin/index.js";
 import { getAssertionParams, parseResponse } from "../helpers/ctap.js";

@@ -15,8 +15,8 @@ import {
   type WebAuthnCredential,
 } from "@simplewebauthn/server";
 import { expect } from "vitest";
-import { decodeCbor, encodeCanonical, type CborMap } from "../../src/ctap2/cbor.js";
-import type { CtapRequestContext, CtapTransport } from "../../src/ctap2/transport.js";
+import { decodeCbor, encodeCanonical, type CborMap } from "../../src/ctap/cbor.js";
+import type { CtapRequestContext, CtapTransport } from "../../src/ctap/transport.js";
 import { Softkey, type OpenOptions } from "../../src/softkey.js";
 import { WebAuthnClient, WebAuthnError, type WebAuthnClientOptions } from "../../src/client/index.js";
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "../../src/client/index.js";

@@ -7,8 +7,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CborMap } from "../../src/ctap2/cbor.js";
-import { toBase64Url } from "../../src/client/base64url.js";
+import type { CborMap } from "../../src/ctap/cbor.js";
+import { toBase64Url } from "../../src/bytes/base64url.js";
 import type { WebAuthnClient } from "../../src/client/index.js";
 import { setPin } from "../../src/client/pin/index.js";
 import { readLargeBlobArray } from "../../src/client/extensions/largeBlobArray.js";

@@ -5,8 +5,8 @@
  * verify the user; responses checked by @simplewebauthn/server.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeCbor, type CborMap } from "../../src/ctap2/cbor.js";
-import { Status } from "../../src/ctap2/status.js";
+import { decodeCbor, type CborMap } from "../../src/ctap/cbor.js";
+import { Status } from "../../src/ctap/status.js";
 import { changePin, getPinRetries, getPinStatus, getUvRetries, setPin } from "../../src/client/pin/index.js";
 import { authenticate, clientFor, openSoftkey, RecordingTransport, register, rejection, type TestSoftkey } from "./helpers.js";
 

@@ -6,9 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeCbor, encodeCanonical, type CborMap } from "../../src/ctap2/cbor.js";
-import { PinUvAuthProtocolTwo } from "../../src/ctap2/pin/pinUvAuthProtocol.js";
-import { fromBase64Url, toBase64Url } from "../../src/client/base64url.js";
+import { decodeCbor, encodeCanonical, type CborMap } from "../../src/ctap/cbor.js";
+import { PinUvAuthProtocolTwo } from "../../src/ctap/pinUvAuthProtocol.js";
+import { fromBase64Url, toBase64Url } from "../../src/bytes/base64url.js";
 import type { PrfOutputJSON } from "../../src/client/extensions/prf.js";
 import type { WebAuthnClient } from "../../src/client/index.js";
 import { parseResponse, sha256 } from "../helpers/ctap.js";

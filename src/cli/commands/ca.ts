@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import type { Softkey } from "../../softkey.js";
-import { aaguidToString } from "../../ctap2/authenticatorConfig.js";
+import { aaguidToString } from "../../authenticator/deviceConfig.js";
 import { ATTESTATION_CA_SETTING, isAttestationCa, type AttestationCa } from "../../crypto/attestation/attestationCa.js";
 import type { CertificateInfo } from "../../crypto/attestation/certificateInfo.js";
 import { describeCa, toPem, type CaDescription } from "../../attestationCa/describeCa.js";

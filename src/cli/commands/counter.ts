@@ -1,6 +1,6 @@
 /** `softkey counter get|set`: read or force a signature counter, e.g. to simulate a cloned authenticator. */
 import type { Command } from "commander";
-import { isBase64Url } from "../../client/base64url.js";
+import { isBase64Url } from "../../bytes/base64url.js";
 import type { Softkey } from "../../softkey.js";
 import { globalsOf, withSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";

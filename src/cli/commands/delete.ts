@@ -1,6 +1,6 @@
 /** `softkey delete ID`: remove one credential. */
 import type { Command } from "commander";
-import { isBase64Url } from "../../client/base64url.js";
+import { isBase64Url } from "../../bytes/base64url.js";
 import { globalsOf, withSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";

@@ -5,7 +5,7 @@
  */
 import { open, readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
-import { isBase64Url } from "../../client/base64url.js";
+import { isBase64Url } from "../../bytes/base64url.js";
 import { validateScryptParams } from "../../keystore/envelope.js";
 import { StoreNotFoundError } from "../../keystore/errors.js";
 import { Keystore } from "../../keystore/store.js";

@@ -4,7 +4,7 @@ import { Softkey } from "../../softkey.js";
 import { Keystore } from "../../keystore/store.js";
 import { DEFAULT_SCRYPT, validateScryptParams } from "../../keystore/envelope.js";
 import { StoreExistsError } from "../../keystore/errors.js";
-import { aaguidFromString, aaguidToString, SOFTKEY_AAGUID, type AttestationFormatName } from "../../ctap2/authenticatorConfig.js";
+import { aaguidFromString, aaguidToString, SOFTKEY_AAGUID, type AttestationFormatName } from "../../authenticator/deviceConfig.js";
 import { debugLog, globalsOf, storeDir, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";

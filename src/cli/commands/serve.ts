@@ -6,13 +6,13 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { Softkey } from "../../softkey.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { startCtaphidServer, type CtaphidServer } from "../../serve/ctaphidServer.js";
 import { formatCtaphidSpec, parseCtaphidSpec, type CtaphidSpec } from "../../serve/ctaphidSpec.js";
 import { withCtapLog } from "../../serve/ctapLog.js";
 import type { CtaphidDeviceOptions } from "../../serve/sharedDevice.js";
 import { withU2fLog } from "../../serve/u2fLog.js";
-import { u2fDeviceOptions } from "../../ctap1/u2fHandler.js";
+import { u2fDeviceOptions } from "../../authenticator/u2f/u2fHandler.js";
 import { UHID_PATH, UHID_UNAVAILABLE } from "../../serve/uhid.js";
 import { globalsOf, openSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";

@@ -4,9 +4,9 @@
  * what comes back. The cryptography (key agreement, encrypting the PIN,
  * decrypting the token) lives in ../pin/.
  */
-import type { CborMap } from "../../ctap2/cbor.js";
-import { Param, Response } from "../../ctap2/messages/clientPin.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import type { CborMap } from "../../ctap/cbor.js";
+import { Param, Response } from "../../ctap/messages/clientPin.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { callAuthenticator, malformed, ResponseReader, type CallOptions } from "./command.js";
 
 export interface ClientPinRequest {

@@ -2,10 +2,10 @@
  * authenticatorGetAssertion (0x02) and authenticatorGetNextAssertion (0x08),
  * CTAP 2.1 sections 6.2 and 6.3, seen from the client.
  */
-import type { CborMap } from "../../ctap2/cbor.js";
-import type { CommandName } from "../../ctap2/commands/index.js";
-import { Param, Response } from "../../ctap2/messages/getAssertion.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import type { CborMap } from "../../ctap/cbor.js";
+import type { CommandName } from "../../ctap/commands.js";
+import { Param, Response } from "../../ctap/messages/getAssertion.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { descriptor } from "./authenticatorMakeCredential.js";
 import { callAuthenticator, malformed, ResponseReader, type CallOptions } from "./command.js";
 

@@ -1,6 +1,6 @@
 /** authenticatorGetInfo (0x04), CTAP 2.1 section 6.4, seen from the client. */
-import { Response } from "../../ctap2/messages/getInfo.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import { Response } from "../../ctap/messages/getInfo.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { callAuthenticator, malformed, ResponseReader, type CallOptions } from "./command.js";
 
 export interface AuthenticatorInfo {

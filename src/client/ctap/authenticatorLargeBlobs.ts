@@ -3,8 +3,8 @@
  * platform: read a fragment of the serialized large-blob array (get), or
  * write one (set), the first write announcing the total length.
  */
-import { Param, Response } from "../../ctap2/messages/largeBlobs.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import { Param, Response } from "../../ctap/messages/largeBlobs.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { callAuthenticator, ResponseReader, type CallOptions } from "./command.js";
 
 export type LargeBlobsRequest =

@@ -1,7 +1,7 @@
 /** authenticatorMakeCredential (0x01), CTAP 2.1 section 6.1, seen from the client. */
-import type { CborMap } from "../../ctap2/cbor.js";
-import { Param, Response } from "../../ctap2/messages/makeCredential.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import type { CborMap } from "../../ctap/cbor.js";
+import { Param, Response } from "../../ctap/messages/makeCredential.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { callAuthenticator, ResponseReader, type CallOptions } from "./command.js";
 
 export interface MakeCredentialRequest {

@@ -3,10 +3,10 @@
  * canonical CBOR parameters out, status byte plus CBOR map back
  * (CTAP 2.1 section 8, "Message Encoding").
  */
-import { decodeCbor, encodeCanonical, type CborMap, type CborValue } from "../../ctap2/cbor.js";
-import { Command, type CommandName } from "../../ctap2/commands/index.js";
-import { statusName, Status } from "../../ctap2/status.js";
-import type { CtapRequestContext, CtapTransport, KeepaliveStatus } from "../../ctap2/transport.js";
+import { decodeCbor, encodeCanonical, type CborMap, type CborValue } from "../../ctap/cbor.js";
+import { Command, type CommandName } from "../../ctap/commands.js";
+import { statusName, Status } from "../../ctap/status.js";
+import type { CtapRequestContext, CtapTransport, KeepaliveStatus } from "../../ctap/transport.js";
 import { WebAuthnError } from "../errors.js";
 
 /** The authenticator answered with a status other than CTAP2_OK. */

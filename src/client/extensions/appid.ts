@@ -19,8 +19,8 @@
  * (up=false) getAssertion probes, before any user interaction.
  */
 import { getDomain } from "tldts";
-import { Status } from "../../ctap2/status.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import { Status } from "../../ctap/status.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import type { AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
 import { CtapStatusError, type CallOptions } from "../ctap/command.js";
 import { probeCredentials } from "../credentialLists.js";

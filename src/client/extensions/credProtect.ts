@@ -12,7 +12,7 @@
  * sign in without UV; level 2 for any other non-discouraged residentKey.
  * We do the same, so credentials made here behave as Chrome's would.
  */
-import { CredProtect } from "../../ctap2/extensions/credProtectLevel.js";
+import { CredProtect } from "../../ctap/credProtect.js";
 import { WebAuthnError } from "../errors.js";
 import type { Requirement } from "../optionsJSON.js";
 import { optionalBoolean, optionalString } from "./inputs.js";

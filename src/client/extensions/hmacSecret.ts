@@ -5,9 +5,9 @@
  * with saltAuth proving they came from the holder of that secret; the
  * HMAC outputs come back encrypted under the same secret.
  */
-import type { CommandName } from "../../ctap2/commands/index.js";
-import { Input } from "../../ctap2/messages/hmacSecret.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import type { CommandName } from "../../ctap/commands.js";
+import { Input } from "../../ctap/messages/hmacSecret.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { malformed, type CallOptions } from "../ctap/command.js";
 import {
   decryptFromAuthenticator,

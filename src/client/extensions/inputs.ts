@@ -3,7 +3,7 @@
  * 5.1.10) binary members are base64url strings; the library API also takes
  * them as ArrayBuffer or any ArrayBufferView, as navigator.credentials does.
  */
-import { fromBase64Url } from "../base64url.js";
+import { fromBase64Url } from "../../bytes/base64url.js";
 import { WebAuthnError } from "../errors.js";
 
 export type ExtensionObject = Record<string, unknown>;

@@ -5,9 +5,9 @@
  * writes the credential's entry of the authenticator's large-blob array with
  * it (./largeBlobArray.ts). Only discoverable credentials get a key.
  */
-import type { CborValue } from "../../ctap2/cbor.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
-import { toBase64Url } from "../base64url.js";
+import type { CborValue } from "../../ctap/cbor.js";
+import type { CtapTransport } from "../../ctap/transport.js";
+import { toBase64Url } from "../../bytes/base64url.js";
 import { option, type AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
 import type { CallOptions } from "../ctap/command.js";
 import { WebAuthnError } from "../errors.js";

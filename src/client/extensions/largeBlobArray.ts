@@ -12,9 +12,9 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { decodeCbor, encodeCanonical, type CborMap, type CborValue } from "../../ctap2/cbor.js";
-import { largeBlobsSetMessage } from "../../ctap2/messages/largeBlobs.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import { decodeCbor, encodeCanonical, type CborMap, type CborValue } from "../../ctap/cbor.js";
+import { largeBlobsSetMessage } from "../../ctap/messages/largeBlobs.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { authenticatorLargeBlobs } from "../ctap/authenticatorLargeBlobs.js";
 import type { AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
 import { malformed, type CallOptions } from "../ctap/command.js";

@@ -6,7 +6,7 @@
  * chose. Results go back base64url-encoded in the JSON outputs.
  */
 import { createHash } from "node:crypto";
-import { fromBase64Url, isBase64Url, toBase64Url } from "../base64url.js";
+import { fromBase64Url, isBase64Url, toBase64Url } from "../../bytes/base64url.js";
 import { WebAuthnError } from "../errors.js";
 import type { CredentialDescriptor } from "../optionsJSON.js";
 import { bufferSource, extensionObject, optionalBufferSource } from "./inputs.js";

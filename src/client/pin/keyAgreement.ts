@@ -7,13 +7,13 @@
  * AES-CBC and HMAC for both sides); a new instance per operation gives the
  * platform its own ephemeral key, as the spec's encapsulate() does.
  */
-import type { CborMap } from "../../ctap2/cbor.js";
-import { CtapError } from "../../ctap2/status.js";
-import { PinUvAuthProtocolOne, PinUvAuthProtocolTwo, type PinUvAuthProtocol } from "../../ctap2/pin/pinUvAuthProtocol.js";
-import type { CommandName } from "../../ctap2/commands/index.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import type { CborMap } from "../../ctap/cbor.js";
+import { CtapError } from "../../ctap/status.js";
+import { PinUvAuthProtocolOne, PinUvAuthProtocolTwo, type PinUvAuthProtocol } from "../../ctap/pinUvAuthProtocol.js";
+import type { CommandName } from "../../ctap/commands.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { option, type AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
-import { ClientPinSubCommand } from "../../ctap2/messages/clientPin.js";
+import { ClientPinSubCommand } from "../../ctap/messages/clientPin.js";
 import { authenticatorClientPin, required } from "../ctap/authenticatorClientPin.js";
 import { malformed, type CallOptions } from "../ctap/command.js";
 

@@ -6,10 +6,10 @@
  * breaks the composition rules (nothing was sent), NotAllowedError with the
  * CTAP status for what the authenticator refused.
  */
-import type { CtapTransport } from "../../ctap2/transport.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { asWebAuthnError } from "../ceremony.js";
 import { authenticatorGetInfo, option, type AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
-import { ClientPinSubCommand } from "../../ctap2/messages/clientPin.js";
+import { ClientPinSubCommand } from "../../ctap/messages/clientPin.js";
 import { authenticatorClientPin, required } from "../ctap/authenticatorClientPin.js";
 import type { CallOptions } from "../ctap/command.js";
 import { WebAuthnError } from "../errors.js";

@@ -3,10 +3,10 @@
  * browser reports nothing finer to the page), with a message that says what
  * to do and the CTAP status kept in `ctapStatus`.
  */
-import { Status } from "../../ctap2/status.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import { Status } from "../../ctap/status.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { CtapStatusError, type CallOptions } from "../ctap/command.js";
-import { ClientPinSubCommand } from "../../ctap2/messages/clientPin.js";
+import { ClientPinSubCommand } from "../../ctap/messages/clientPin.js";
 import { authenticatorClientPin } from "../ctap/authenticatorClientPin.js";
 import { errorFromCtapStatus, WebAuthnError } from "../errors.js";
 

@@ -5,10 +5,10 @@
  * from built-in user verification (0x06). pinUvAuthParam is then
  * authenticate(token, message) under the same protocol.
  */
-import type { PinUvAuthProtocol } from "../../ctap2/pin/pinUvAuthProtocol.js";
-import type { CtapTransport } from "../../ctap2/transport.js";
+import type { PinUvAuthProtocol } from "../../ctap/pinUvAuthProtocol.js";
+import type { CtapTransport } from "../../ctap/transport.js";
 import { option, type AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
-import { ClientPinSubCommand } from "../../ctap2/messages/clientPin.js";
+import { ClientPinSubCommand } from "../../ctap/messages/clientPin.js";
 import { authenticatorClientPin, required } from "../ctap/authenticatorClientPin.js";
 import { malformed, type CallOptions } from "../ctap/command.js";
 import { WebAuthnError } from "../errors.js";

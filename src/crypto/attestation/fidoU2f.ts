@@ -1,5 +1,5 @@
-import { decodeCbor } from "../../ctap2/cbor.js";
-import { CoseAlgorithm } from "../cose.js";
+import { decodeCbor } from "../../ctap/cbor.js";
+import { CoseAlgorithm } from "../../ctap/cose.js";
 import { signWithCredentialKey } from "../credentialKeys.js";
 import type { AttestationSigner } from "./packed.js";
 import type { AttestationStatement } from "./types.js";

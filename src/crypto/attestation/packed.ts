@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import { CoseAlgorithm } from "../cose.js";
+import { CoseAlgorithm } from "../../ctap/cose.js";
 import { signWithCredentialKey } from "../credentialKeys.js";
 import type { AttestationInput, AttestationStatement } from "./types.js";
 

@@ -1,0 +1,236 @@
+/**
+ * authenticatorClientPIN (0x06), CTAP 2.1 section 6.5.5: PIN retries, key
+ * agreement, setting and changing the PIN, and handing out pinUvAuthTokens
+ * with permissions, from the PIN or from built-in user verification.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { CborMap } from "../../ctap/cbor.js";
+import type { AuthenticatorContext } from "../context.js";
+import type { CtapRequestContext } from "../../ctap/transport.js";
+import { CtapError, Status } from "../../ctap/status.js";
+import { optionalInteger, optionalText, requireBytes, requireInteger, requireMap } from "../params.js";
+import { loadPinState, savePinState, MAX_PIN_RETRIES, MAX_UV_RETRIES, MISMATCHES_BEFORE_POWER_CYCLE, type StoredPinState } from "../pin/pinState.js";
+import type { PinUvAuthProtocol } from "../../ctap/pinUvAuthProtocol.js";
+import { Permission } from "../../ctap/permissions.js";
+import { performBuiltInUv } from "../userPresence.js";
+import { ClientPinSubCommand, Param, Response } from "../../ctap/messages/clientPin.js";
+
+/** Permissions this authenticator can grant; others are CTAP2_ERR_UNAUTHORIZED_PERMISSION. */
+const SUPPORTED_PERMISSIONS = Permission.mc | Permission.ga | Permission.cm | Permission.lbw | Permission.acfg;
+
+type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<Map<number, unknown> | undefined>;
+
+const subCommands = new Map<number, Handler>([
+  [ClientPinSubCommand.getPINRetries, getPinRetries],
+  [ClientPinSubCommand.getKeyAgreement, getKeyAgreement],
+  [ClientPinSubCommand.setPIN, setPin],
+  [ClientPinSubCommand.changePIN, changePin],
+  [ClientPinSubCommand.getPinToken, getPinToken],
+  [ClientPinSubCommand.getPinUvAuthTokenUsingUvWithPermissions, getPinUvAuthTokenUsingUv],
+  [ClientPinSubCommand.getUVRetries, getUvRetries],
+  [ClientPinSubCommand.getPinUvAuthTokenUsingPinWithPermissions, getPinUvAuthTokenUsingPin],
+]);
+
+export async function clientPin(params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext): Promise<Map<number, unknown> | undefined> {
+  const subCommand = requireInteger(params, Param.subCommand, "subCommand");
+  const handler = subCommands.get(subCommand);
+  if (!handler) throw new CtapError(Status.CTAP2_ERR_INVALID_SUBCOMMAND, `unknown clientPIN subCommand ${subCommand}`);
+  return handler(params, ctx, request);
+}
+
+/** The protocol named in the request: missing is MISSING_PARAMETER, unsupported INVALID_PARAMETER. */
+export function selectProtocol(ctx: AuthenticatorContext, version: number | undefined): PinUvAuthProtocol {
+  if (version === undefined) throw new CtapError(Status.CTAP2_ERR_MISSING_PARAMETER, "pinUvAuthProtocol is required");
+  const protocol = ctx.state.pin.protocols.get(version);
+  if (!protocol) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, `pinUvAuthProtocol ${version} is not supported`);
+  return protocol;
+}
+
+function protocolOf(params: CborMap, ctx: AuthenticatorContext): PinUvAuthProtocol {
+  return selectProtocol(ctx, optionalInteger(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol"));
+}
+
+async function getPinRetries(_params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
+  const state = await loadPinState(ctx);
+  return new Map<number, unknown>([
+    [Response.pinRetries, state.pinRetries],
+    [Response.powerCycleState, ctx.state.pin.consecutiveMismatches >= MISMATCHES_BEFORE_POWER_CYCLE],
+  ]);
+}
+
+async function getUvRetries(_params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
+  if (!ctx.presence.builtInUv) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "no built-in user verification");
+  return new Map<number, unknown>([[Response.uvRetries, (await loadPinState(ctx)).uvRetries]]);
+}
+
+async function getKeyAgreement(params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
+  return new Map<number, unknown>([[Response.keyAgreement, protocolOf(params, ctx).getPublicKey()]]);
+}
+
+async function setPin(params: CborMap, ctx: AuthenticatorContext): Promise<undefined> {
+  const protocol = protocolOf(params, ctx);
+  const keyAgreement = requireMap(params, Param.keyAgreement, "keyAgreement");
+  const pinUvAuthParam = requireBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
+  const newPinEnc = requireBytes(params, Param.newPinEnc, "newPinEnc");
+  const state = await loadPinState(ctx);
+  if (state.pinHash) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "a PIN is already set: use changePIN");
+  const shared = protocol.decapsulate(keyAgreement);
+  if (!protocol.verify(shared, newPinEnc, pinUvAuthParam)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "pinUvAuthParam does not verify");
+  const pin = decryptNewPin(protocol, shared, newPinEnc, state);
+  await savePinState(ctx, { ...state, pinHash: pinHash(pin), pinCodePoints: codePointLength(pin), pinRetries: MAX_PIN_RETRIES, forcePinChange: false });
+  ctx.log("clientPIN: PIN set");
+  return undefined;
+}
+
+async function changePin(params: CborMap, ctx: AuthenticatorContext): Promise<undefined> {
+  const protocol = protocolOf(params, ctx);
+  const keyAgreement = requireMap(params, Param.keyAgreement, "keyAgreement");
+  const pinHashEnc = requireBytes(params, Param.pinHashEnc, "pinHashEnc");
+  const newPinEnc = requireBytes(params, Param.newPinEnc, "newPinEnc");
+  const pinUvAuthParam = requireBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
+  const state = await loadPinState(ctx);
+  if (!state.pinHash) throw new CtapError(Status.CTAP2_ERR_PIN_NOT_SET, "no PIN is set");
+  assertPinUsable(ctx, state);
+  const shared = protocol.decapsulate(keyAgreement);
+  const message = new Uint8Array(newPinEnc.length + pinHashEnc.length);
+  message.set(newPinEnc, 0);
+  message.set(pinHashEnc, newPinEnc.length);
+  if (!protocol.verify(shared, message, pinUvAuthParam)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "pinUvAuthParam does not verify");
+  const verified = await verifyPinHash(ctx, protocol, shared, pinHashEnc, state);
+  const pin = decryptNewPin(protocol, shared, newPinEnc, verified);
+  if (verified.forcePinChange && timingSafeEqual(pinHash(pin), verified.pinHash!)) {
+    throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, "the new PIN must differ from the current one");
+  }
+  await savePinState(ctx, { ...verified, pinHash: pinHash(pin), pinCodePoints: codePointLength(pin), forcePinChange: false });
+  ctx.state.pin.token.reset();
+  ctx.log("clientPIN: PIN changed");
+  return undefined;
+}
+
+/** Legacy getPinToken (0x05): a token with the mc and ga permissions and no RP ID. */
+async function getPinToken(params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
+  return issueTokenWithPin(params, ctx, Permission.mc | Permission.ga, undefined);
+}
+
+async function getPinUvAuthTokenUsingPin(params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
+  const { permissions, rpId } = requestedPermissions(params);
+  return issueTokenWithPin(params, ctx, permissions, rpId);
+}
+
+async function getPinUvAuthTokenUsingUv(params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext): Promise<Map<number, unknown>> {
+  const protocol = protocolOf(params, ctx);
+  const keyAgreement = requireMap(params, Param.keyAgreement, "keyAgreement");
+  const { permissions, rpId } = requestedPermissions(params);
+  if (!ctx.presence.builtInUv) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "no built-in user verification");
+  const state = await loadPinState(ctx);
+  if (state.uvRetries <= 0) throw new CtapError(Status.CTAP2_ERR_UV_BLOCKED, "built-in user verification is blocked");
+  const shared = protocol.decapsulate(keyAgreement);
+  const verified = await performBuiltInUv(ctx, { purpose: "getAssertion", rpId }, request);
+  if (!verified) {
+    const uvRetries = state.uvRetries - 1;
+    await savePinState(ctx, { ...state, uvRetries });
+    throw new CtapError(uvRetries === 0 ? Status.CTAP2_ERR_UV_BLOCKED : Status.CTAP2_ERR_UV_INVALID, "built-in user verification failed");
+  }
+  if (state.uvRetries !== MAX_UV_RETRIES) await savePinState(ctx, { ...state, uvRetries: MAX_UV_RETRIES });
+  // Built-in UV includes the user's gesture, so the token also carries user presence.
+  return issueToken(ctx, protocol, shared, permissions, rpId, true);
+}
+
+function requestedPermissions(params: CborMap): { permissions: number; rpId: string | undefined } {
+  const permissions = optionalInteger(params, Param.permissions, "permissions");
+  if (permissions === undefined) throw new CtapError(Status.CTAP2_ERR_MISSING_PARAMETER, "permissions is required");
+  const rpId = optionalText(params, Param.rpId, "rpId");
+  if (permissions === 0) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "permissions must not be empty");
+  if ((permissions & ~SUPPORTED_PERMISSIONS) !== 0) throw new CtapError(Status.CTAP2_ERR_UNAUTHORIZED_PERMISSION, `permissions 0x${permissions.toString(16)} include one not offered`);
+  if ((permissions & (Permission.mc | Permission.ga)) !== 0 && rpId === undefined) {
+    throw new CtapError(Status.CTAP2_ERR_MISSING_PARAMETER, "the mc and ga permissions need an rpId");
+  }
+  return { permissions, rpId };
+}
+
+async function issueTokenWithPin(params: CborMap, ctx: AuthenticatorContext, permissions: number, rpId: string | undefined): Promise<Map<number, unknown>> {
+  const protocol = protocolOf(params, ctx);
+  const keyAgreement = requireMap(params, Param.keyAgreement, "keyAgreement");
+  const pinHashEnc = requireBytes(params, Param.pinHashEnc, "pinHashEnc");
+  const state = await loadPinState(ctx);
+  if (!state.pinHash) throw new CtapError(Status.CTAP2_ERR_PIN_NOT_SET, "no PIN is set");
+  assertPinUsable(ctx, state);
+  const shared = protocol.decapsulate(keyAgreement);
+  const verified = await verifyPinHash(ctx, protocol, shared, pinHashEnc, state);
+  if (verified.forcePinChange) throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, "the PIN must be changed first (forcePINChange)");
+  return issueToken(ctx, protocol, shared, permissions, rpId, false);
+}
+
+function issueToken(
+  ctx: AuthenticatorContext,
+  protocol: PinUvAuthProtocol,
+  shared: Uint8Array,
+  permissions: number,
+  rpId: string | undefined,
+  userPresent: boolean,
+): Map<number, unknown> {
+  const token = ctx.state.pin.token;
+  token.reset();
+  token.beginUsing(ctx.now(), permissions, rpId, userPresent);
+  return new Map<number, unknown>([[Response.pinUvAuthToken, protocol.encrypt(shared, token.token)]]);
+}
+
+function assertPinUsable(ctx: AuthenticatorContext, state: StoredPinState): void {
+  if (state.pinRetries <= 0) throw new CtapError(Status.CTAP2_ERR_PIN_BLOCKED, "the PIN is blocked: reset the authenticator");
+  if (ctx.state.pin.consecutiveMismatches >= MISMATCHES_BEFORE_POWER_CYCLE) {
+    throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_BLOCKED, "three wrong PINs in a row: power-cycle the authenticator");
+  }
+}
+
+/**
+ * Checks pinHashEnc against the stored hash (CTAP 2.1 section 6.5.5.5 step 6):
+ * the retry counter goes down, durably, before the comparison, so pulling the
+ * plug mid-guess never earns a free attempt.
+ */
+async function verifyPinHash(
+  ctx: AuthenticatorContext,
+  protocol: PinUvAuthProtocol,
+  shared: Uint8Array,
+  pinHashEnc: Uint8Array,
+  state: StoredPinState,
+): Promise<StoredPinState> {
+  const pin = ctx.state.pin;
+  const decremented = { ...state, pinRetries: state.pinRetries - 1 };
+  await savePinState(ctx, decremented);
+  const given = protocol.decrypt(shared, pinHashEnc);
+  const matches = given !== undefined && given.length === 16 && timingSafeEqual(given, state.pinHash!);
+  if (!matches) {
+    for (const p of pin.protocols.values()) p.regenerate();
+    pin.consecutiveMismatches++;
+    if (decremented.pinRetries <= 0) throw new CtapError(Status.CTAP2_ERR_PIN_BLOCKED, "wrong PIN; the PIN is now blocked");
+    if (pin.consecutiveMismatches >= MISMATCHES_BEFORE_POWER_CYCLE) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_BLOCKED, "wrong PIN, three times in a row");
+    throw new CtapError(Status.CTAP2_ERR_PIN_INVALID, `wrong PIN, ${decremented.pinRetries} retries left`);
+  }
+  pin.consecutiveMismatches = 0;
+  const restored = { ...state, pinRetries: MAX_PIN_RETRIES };
+  await savePinState(ctx, restored);
+  return restored;
+}
+
+/** newPinEnc decrypts to 64 bytes: the PIN's UTF-8, then zero padding (CTAP 2.1 section 6.5.5.5). */
+function decryptNewPin(protocol: PinUvAuthProtocol, shared: Uint8Array, newPinEnc: Uint8Array, state: StoredPinState): Uint8Array {
+  const padded = protocol.decrypt(shared, newPinEnc);
+  if (!padded || padded.length !== 64) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "newPinEnc must hold 64 bytes");
+  let end = padded.indexOf(0);
+  if (end === -1) end = padded.length;
+  const pin = padded.subarray(0, end);
+  if (pin.length > 63) throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, "the PIN is longer than 63 bytes");
+  if (codePointLength(pin) < state.minPinLength) {
+    throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, `the PIN is shorter than minPINLength ${state.minPinLength}`);
+  }
+  return pin;
+}
+
+/** A PIN's length as minPINLength counts it: Unicode code points of its UTF-8. */
+function codePointLength(pin: Uint8Array): number {
+  return [...Buffer.from(pin).toString("utf8")].length;
+}
+
+function pinHash(pin: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(pin).digest().subarray(0, 16));
+}

@@ -1,0 +1,209 @@
+/**
+ * authenticatorGetAssertion (0x02) and authenticatorGetNextAssertion (0x08),
+ * CTAP 2.1 sections 6.2 and 6.3.
+ */
+import type { CborMap } from "../../ctap/cbor.js";
+import type { AuthenticatorContext, AssertionQueue } from "../context.js";
+import type { CtapRequestContext } from "../../ctap/transport.js";
+import { CtapError, Status } from "../../ctap/status.js";
+import {
+  credentialDescriptorList,
+  optionalBytes,
+  optionalInteger,
+  optionalMap,
+  optionsMap,
+  requireBytes,
+  requireText,
+} from "../params.js";
+import { encodeAuthenticatorData } from "../../ctap/authenticatorData.js";
+import { nextSignCount } from "../signCount.js";
+import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
+import { signWithCredentialKey } from "../../crypto/credentialKeys.js";
+import type { CredentialRecord } from "../../keystore/records.js";
+import { isProtectedByUv, verifyPinUvAuthParam } from "./pinUvAuth.js";
+import { Permission } from "../../ctap/permissions.js";
+import { loadPinState } from "../pin/pinState.js";
+import { processGetAssertionExtensions } from "../extensions/index.js";
+import { CredProtect } from "../../ctap/credProtect.js";
+import { credProtectLevel } from "../extensions/credProtectLevel.js";
+import { Param, Response } from "../../ctap/messages/getAssertion.js";
+
+const NO_EXTENSIONS = { authData: undefined, unsigned: new Map<number, unknown>() };
+
+export async function getAssertion(
+  params: CborMap,
+  ctx: AuthenticatorContext,
+  request: CtapRequestContext,
+): Promise<Map<number, unknown>> {
+  const rpId = requireText(params, Param.rpId, "rpId");
+  const clientDataHash = requireBytes(params, Param.clientDataHash, "clientDataHash");
+  const allowList = credentialDescriptorList(params, Param.allowList, "allowList");
+  const extensions = optionalMap(params, Param.extensions, "extensions");
+  const options = optionsMap(params, Param.options);
+  const pinUvAuthParam = optionalBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
+  const pinUvAuthProtocol = optionalInteger(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol");
+  if (allowList && allowList.length > ctx.config.maxCredentialCountInList) {
+    throw new CtapError(Status.CTAP2_ERR_LIMIT_EXCEEDED, `allowList is longer than maxCredentialCountInList (${ctx.config.maxCredentialCountInList})`);
+  }
+  // Awaits are kept off the common path (no token, no extensions): each costs about a microsecond here.
+  const tokenAuth =
+    pinUvAuthParam === undefined
+      ? undefined
+      : await verifyPinUvAuthParam(ctx, request, {
+          pinUvAuthParam,
+          pinUvAuthProtocol,
+          clientDataHash,
+          permission: Permission.ga,
+          rpId,
+          purpose: "getAssertion",
+        });
+
+  // Options (step 5): rk is not a getAssertion option; uv needs built-in UV; up defaults to true.
+  if (options.has("rk")) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_OPTION, "rk is not a getAssertion option");
+  const uvRequested = !tokenAuth && (options.get("uv") ?? false);
+  if (uvRequested && !ctx.presence.builtInUv) {
+    throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "uv requested but the authenticator has no built-in user verification");
+  }
+  const upRequested = options.get("up") ?? true;
+  const pinState = ctx.state.pin.stored ?? (await loadPinState(ctx));
+  if (!tokenAuth && !uvRequested && pinState.alwaysUv && (await isProtectedByUv(ctx))) {
+    throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "alwaysUv is on: user verification is required");
+  }
+
+  const rpIdHash = ctx.rpIdHash(rpId);
+  // credProtect decides which credentials are visible before UV happens, so built-in UV is done first when asked.
+  let userVerified = tokenAuth?.userVerified ?? false;
+  const ask = { purpose: "getAssertion" as const, rpId };
+  if (uvRequested) {
+    userVerified = await performBuiltInUv(ctx, ask, request);
+    if (!userVerified) throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "built-in user verification failed");
+  }
+  const credentials = allowList ? await findAllowed(ctx, rpIdHash, allowList, userVerified) : await findDiscoverable(ctx, rpIdHash, userVerified);
+  if (credentials.length === 0) throw new CtapError(Status.CTAP2_ERR_NO_CREDENTIALS, `no credential for ${rpId}`);
+
+  // Built-in UV includes the user's gesture, so it also proves presence.
+  let userPresent = upRequested && (uvRequested || (tokenAuth?.userPresent ?? false));
+  if (upRequested && !userPresent) {
+    const only = credentials.length === 1 ? credentials[0]!.user : undefined;
+    const waiting = collectUserPresence(ctx, { ...ask, userName: only?.name, userDisplayName: only?.displayName }, request);
+    if (waiting) await waiting;
+    userPresent = true;
+  }
+  if (tokenAuth && upRequested) ctx.state.pin.token.clearAfterUse();
+  const first = credentials[0]!;
+
+  const queue: AssertionQueue = {
+    credentials: allowList ? [] : credentials.slice(1),
+    clientDataHash,
+    userPresent,
+    userVerified,
+    severalAccounts: !allowList && credentials.length > 1,
+    extensions,
+    pinUvAuthProtocol,
+    expiresAt: ctx.now() + ctx.config.getNextAssertionTimeoutMs,
+  };
+  ctx.state.assertionQueue = queue.credentials.length > 0 ? queue : undefined;
+
+  const response = await assert(ctx, first, queue);
+  if (!allowList && credentials.length > 1) response.set(Response.numberOfCredentials, credentials.length);
+  return response;
+}
+
+export async function getNextAssertion(
+  _params: CborMap,
+  ctx: AuthenticatorContext,
+): Promise<Map<number, unknown>> {
+  const queue = ctx.state.assertionQueue;
+  if (!queue || queue.credentials.length === 0) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "no getAssertion in progress");
+  if (ctx.now() > queue.expiresAt) {
+    ctx.state.assertionQueue = undefined;
+    throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "the getAssertion state expired");
+  }
+  const next = queue.credentials.shift()!;
+  if (queue.credentials.length === 0) ctx.state.assertionQueue = undefined;
+  return assert(ctx, next, queue);
+}
+
+/**
+ * allowList lookups are point reads; credentials of another RP or unknown IDs
+ * are skipped, and so is a credProtect level 3 credential without UV.
+ */
+async function findAllowed(ctx: AuthenticatorContext, rpIdHash: Uint8Array, ids: Uint8Array[], userVerified: boolean): Promise<CredentialRecord[]> {
+  for (const id of ids) {
+    try {
+      const record = await ctx.store.getCredential(rpIdHash, id);
+      if (record && (userVerified || credProtectLevel(record) < CredProtect.userVerificationRequired)) return [record];
+    } catch (error) {
+      ctx.log(`skipping credential: ${(error as Error).message}`);
+    }
+  }
+  return [];
+}
+
+/**
+ * Discoverable credentials of one RP, newest first (CTAP 2.1 section 6.2.2
+ * step 9); without UV only those whose credProtect level is optional.
+ */
+async function findDiscoverable(ctx: AuthenticatorContext, rpIdHash: Uint8Array, userVerified: boolean): Promise<CredentialRecord[]> {
+  const { credentials, corrupted } = await ctx.store.scanCredentials(rpIdHash);
+  for (const bad of corrupted) ctx.log(`skipping credential: ${bad.error.message}`);
+  return credentials
+    .filter((c) => c.discoverable && (userVerified || credProtectLevel(c) === CredProtect.userVerificationOptional))
+    .sort((a, b) => b.createdAt - a.createdAt);
+}
+
+async function assert(
+  ctx: AuthenticatorContext,
+  record: CredentialRecord,
+  queue: AssertionQueue,
+): Promise<Map<number, unknown>> {
+  const extensionResults = queue.extensions
+    ? await processGetAssertionExtensions(queue.extensions, {
+        ctx,
+        record,
+        userVerified: queue.userVerified,
+        userPresent: queue.userPresent,
+        pinUvAuthProtocol: queue.pinUvAuthProtocol,
+      })
+    : NO_EXTENSIONS;
+  const signCount = await nextSignCount(ctx, record.id);
+  const authData = encodeAuthenticatorData({
+    rpIdHash: record.rpIdHash,
+    userPresent: queue.userPresent,
+    userVerified: queue.userVerified,
+    backupEligible: record.backupEligible,
+    backupState: record.backupState,
+    signCount,
+    extensions: extensionResults.authData,
+  });
+  const signed = new Uint8Array(authData.length + queue.clientDataHash.length);
+  signed.set(authData, 0);
+  signed.set(queue.clientDataHash, authData.length);
+  const signature = signWithCredentialKey(record.alg, ctx.keyCache.get(record), signed);
+  const response = new Map<number, unknown>([
+    [Response.credential, new Map<string, unknown>([["id", record.id], ["type", "public-key"]])],
+    [Response.authData, authData],
+    [Response.signature, signature],
+  ]);
+  const user = publicUser(record, queue.userVerified && queue.severalAccounts);
+  if (user) response.set(Response.user, user);
+  for (const [key, value] of extensionResults.unsigned) response.set(key, value);
+  return response;
+}
+
+/**
+ * The user entity of a discoverable credential (CTAP 2.1 section 6.2.2, step
+ * 12): its id always; name and displayName only when the platform must show
+ * an account chooser (several accounts) and the authenticator verified the
+ * user ("User identifiable information ... MUST NOT be returned if user
+ * verification is not done by the authenticator").
+ */
+function publicUser(record: CredentialRecord, identifyUser: boolean): Map<string, unknown> | undefined {
+  if (!record.discoverable || !record.user) return undefined;
+  const user = new Map<string, unknown>([["id", record.user.id]]);
+  if (identifyUser) {
+    if (record.user.name !== undefined) user.set("name", record.user.name);
+    if (record.user.displayName !== undefined) user.set("displayName", record.user.displayName);
+  }
+  return user;
+}

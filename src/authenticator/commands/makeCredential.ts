@@ -1,0 +1,201 @@
+/**
+ * authenticatorMakeCredential (0x01), CTAP 2.1 section 6.1: a new key pair for
+ * one relying party, stored only after every check passed and presence was given.
+ */
+import type { CborMap } from "../../ctap/cbor.js";
+import type { AuthenticatorContext } from "../context.js";
+import type { CtapRequestContext } from "../../ctap/transport.js";
+import { CtapError, Status } from "../../ctap/status.js";
+import {
+  credentialDescriptorList,
+  isMap,
+  optionalMap,
+  optionalText,
+  optionsMap,
+  requireArray,
+  requireBytes,
+  requireInteger,
+  requireMap,
+  requireText,
+  optionalBytes,
+  optionalInteger,
+} from "../params.js";
+import { encodeAuthenticatorData } from "../../ctap/authenticatorData.js";
+import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
+import { initialSignCount } from "../signCount.js";
+import { planAttestation } from "../attestation.js";
+import { enterpriseAttestationGranted } from "../enterpriseAttestation.js";
+import type { CredentialRecord, StoredUser } from "../../keystore/records.js";
+import { isProtectedByUv, verifyPinUvAuthParam } from "./pinUvAuth.js";
+import { Permission } from "../../ctap/permissions.js";
+import { processMakeCredentialExtensions } from "../extensions/index.js";
+import { loadPinState } from "../pin/pinState.js";
+import { CredProtect } from "../../ctap/credProtect.js";
+import { credProtectLevel } from "../extensions/credProtectLevel.js";
+import { Param, Response } from "../../ctap/messages/makeCredential.js";
+
+export async function makeCredential(
+  params: CborMap,
+  ctx: AuthenticatorContext,
+  request: CtapRequestContext,
+): Promise<Map<number, unknown>> {
+  const clientDataHash = requireBytes(params, Param.clientDataHash, "clientDataHash");
+  const rp = requireMap(params, Param.rp, "rp");
+  const rpId = requireText(rp, "id", "rp.id");
+  const rpName = optionalText(rp, "name", "rp.name");
+  const userMap = requireMap(params, Param.user, "user");
+  const user: StoredUser = {
+    id: requireBytes(userMap, "id", "user.id"),
+    name: optionalText(userMap, "name", "user.name"),
+    displayName: optionalText(userMap, "displayName", "user.displayName"),
+  };
+  if (user.id.length > 64) throw new CtapError(Status.CTAP1_ERR_INVALID_LENGTH, "user.id is longer than 64 bytes");
+  const alg = chooseAlgorithm(requireArray(params, Param.pubKeyCredParams, "pubKeyCredParams"), ctx);
+  const excludeList = credentialDescriptorList(params, Param.excludeList, "excludeList") ?? [];
+  const extensions = optionalMap(params, Param.extensions, "extensions");
+  const options = optionsMap(params, Param.options);
+  const pinUvAuthParam = optionalBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
+  const pinUvAuthProtocol = optionalInteger(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol");
+  // Step 9: INVALID_PARAMETER unless enterprise attestation is enabled (see enterpriseAttestation.ts).
+  const enterpriseAttestation = optionalInteger(params, Param.enterpriseAttestation, "enterpriseAttestation");
+  const enterprise = enterpriseAttestation !== undefined && (await enterpriseAttestationGranted(ctx, enterpriseAttestation, rpId));
+  const rpIdHash = ctx.rpIdHash(rpId);
+  const ask = { purpose: "makeCredential" as const, rpId, userName: user.name, userDisplayName: user.displayName };
+  const tokenAuth = await verifyPinUvAuthParam(ctx, request, {
+    pinUvAuthParam,
+    pinUvAuthProtocol,
+    clientDataHash,
+    permission: Permission.mc,
+    rpId,
+    purpose: "makeCredential",
+  });
+
+  // Options (step 5): rk needs resident key support, up may not be false, uv needs built-in UV.
+  const rk = options.get("rk") ?? false;
+  if (rk && !ctx.config.residentKeys) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_OPTION, "this device has no discoverable credentials");
+  if (options.get("up") === false) throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "up=false is not allowed in makeCredential");
+  // With a pinUvAuthParam the token already verified the user, and "uv" is ignored.
+  const uvRequested = !tokenAuth && (options.get("uv") ?? false);
+  if (uvRequested && !ctx.presence.builtInUv) {
+    throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "uv requested but the authenticator has no built-in user verification");
+  }
+  // A UV-protected authenticator makes non-discoverable credentials without UV (makeCredUvNotRqd),
+  // unless alwaysUv is on; a discoverable credential always needs it (steps 6-7).
+  if (!tokenAuth && !uvRequested && (await isProtectedByUv(ctx))) {
+    const { alwaysUv } = await loadPinState(ctx);
+    if (rk || alwaysUv) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "user verification is required for this credential");
+  }
+
+  let userVerified = tokenAuth?.userVerified ?? false;
+  if (uvRequested) {
+    userVerified = await performBuiltInUv(ctx, ask, request);
+    if (!userVerified) throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "built-in user verification failed");
+  }
+  // Built-in UV (directly or behind the token) includes the user's gesture.
+  const presenceGiven = uvRequested || (tokenAuth?.userPresent ?? false);
+
+  // excludeList (step 11): a match still waits for the user's touch before answering, as real keys do.
+  // A credProtect userVerificationRequired credential only counts when the user is verified.
+  for (const id of excludeList) {
+    const excluded = await ctx.store.getCredential(rpIdHash, id);
+    if (excluded && (userVerified || credProtectLevel(excluded) < CredProtect.userVerificationRequired)) {
+      if (!presenceGiven) await collectUserPresence(ctx, ask, request);
+      throw new CtapError(Status.CTAP2_ERR_CREDENTIAL_EXCLUDED, "a credential in excludeList exists for this RP");
+    }
+  }
+
+  // Presence is collected now unless already given (step 14); a used token loses its UP, UV and permissions but lbw.
+  if (!presenceGiven) await collectUserPresence(ctx, ask, request);
+  if (tokenAuth) ctx.state.pin.token.clearAfterUse();
+
+  const replaced = rk ? await makeRoomForDiscoverable(ctx, rpIdHash, user.id) : undefined;
+
+  // Random, or derived from the seed in deterministic mode (ctx.keys).
+  const { id, keyPair, signingKey } = await ctx.keys.create({ alg, rpId, userId: user.id });
+  const record: CredentialRecord = {
+    id,
+    rpId,
+    rpIdHash,
+    rpName,
+    user: rk ? user : { id: user.id },
+    discoverable: rk,
+    alg,
+    privateKey: keyPair.privateKey,
+    publicKey: keyPair.publicKey,
+    createdAt: ctx.now(),
+    backupEligible: ctx.config.backupEligible,
+    backupState: ctx.config.backupState,
+  };
+  const extensionResults = await processMakeCredentialExtensions(extensions, { ctx, record, userVerified, pinUvAuthProtocol });
+  const attestationPlan = await planAttestation(ctx, { alg, enterprise });
+  const authData = encodeAuthenticatorData({
+    rpIdHash,
+    userPresent: true,
+    userVerified,
+    backupEligible: record.backupEligible,
+    backupState: record.backupState,
+    signCount: await initialSignCount(ctx),
+    attestedCredentialData: { aaguid: attestationPlan.aaguid, credentialId: record.id, credentialPublicKey: keyPair.publicKey },
+    extensions: extensionResults.authData,
+  });
+  const attestation = attestationPlan.attest({
+    authData,
+    clientDataHash,
+    rpIdHash,
+    credentialId: record.id,
+    credentialPublicKey: keyPair.publicKey,
+    credentialKey: signingKey,
+    alg,
+  });
+
+  // Stored last, in one batch: a failure above leaves nothing behind.
+  await ctx.store.putCredential(record, 0);
+  if (replaced) {
+    await ctx.store.deleteCredential(replaced);
+    ctx.keyCache.forget(replaced);
+  }
+  ctx.log(`makeCredential ${rpId}${rk ? " (discoverable)" : ""}`);
+  return new Map<number, unknown>([
+    [Response.fmt, attestation.fmt],
+    [Response.authData, authData],
+    [Response.attStmt, attestation.attStmt],
+    ...(attestationPlan.enterprise ? [[Response.epAtt, true] as const] : []),
+    ...extensionResults.unsigned,
+  ]);
+}
+
+/** pubKeyCredParams (step 3): every entry is checked, then the first supported algorithm wins. */
+function chooseAlgorithm(list: unknown[], ctx: AuthenticatorContext): number {
+  let chosen: number | undefined;
+  list.forEach((entry, i) => {
+    if (!isMap(entry as never)) throw new CtapError(Status.CTAP2_ERR_CBOR_UNEXPECTED_TYPE, `pubKeyCredParams[${i}] must be a map`);
+    const map = entry as CborMap;
+    const type = requireText(map, "type", `pubKeyCredParams[${i}].type`);
+    const alg = requireInteger(map, "alg", `pubKeyCredParams[${i}].alg`);
+    if (chosen === undefined && type === "public-key" && ctx.config.algorithms.includes(alg)) chosen = alg;
+  });
+  if (chosen === undefined) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_ALGORITHM, "no supported algorithm in pubKeyCredParams");
+  return chosen;
+}
+
+/**
+ * A discoverable credential for the same RP and user handle is replaced by the
+ * new one (step 16): its ID is returned, to delete once the new one is stored,
+ * so a failure never loses both. Otherwise a full store is CTAP2_ERR_KEY_STORE_FULL.
+ */
+async function makeRoomForDiscoverable(
+  ctx: AuthenticatorContext,
+  rpIdHash: Uint8Array,
+  userId: Uint8Array,
+): Promise<Uint8Array | undefined> {
+  const { credentials } = await ctx.store.scanCredentials(rpIdHash);
+  for (const existing of credentials) {
+    if (existing.discoverable && existing.user && Buffer.from(existing.user.id).equals(userId)) return existing.id;
+  }
+  const { discoverable } = await ctx.store.countCredentials();
+  if (discoverable >= ctx.config.maxDiscoverableCredentials) {
+    throw new CtapError(Status.CTAP2_ERR_KEY_STORE_FULL, "no room for another discoverable credential");
+  }
+  return undefined;
+}
+

@@ -1,0 +1,91 @@
+/**
+ * The authenticator core's entry point: CTAP2 request bytes in, status byte +
+ * canonical CBOR out. Requests are handled one at a time, as a real key does,
+ * and nothing a client sends can make this throw.
+ */
+import type { CborMap } from "../ctap/cbor.js";
+import { encodeWithStatus } from "../ctap/cbor.js";
+import { createContext, type AuthenticatorContext, type ContextOptions } from "./context.js";
+import type { CtapRequestContext, CtapTransport } from "../ctap/transport.js";
+import { CtapError, Status } from "../ctap/status.js";
+import { KeystoreError } from "../keystore/errors.js";
+import { decodeParameters } from "./params.js";
+import { Command, commandName } from "../ctap/commands.js";
+import { makeCredential } from "./commands/makeCredential.js";
+import { getAssertion, getNextAssertion } from "./commands/getAssertion.js";
+import { getInfo } from "./commands/getInfo.js";
+import { reset } from "./commands/reset.js";
+import { selection } from "./commands/selection.js";
+import { clientPin } from "./commands/clientPin.js";
+import { credentialManagement } from "./commands/credentialManagement.js";
+import { authenticatorConfig } from "./commands/config.js";
+import { largeBlobs } from "./commands/largeBlobs.js";
+import { withResponseFaults } from "./faults.js";
+
+type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<Map<number, unknown> | undefined>;
+
+const handlers = new Map<number, Handler>([
+  // Response faults (faults.ts) act on these three responses only, and only when a switch is on.
+  [Command.authenticatorMakeCredential, withResponseFaults("makeCredential", makeCredential)],
+  [Command.authenticatorGetAssertion, withResponseFaults("getAssertion", getAssertion)],
+  [Command.authenticatorGetInfo, getInfo],
+  [Command.authenticatorReset, reset],
+  [Command.authenticatorGetNextAssertion, withResponseFaults("getNextAssertion", getNextAssertion)],
+  [Command.authenticatorSelection, selection],
+  [Command.authenticatorClientPIN, clientPin],
+  [Command.authenticatorCredentialManagement, credentialManagement],
+  [Command.authenticatorConfig, authenticatorConfig],
+  [Command.authenticatorLargeBlobs, largeBlobs],
+]);
+
+export type AuthenticatorOptions = ContextOptions;
+
+export class Authenticator implements CtapTransport {
+  readonly context: AuthenticatorContext;
+  /** Requests run one after another; this is the tail of that queue. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: AuthenticatorOptions) {
+    this.context = createContext(options);
+  }
+
+  transact(request: Uint8Array, context: CtapRequestContext = {}): Promise<Uint8Array> {
+    const result = this.queue.then(() => this.handle(request, context));
+    this.queue = result;
+    return result;
+  }
+
+  private async handle(request: Uint8Array, context: CtapRequestContext): Promise<Uint8Array> {
+    const ctx = this.context;
+    try {
+      if (request.length === 0) throw new CtapError(Status.CTAP1_ERR_INVALID_LENGTH, "empty request");
+      if (request.length > ctx.config.maxMsgSize) throw new CtapError(Status.CTAP2_ERR_REQUEST_TOO_LARGE, `request exceeds maxMsgSize ${ctx.config.maxMsgSize}`);
+      const command = request[0]!;
+      const handler = handlers.get(command);
+      if (!handler) throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, `unknown ${commandName(command)}`);
+      if (!ctx.config.ctap2) throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, "this device speaks CTAP1/U2F only");
+      // getNextAssertion only follows getAssertion or itself (CTAP 2.1 section 6.3).
+      if (command !== Command.authenticatorGetNextAssertion && command !== Command.authenticatorGetAssertion) {
+        ctx.state.assertionQueue = undefined;
+      }
+      // Credential enumerations continue only within credentialManagement (CTAP 2.1 section 6.8).
+      if (command !== Command.authenticatorCredentialManagement) ctx.state.credentialEnumeration = undefined;
+      const params = decodeParameters(request.subarray(1));
+      const response = await handler(params, ctx, context);
+      return response ? encodeWithStatus(Status.CTAP2_OK, response) : Uint8Array.of(Status.CTAP2_OK);
+    } catch (error) {
+      if (error instanceof CtapError) {
+        ctx.log(`${commandName(request[0] ?? 0)}: ${error.message}`);
+        return Uint8Array.of(error.status);
+      }
+      // A stored record that failed its integrity check (tampered with or corrupt): the spec's own status for it.
+      if (error instanceof KeystoreError && error.code === "INTEGRITY") {
+        ctx.log(`${commandName(request[0] ?? 0)}: ${error.message}`);
+        return Uint8Array.of(Status.CTAP2_ERR_INTEGRITY_FAILURE);
+      }
+      // A bug or a storage failure: answer as a key would, and say what happened on the log.
+      ctx.log(`${commandName(request[0] ?? 0)} failed: ${(error as Error)?.stack ?? String(error)}`);
+      return Uint8Array.of(Status.CTAP1_ERR_OTHER);
+    }
+  }
+}

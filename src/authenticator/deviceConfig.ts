@@ -1,0 +1,109 @@
+/**
+ * The fixed facts of the emulated device: what getInfo reports and the limits
+ * the core enforces. Later, profiles fill this in.
+ */
+import { SUPPORTED_ALGORITHMS } from "../crypto/credentialKeys.js";
+import { NO_FAULTS, type ResponseFaults } from "./faults.js";
+import { Response as GetInfoResponse } from "../ctap/messages/getInfo.js";
+
+/** softkey's own AAGUID, used unless the caller configures another. */
+export const SOFTKEY_AAGUID = "1d22abe7-f7cc-493e-8732-2b75abc380a7";
+
+export type AttestationFormatName = "packed" | "none" | "fido-u2f";
+
+/** Signature counters: one per credential, one for the whole device, or always 0 (as synced passkeys report). */
+export type CounterMode = "per-credential" | "global" | "zero";
+
+export interface AuthenticatorConfig {
+  aaguid: Uint8Array;
+  /** COSE algorithms offered, in the authenticator's preference (the request's order still decides). */
+  algorithms: readonly number[];
+  attestationFormat: AttestationFormatName;
+  /** Largest request accepted (CTAPHID's maximum message size). */
+  maxMsgSize: number;
+  maxCredentialCountInList: number;
+  maxCredentialIdLength: number;
+  maxDiscoverableCredentials: number;
+  transports: readonly string[];
+  firmwareVersion: number;
+  /** authenticatorReset is only allowed this long after power-up (CTAP 2.1 section 6.6). */
+  resetWindowMs: number;
+  /** How long a user-presence wait may take before CTAP2_ERR_USER_ACTION_TIMEOUT. */
+  userActionTimeoutMs: number;
+  /** getNextAssertion state lives this long (CTAP 2.1: 30 seconds). */
+  getNextAssertionTimeoutMs: number;
+  /**
+   * RP IDs that get vendor-facilitated enterprise attestation (CTAP 2.1 section 7.1). Present (even
+   * empty) makes the device enterprise attestation capable: getInfo then has "ep"; undefined: not capable.
+   */
+  enterpriseRpIds?: readonly string[];
+  /** Settings that describe the device, not its user's data: they survive authenticatorReset, as firmware does. */
+  settingsKeptOnReset: readonly string[];
+  /** getInfo options for commands implemented beside the core ones: "credMgmt", "authnrCfg", "largeBlobs"... */
+  optionalFeatures: readonly string[];
+  /** Further getInfo members, by key, that optional features advertise (e.g. maxSerializedLargeBlobArray 0x0B). */
+  extraInfo: ReadonlyMap<number, unknown>;
+  /** False for a CTAP1/U2F-only key: every CTAP2 command then answers CTAP1_ERR_INVALID_COMMAND. */
+  ctap2: boolean;
+  /** getInfo versions. */
+  versions: readonly string[];
+  /** CTAP1/U2F is offered (for the U2F layer: CTAPHID_MSG). */
+  u2f: boolean;
+  counter: CounterMode;
+  /** Backup eligibility (BE) and backup state (BS) that new credentials get; each credential keeps its own. */
+  backupEligible: boolean;
+  backupState: boolean;
+  /** Extensions offered, a subset of the implemented ones; undefined offers them all. Others are ignored as unknown. */
+  extensions?: readonly string[];
+  /** getInfo "plat": attached to the client device (a platform authenticator). */
+  platformDevice: boolean;
+  /** getInfo "rk": discoverable credentials; without them makeCredential answers rk=true with UNSUPPORTED_OPTION. */
+  residentKeys: boolean;
+  /** Switches that make the key answer like a broken one (faults.ts); all off unless a test turns one on. */
+  faults: ResponseFaults;
+}
+
+export function aaguidFromString(uuid: string): Uint8Array {
+  const hex = uuid.replace(/-/g, "");
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new RangeError(`AAGUID must be a UUID, got "${uuid}"`);
+  return Uint8Array.from(Buffer.from(hex, "hex"));
+}
+
+export function aaguidToString(aaguid: Uint8Array): string {
+  const hex = Buffer.from(aaguid).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfig> = {}): AuthenticatorConfig {
+  return {
+    aaguid: aaguidFromString(SOFTKEY_AAGUID),
+    algorithms: SUPPORTED_ALGORITHMS,
+    attestationFormat: "packed",
+    maxMsgSize: 7609,
+    maxCredentialCountInList: 16,
+    maxCredentialIdLength: 128,
+    maxDiscoverableCredentials: 100_000,
+    transports: ["usb"],
+    firmwareVersion: 1,
+    resetWindowMs: 10_000,
+    userActionTimeoutMs: 30_000,
+    getNextAssertionTimeoutMs: 30_000,
+    settingsKeptOnReset: [],
+    optionalFeatures: ["largeBlobs", "credMgmt", "authnrCfg", "setMinPINLength"],
+    extraInfo: new Map<number, unknown>([
+      [GetInfoResponse.maxSerializedLargeBlobArray, 4096],
+      [GetInfoResponse.maxCredBlobLength, 32],
+      [GetInfoResponse.maxRPIDsForSetMinPINLength, 8],
+    ]),
+    ctap2: true,
+    versions: ["FIDO_2_0", "FIDO_2_1"],
+    u2f: false,
+    counter: "per-credential",
+    backupEligible: false,
+    backupState: false,
+    platformDevice: false,
+    residentKeys: true,
+    faults: NO_FAULTS,
+    ...overrides,
+  };
+}

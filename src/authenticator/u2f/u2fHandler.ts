@@ -1,0 +1,109 @@
+/**
+ * The CTAP1/U2F side of the key: CTAPHID_MSG payloads (command APDUs) in,
+ * response APDUs out (CTAP 2.1 sections 10 and 11.2.9.1.1). It is the `msg`
+ * handler a CTAPHID host is given; it works on the same authenticator context
+ * (store, presence, counters, configuration) as the CTAP2 core.
+ *
+ * Order of checks: a malformed APDU is SW_WRONG_LENGTH, then a CLA other than
+ * 0 is SW_CLA_NOT_SUPPORTED, an unknown INS SW_INS_NOT_SUPPORTED; each command
+ * then checks its own data. With alwaysUv on, U2F cannot verify the user, so
+ * every command answers SW_COMMAND_NOT_ALLOWED and getInfo leaves "U2F_V2"
+ * out (as OpenSK's allows_ctap1 does). Nothing a client sends makes it throw.
+ */
+import type { AuthenticatorContext } from "../context.js";
+import type { CtapTransport } from "../../ctap/transport.js";
+import { loadPinState } from "../pin/pinState.js";
+import { ApduError, StatusWord, encodeResponseApdu, parseCommandApdu, statusResponse } from "../../ctap/apdu.js";
+import { u2fAuthenticate } from "./authenticate.js";
+import { u2fRegister } from "./register.js";
+import { U2fUserPresence } from "./userPresence.js";
+import { u2fVersion } from "./version.js";
+
+/** U2F instruction bytes (raw message formats v1.2, section 3.1). */
+export const U2fInstruction = {
+  U2F_REGISTER: 0x01,
+  U2F_AUTHENTICATE: 0x02,
+  U2F_VERSION: 0x03,
+} as const;
+
+const INSTRUCTION_NAMES = new Map<number, string>(Object.entries(U2fInstruction).map(([name, ins]) => [ins, name]));
+
+/** `U2F_REGISTER`, or `INS 0x40` for an instruction U2F does not define. */
+export function instructionName(ins: number): string {
+  return INSTRUCTION_NAMES.get(ins) ?? `INS 0x${ins.toString(16).padStart(2, "0")}`;
+}
+
+/** Anything holding the core's context: the Authenticator, or a test double. */
+export interface HasAuthenticatorContext {
+  readonly context: AuthenticatorContext;
+}
+
+export class U2fHandler implements CtapTransport {
+  private readonly presence = new U2fUserPresence();
+  /** Requests run one after another, as on a key. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly ctx: AuthenticatorContext) {}
+
+  transact(request: Uint8Array): Promise<Uint8Array> {
+    const result = this.queue.then(() => this.handle(request));
+    this.queue = result;
+    return result;
+  }
+
+  /** Withdraws a pending presence question. */
+  close(): void {
+    this.presence.close();
+  }
+
+  private async handle(request: Uint8Array): Promise<Uint8Array> {
+    const ctx = this.ctx;
+    let ins: number | undefined;
+    try {
+      const apdu = parseCommandApdu(request);
+      ins = apdu.ins;
+      if (apdu.cla !== 0) throw new ApduError(StatusWord.SW_CLA_NOT_SUPPORTED, `CLA 0x${apdu.cla.toString(16).padStart(2, "0")} is not 0`);
+      if (!INSTRUCTION_NAMES.has(apdu.ins)) throw new ApduError(StatusWord.SW_INS_NOT_SUPPORTED, `${instructionName(apdu.ins)} is not a U2F command`);
+      if ((ctx.state.pin.stored ?? (await loadPinState(ctx))).alwaysUv) {
+        throw new ApduError(StatusWord.SW_COMMAND_NOT_ALLOWED, "alwaysUv is on: CTAP1/U2F cannot verify the user and is disabled");
+      }
+      // Any command between them ends a getNextAssertion or credential enumeration run (CTAP 2.1 sections 6.3, 6.8).
+      ctx.state.assertionQueue = undefined;
+      ctx.state.credentialEnumeration = undefined;
+      switch (apdu.ins) {
+        case U2fInstruction.U2F_REGISTER:
+          return encodeResponseApdu(await u2fRegister(ctx, apdu, this.presence), StatusWord.SW_NO_ERROR);
+        case U2fInstruction.U2F_AUTHENTICATE:
+          return encodeResponseApdu(await u2fAuthenticate(ctx, apdu, this.presence), StatusWord.SW_NO_ERROR);
+        default:
+          return encodeResponseApdu(u2fVersion(apdu), StatusWord.SW_NO_ERROR);
+      }
+    } catch (error) {
+      const what = ins === undefined ? "CTAP1" : instructionName(ins);
+      if (error instanceof ApduError) {
+        // Presence polling repeats several times a second: not worth a log line each.
+        if (error.sw !== StatusWord.SW_CONDITIONS_NOT_SATISFIED) ctx.log(`${what}: ${error.message}`);
+        return statusResponse(error.sw);
+      }
+      ctx.log(`${what} failed: ${(error as Error)?.stack ?? String(error)}`);
+      return statusResponse(StatusWord.SW_UNKNOWN);
+    }
+  }
+}
+
+/** The CTAPHID_MSG handler for `authenticator`'s device. */
+export function createU2fHandler(authenticator: HasAuthenticatorContext): U2fHandler {
+  return new U2fHandler(authenticator.context);
+}
+
+/**
+ * What a CTAPHID host needs to present the device as its profile says
+ * (`softkey serve`): a `msg` handler only when the device offers U2F (without
+ * one, MSG answers ERR_INVALID_CMD and INIT sets CAPABILITY_NMSG), and `cbor`
+ * false for a CTAP1/U2F-only key (INIT then leaves CAPABILITY_CBOR out, so
+ * clients such as python-fido2 use CTAP1).
+ */
+export function u2fDeviceOptions(authenticator: HasAuthenticatorContext): { msg?: U2fHandler; cbor: boolean } {
+  const { config } = authenticator.context;
+  return { ...(config.u2f ? { msg: createU2fHandler(authenticator) } : {}), cbor: config.ctap2 };
+}

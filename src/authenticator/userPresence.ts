@@ -1,0 +1,72 @@
+/**
+ * Asking the user, with the statuses CTAP 2.1 gives each outcome: refused is
+ * CTAP2_ERR_OPERATION_DENIED, no answer in time is CTAP2_ERR_USER_ACTION_TIMEOUT,
+ * a host cancel (CTAPHID_CANCEL) is CTAP2_ERR_KEEPALIVE_CANCEL.
+ */
+import type { PresenceRequest } from "../presence/presence.js";
+import type { CtapRequestContext } from "../ctap/transport.js";
+import type { AuthenticatorContext } from "./context.js";
+import { CtapError, Status } from "../ctap/status.js";
+
+type Ask = Omit<PresenceRequest, "signal">;
+
+const NEVER_ABORTED = new AbortController().signal;
+
+/** Resolves when the user confirmed presence; a policy with a fixed answer is taken at once, with no promise at all. */
+export function collectUserPresence(ctx: AuthenticatorContext, ask: Ask, request: CtapRequestContext): Promise<void> | undefined {
+  const decided = ctx.presence.decidedAnswer;
+  if (decided !== undefined && !request.signal?.aborted) {
+    if (decided) return undefined;
+    throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "the user refused");
+  }
+  return askForPresence(ctx, ask, request);
+}
+
+async function askForPresence(ctx: AuthenticatorContext, ask: Ask, request: CtapRequestContext): Promise<void> {
+  const approved = await waitForUser(ctx, request, (signal) => ctx.presence.requestPresence({ ...ask, signal }));
+  if (!approved) throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "the user refused");
+}
+
+/** Built-in user verification; resolves whether it succeeded. */
+export async function performBuiltInUv(ctx: AuthenticatorContext, ask: Ask, request: CtapRequestContext): Promise<boolean> {
+  const outcome = await waitForUser(ctx, request, (signal) => ctx.presence.verifyUser({ ...ask, signal }));
+  return outcome === "verified";
+}
+
+async function waitForUser<T>(
+  ctx: AuthenticatorContext,
+  request: CtapRequestContext,
+  ask: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  if (ctx.presence.answersImmediately && !request.signal?.aborted) {
+    try {
+      return await ask(request.signal ?? NEVER_ABORTED);
+    } catch (error) {
+      ctx.log(`user presence failed: ${(error as Error).message}`);
+      throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, (error as Error).message);
+    }
+  }
+  request.onKeepalive?.("upneeded");
+  // One controller for both ends of the wait (host cancel, user timeout): cheaper than AbortSignal.any on every ceremony.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error("user action timeout"));
+  }, ctx.config.userActionTimeoutMs);
+  const onCancel = () => controller.abort(request.signal?.reason);
+  request.signal?.addEventListener("abort", onCancel, { once: true });
+  try {
+    if (request.signal?.aborted) onCancel();
+    return await ask(controller.signal);
+  } catch (error) {
+    if (request.signal?.aborted) throw new CtapError(Status.CTAP2_ERR_KEEPALIVE_CANCEL, "cancelled by the host");
+    if (timedOut) throw new CtapError(Status.CTAP2_ERR_USER_ACTION_TIMEOUT, "no answer from the user");
+    ctx.log(`user presence failed: ${(error as Error).message}`);
+    throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, (error as Error).message);
+  } finally {
+    clearTimeout(timer);
+    request.signal?.removeEventListener("abort", onCancel);
+    request.onKeepalive?.("processing");
+  }
+}
