@@ -18,12 +18,14 @@ export { SOFTKEY_AAGUID, defaultAuthenticatorConfig, type AuthenticatorConfig } 
 
 export { Keystore, DEFAULT_SCRYPT } from "./keystore/index.js";
 export * from "./keystore/errors.js";
-export type { CredentialRecord, ScryptParams, StoredUser } from "./keystore/records.js";
+export type { ScryptParams } from "./keystore/records.js";
+export type { CredentialRecord, StoredUser } from "./authenticator/store.js";
 
 export { createPresence, type BuiltInUvMode, type PresencePolicyName, type PresenceOptions } from "./presence/index.js";
 export type { UserPresence, PresenceRequest, UvOutcome } from "./presence/presence.js";
 
-export { ATTESTATION_CA_SETTING, type AttestationCa, type CertifiedKey } from "./crypto/attestation/attestationCa.js";
+export type { AttestationCa, CertifiedKey } from "./crypto/attestation/attestationCa.js";
+export { ATTESTATION_CA_SETTING } from "./authenticator/settings.js";
 export { issueAttestationCa, type IssueCaOptions } from "./attestationCa/issueCa.js";
 export { metadataStatement, type MetadataStatement } from "./attestationCa/metadataStatement.js";
 export { decodeResponse, ResponseDecodeError, type DecodedResponse, type DecodeOptions } from "./decode/decodeResponse.js";

@@ -4,7 +4,8 @@
  * core through bytes only. This is what the CLI and the library API hand out.
  */
 import { Keystore } from "./keystore/store.js";
-import type { ScryptParams, CredentialRecord } from "./keystore/records.js";
+import type { CredentialRecord } from "./authenticator/store.js";
+import type { ScryptParams } from "./keystore/records.js";
 import { Authenticator } from "./authenticator/device.js";
 import {
   aaguidFromString,
@@ -18,8 +19,7 @@ import { createPresence, type BuiltInUvMode, type PresencePolicyName } from "./p
 import type { UserPresence } from "./presence/presence.js";
 import { WebAuthnClient, type PinSource } from "./client/client.js";
 import { algorithmName } from "./ctap/cose.js";
-import { ATTESTATION_CA_SETTING } from "./crypto/attestation/attestationCa.js";
-import { U2F_ATTESTATION_SETTING } from "./authenticator/u2f/attestationCertificate.js";
+import { Setting } from "./authenticator/settings.js";
 import { deterministicKeyFactory } from "./crypto/deterministicKeys.js";
 import { NO_FAULTS, responseFaults, type ResponseFaults } from "./authenticator/faults.js";
 import { CredentialNotFoundError } from "./keystore/errors.js";
@@ -35,9 +35,9 @@ export interface DeviceSettings {
   profile?: Profile;
 }
 
-const DEVICE_SETTING = "device";
+const DEVICE_SETTING = Setting.device.name;
 /** The response faults switched on with `softkey fault set` (a partial ResponseFaults); kept on reset, as a broken key stays broken. */
-const FAULTS_SETTING = "faults";
+const FAULTS_SETTING = Setting.faults.name;
 
 export interface InitOptions {
   /** scrypt cost for the passphrase; defaults to DEFAULT_SCRYPT. */
@@ -135,7 +135,6 @@ export class Softkey {
         aaguid: aaguidFromString(device.aaguid),
         attestationFormat: device.attestation,
         enterpriseRpIds: device.enterpriseRpIds,
-        settingsKeptOnReset: [DEVICE_SETTING, ATTESTATION_CA_SETTING, FAULTS_SETTING, U2F_ATTESTATION_SETTING],
         ...options.config,
       }),
       log: options.log,
@@ -171,9 +170,7 @@ export class Softkey {
   /** Delete one credential by its base64url ID; false when there is none. */
   async deleteCredential(credentialId: string): Promise<boolean> {
     const id = Buffer.from(credentialId, "base64url");
-    const deleted = await this.keystore.deleteCredential(id);
-    this.authenticator.context.keyCache.forget(id);
-    return deleted;
+    return this.keystore.deleteCredential(id);
   }
 
   /** The emulated device's profile. */

@@ -1,14 +1,16 @@
 /**
- * The authenticator core's entry point: CTAP2 request bytes in, status byte +
- * canonical CBOR out. Requests are handled one at a time, as a real key does,
- * and nothing a client sends can make this throw.
+ * The device: the authenticator core's one entry point. CTAP2 request bytes
+ * in, status byte + canonical CBOR out (`transact`); CTAP1/U2F command APDUs
+ * in, response APDUs out (`ctap1`, the CTAPHID_MSG door). Both run on one
+ * queue, one request at a time, as a real key handles them, and nothing a
+ * client sends can make either throw.
  */
 import type { CborMap } from "../ctap/cbor.js";
 import { encodeWithStatus } from "../ctap/cbor.js";
 import { createContext, type AuthenticatorContext, type ContextOptions } from "./context.js";
 import type { CtapRequestContext, CtapTransport } from "../ctap/transport.js";
 import { CtapError, Status } from "../ctap/status.js";
-import { KeystoreError } from "../keystore/errors.js";
+import { StoreIntegrityError } from "./store.js";
 import { decodeParameters } from "./params.js";
 import { Command, commandName } from "../ctap/commands.js";
 import { makeCredential } from "./commands/makeCredential.js";
@@ -21,6 +23,7 @@ import { credentialManagement } from "./commands/credentialManagement.js";
 import { authenticatorConfig } from "./commands/config.js";
 import { largeBlobs } from "./commands/largeBlobs.js";
 import { withResponseFaults } from "./faults.js";
+import { U2fCommands, type U2fHandler } from "./u2f/u2fHandler.js";
 
 type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<Map<number, unknown> | undefined>;
 
@@ -42,15 +45,27 @@ export type AuthenticatorOptions = ContextOptions;
 
 export class Authenticator implements CtapTransport {
   readonly context: AuthenticatorContext;
+  /** The CTAP1/U2F door: command APDUs on the same queue as CTAP2 requests. */
+  readonly ctap1: U2fHandler;
+  private readonly u2f: U2fCommands;
   /** Requests run one after another; this is the tail of that queue. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: AuthenticatorOptions) {
     this.context = createContext(options);
+    this.u2f = new U2fCommands(this.context);
+    this.ctap1 = {
+      transact: (apdu) => this.enqueue(() => this.u2f.handle(apdu)),
+      close: () => this.u2f.close(),
+    };
   }
 
   transact(request: Uint8Array, context: CtapRequestContext = {}): Promise<Uint8Array> {
-    const result = this.queue.then(() => this.handle(request, context));
+    return this.enqueue(() => this.handle(request, context));
+  }
+
+  private enqueue(task: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    const result = this.queue.then(task);
     this.queue = result;
     return result;
   }
@@ -64,12 +79,7 @@ export class Authenticator implements CtapTransport {
       const handler = handlers.get(command);
       if (!handler) throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, `unknown ${commandName(command)}`);
       if (!ctx.config.ctap2) throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, "this device speaks CTAP1/U2F only");
-      // getNextAssertion only follows getAssertion or itself (CTAP 2.1 section 6.3).
-      if (command !== Command.authenticatorGetNextAssertion && command !== Command.authenticatorGetAssertion) {
-        ctx.state.assertionQueue = undefined;
-      }
-      // Credential enumerations continue only within credentialManagement (CTAP 2.1 section 6.8).
-      if (command !== Command.authenticatorCredentialManagement) ctx.state.credentialEnumeration = undefined;
+      ctx.session.beforeCommand(command);
       const params = decodeParameters(request.subarray(1));
       const response = await handler(params, ctx, context);
       return response ? encodeWithStatus(Status.CTAP2_OK, response) : Uint8Array.of(Status.CTAP2_OK);
@@ -79,7 +89,7 @@ export class Authenticator implements CtapTransport {
         return Uint8Array.of(error.status);
       }
       // A stored record that failed its integrity check (tampered with or corrupt): the spec's own status for it.
-      if (error instanceof KeystoreError && error.code === "INTEGRITY") {
+      if (error instanceof StoreIntegrityError) {
         ctx.log(`${commandName(request[0] ?? 0)}: ${error.message}`);
         return Uint8Array.of(Status.CTAP2_ERR_INTEGRITY_FAILURE);
       }

@@ -37,8 +37,6 @@ export interface AuthenticatorConfig {
    * empty) makes the device enterprise attestation capable: getInfo then has "ep"; undefined: not capable.
    */
   enterpriseRpIds?: readonly string[];
-  /** Settings that describe the device, not its user's data: they survive authenticatorReset, as firmware does. */
-  settingsKeptOnReset: readonly string[];
   /** getInfo options for commands implemented beside the core ones: "credMgmt", "authnrCfg", "largeBlobs"... */
   optionalFeatures: readonly string[];
   /** Further getInfo members, by key, that optional features advertise (e.g. maxSerializedLargeBlobArray 0x0B). */
@@ -88,7 +86,6 @@ export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfi
     resetWindowMs: 10_000,
     userActionTimeoutMs: 30_000,
     getNextAssertionTimeoutMs: 30_000,
-    settingsKeptOnReset: [],
     optionalFeatures: ["largeBlobs", "credMgmt", "authnrCfg", "setMinPINLength"],
     extraInfo: new Map<number, unknown>([
       [GetInfoResponse.maxSerializedLargeBlobArray, 4096],

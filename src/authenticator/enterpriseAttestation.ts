@@ -7,8 +7,9 @@
  */
 import type { AuthenticatorContext } from "./context.js";
 import { CtapError, Status } from "../ctap/status.js";
+import { Setting } from "./settings.js";
 
-const SETTING = "enterpriseAttestation";
+const SETTING = Setting.enterpriseAttestation.name;
 
 export const EnterpriseAttestationMode = { vendorFacilitated: 1, platformManaged: 2 } as const;
 

@@ -99,7 +99,7 @@ async function faultyResponse(
       ? (params.get(MakeCredentialParam.clientDataHash) as Uint8Array)
       : kind === "getAssertion"
         ? (params.get(GetAssertionParam.clientDataHash) as Uint8Array)
-        : ctx.state.assertionQueue?.clientDataHash; // read before the handler may end the queue
+        : ctx.session.current("assertions")?.clientDataHash; // read before the handler may end the queue
   const response = await handler(params, ctx, request);
   const faults = ctx.config.faults;
   const authDataKey = kind === "makeCredential" ? MakeCredentialResponse.authData : GetAssertionResponse.authData;
@@ -125,7 +125,7 @@ async function faultyResponse(
   const changed = !bytesEqual(authData, original);
   response.set(authDataKey, authData);
 
-  const sign = () => signWithCredentialKey(record.alg, ctx.keyCache.get(record), concat(authData, clientDataHash));
+  const sign = () => signWithCredentialKey(record.alg, ctx.signingKeys.get(record), concat(authData, clientDataHash));
   if (kind === "makeCredential") {
     const attStmt = response.get(MakeCredentialResponse.attStmt);
     if (attStmt instanceof Map && attStmt.has("sig")) {

@@ -3,7 +3,7 @@
  * an exit code from exitCodes.ts. The stack trace is printed only with --debug.
  */
 import { CommanderError } from "commander";
-import { KeystoreError, type KeystoreErrorCode } from "../keystore/errors.js";
+import { IntegrityError, KeystoreError, type KeystoreErrorCode } from "../keystore/errors.js";
 import { WebAuthnError, type WebAuthnErrorName } from "../client/errors.js";
 import { NoTerminalError } from "../presence/index.js";
 import { ExitCode } from "./exitCodes.js";
@@ -56,7 +56,7 @@ export function describeError(error: unknown): ReportedError {
     // Commander has already printed its own line (see main.ts); help and --version end in code 0.
     return { exitCode: error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE, line: "" };
   }
-  if (error instanceof KeystoreError) {
+  if (error instanceof KeystoreError || error instanceof IntegrityError) {
     return { exitCode: KEYSTORE_EXIT[error.code] ?? ExitCode.INTERNAL, line: oneLine(error.message) };
   }
   if (error instanceof WebAuthnError) {

@@ -4,7 +4,7 @@
  * the next assertion carries a larger one).
  */
 import { createHash } from "node:crypto";
-import type { CredentialRecord } from "../keystore/records.js";
+import type { CredentialRecord } from "../authenticator/store.js";
 
 export interface ExchangeEntry {
   record: CredentialRecord;

@@ -18,7 +18,7 @@
  * or extensions.
  */
 import { CoseAlgorithm, algorithmName } from "../ctap/cose.js";
-import type { CredentialRecord } from "../keystore/records.js";
+import type { CredentialRecord } from "../authenticator/store.js";
 import type { Softkey } from "../softkey.js";
 import { idOf, rpIdHashOf, type CredentialFilter, type ExchangeEntry, type SkippedCredential } from "./entry.js";
 import { ExchangeError, InvalidEntriesError, type EntryProblem } from "./errors.js";

@@ -22,7 +22,8 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 import { CoseAlgorithm } from "../ctap/cose.js";
 import { decodeValue, encodeValue } from "../keystore/codec.js";
 import { deriveKey, validateScryptParams } from "../keystore/envelope.js";
-import type { CredentialRecord, ScryptParams } from "../keystore/records.js";
+import type { CredentialRecord } from "../authenticator/store.js";
+import type { ScryptParams } from "../keystore/records.js";
 import { rpIdHashOf, type ExchangeEntry } from "./entry.js";
 import { ExchangeError, InvalidEntriesError, type EntryProblem } from "./errors.js";
 import { FieldError, MAX_SIGN_COUNT, asObject, checkCredentialId, checkRpId, checkUserHandle, describe } from "./fields.js";

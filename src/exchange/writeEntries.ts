@@ -41,8 +41,6 @@ export async function writeEntries(softkey: Softkey, entries: readonly ExchangeE
     );
   }
   await softkey.keystore.importCredentials(entries);
-  // A replaced credential's parsed key may still be cached by the core.
-  for (const { record } of entries) softkey.authenticator.context.keyCache.forget(record.id);
   return entries.map(({ record }) => ({
     credentialId: idOf(record),
     rpId: record.rpId,

@@ -6,7 +6,7 @@
  * Repeated assertions for one credential then skip the read and the decryption.
  * Least recently used entries go first when full.
  */
-import type { CredentialRecord } from "./records.js";
+import type { CredentialRecord } from "../authenticator/store.js";
 
 export const DEFAULT_CACHE_SIZE = 10_000;
 

@@ -2,6 +2,7 @@
  * Keystore errors. Each has a stable `code` so the CLI and the authenticator
  * core can branch on the kind of failure without parsing messages.
  */
+import { StoreIntegrityError } from "../authenticator/store.js";
 
 export type KeystoreErrorCode =
   | "STORE_NOT_FOUND"
@@ -72,22 +73,13 @@ export class WrongPassphraseError extends KeystoreError {
 
 /**
  * A record failed authenticated decryption: edited, swapped with another
- * record, or corrupt. Only that record is affected; the rest of the store still loads.
+ * record, or corrupt. Only that record is affected; the rest of the store still
+ * loads. It is the core's StoreIntegrityError, so the core answers INTEGRITY_FAILURE.
  */
-export class IntegrityError extends KeystoreError {
+export class IntegrityError extends StoreIntegrityError {
   override name = "IntegrityError";
-  /**
-   * @param recordKey the database key of the record that failed
-   * @param credentialId set when the record belongs to a credential (its sealed record or its counter)
-   */
-  constructor(
-    readonly recordKey: string,
-    readonly credentialId: Uint8Array | undefined,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super("INTEGRITY", detail, options);
-  }
+  /** As KeystoreError's: the CLI maps it to its exit code. */
+  readonly code = "INTEGRITY" as const;
 
   static forCredential(recordKey: string, credentialId: Uint8Array, what: string, cause?: unknown): IntegrityError {
     const id = Buffer.from(credentialId).toString("base64url");

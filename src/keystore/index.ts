@@ -14,4 +14,5 @@ export {
   WrongPassphraseError,
   type KeystoreErrorCode,
 } from "./errors.js";
-export type { CredentialRecord, ScryptParams, StoredUser } from "./records.js";
+export type { ScryptParams } from "./records.js";
+export type { CredentialRecord, StoredUser } from "../authenticator/store.js";

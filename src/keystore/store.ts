@@ -52,7 +52,8 @@ import {
 } from "./keys.js";
 import { FORMAT_VERSION, decodeMeta, encodeMeta, type StoreMeta } from "./meta.js";
 import { DIR_MODE, restrictPermissions } from "./permissions.js";
-import type { CredentialRecord, ScryptParams } from "./records.js";
+import type { CredentialRecord, DeviceCounterName } from "../authenticator/store.js";
+import type { ScryptParams } from "./records.js";
 import { SignCounter, type CounterStorage } from "./signCounter.js";
 
 type Db = Level<string, Uint8Array>;
@@ -623,7 +624,7 @@ export class Keystore {
    * Factory reset: every credential, index entry, counter and setting goes in
    * one batch. The metadata (passphrase, data key) stays, so the store still opens.
    */
-  async resetAuthenticator(options: { keep?: string[] } = {}): Promise<void> {
+  async resetAuthenticator(options: { keep?: readonly string[] } = {}): Promise<void> {
     this.assertOpen();
     const kept = new Set([META_KEY, COUNTS_KEY, ...(options.keep ?? []).map(settingKey)]);
     await this.queue.exclusive(async () => {
@@ -797,8 +798,6 @@ export class Keystore {
 }
 
 // ---- helpers -------------------------------------------------------------------
-
-export type DeviceCounterName = "global" | "creations";
 
 /**
  * Device counters live beside the credentials' (`n!<lane>`), on lanes that

@@ -9,7 +9,8 @@ import { verify, X509Certificate } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Status } from "../../src/ctap/status.js";
 import { SOFTKEY_AAGUID } from "../../src/authenticator/deviceConfig.js";
-import { ATTESTATION_CA_SETTING, type AttestationCa } from "../../src/crypto/attestation/attestationCa.js";
+import { type AttestationCa } from "../../src/crypto/attestation/attestationCa.js";
+import { ATTESTATION_CA_SETTING } from "../../src/authenticator/settings.js";
 import { issueAttestationCa } from "../../src/attestationCa/issueCa.js";
 import { concat, makeCredentialParams, openTestKey, sha256, type TestKey } from "../helpers/ctap.js";
 
@@ -33,7 +34,7 @@ afterEach(async () => {
 async function open(enterpriseRpIds: string[] | undefined) {
   const clock = { now: 1_700_000_000_000 };
   // No built-in UV and no PIN: nothing protects authenticatorConfig, so it needs no token.
-  key = await openTestKey({ presence: { uv: "off" }, config: { enterpriseRpIds, settingsKeptOnReset: [ATTESTATION_CA_SETTING] }, now: () => clock.now });
+  key = await openTestKey({ presence: { uv: "off" }, config: { enterpriseRpIds }, now: () => clock.now });
   await key.store.putSetting(ATTESTATION_CA_SETTING, ca);
   return key;
 }

@@ -134,8 +134,8 @@ async function write(k: TestKey, array: Uint8Array, fragmentSize: number, auth?:
 }
 
 /** A key with a PIN and no built-in UV: writes need a PIN token with lbw. */
-async function pinProtectedKey(): Promise<TestKey> {
-  const k = await openTestKey({ presence: { uv: "off" } });
+async function pinProtectedKey(options: { persistent?: boolean } = {}): Promise<TestKey> {
+  const k = await openTestKey({ presence: { uv: "off" }, ...options });
   await setPin(k);
   return k;
 }
@@ -345,11 +345,11 @@ describe("authenticatorLargeBlobs: authorization", () => {
 
 describe("authenticatorLargeBlobs: persistence", () => {
   it("the committed array survives reopening the store, sealed like the rest", async () => {
-    key = await pinProtectedKey();
+    key = await pinProtectedKey({ persistent: true });
     const auth: Auth = { version: 2, token: await pinToken(key, 2, Permission.lbw) };
     const array = serializedArray([entry(500, 8)]);
     expect((await write(key, array, 300, auth)).every((s) => s === Status.CTAP2_OK)).toBe(true);
-    await key.store.close();
+    await key.keystore!.close();
 
     const reopened = await Keystore.open(join(key.dir, "store"), "test passphrase");
     try {

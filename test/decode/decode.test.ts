@@ -10,7 +10,8 @@ import { generateAuthenticationOptions, generateRegistrationOptions } from "@sim
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Softkey } from "../../src/softkey.js";
 import { SOFTKEY_AAGUID } from "../../src/authenticator/deviceConfig.js";
-import { ATTESTATION_CA_SETTING, type AttestationCa } from "../../src/crypto/attestation/attestationCa.js";
+import { type AttestationCa } from "../../src/crypto/attestation/attestationCa.js";
+import { ATTESTATION_CA_SETTING } from "../../src/authenticator/settings.js";
 import { issueAttestationCa } from "../../src/attestationCa/issueCa.js";
 import { decodeResponse, ResponseDecodeError } from "../../src/decode/decodeResponse.js";
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "../../src/client/index.js";

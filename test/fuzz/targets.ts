@@ -35,7 +35,7 @@ import { WebAuthnClient } from "../../src/client/client.js";
 import { WebAuthnError } from "../../src/client/errors.js";
 import { generateCredentialKeyPair } from "../../src/crypto/credentialKeys.js";
 import { Keystore } from "../../src/keystore/store.js";
-import type { CredentialRecord } from "../../src/keystore/records.js";
+import type { CredentialRecord } from "../../src/authenticator/store.js";
 import { createPresence } from "../../src/presence/index.js";
 import { assertCanonicalCbor } from "../helpers/canonicalCbor.js";
 import { FakeScheduler } from "../ctaphid/helpers.js";

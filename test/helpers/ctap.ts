@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { decodeCbor, encodeCanonical } from "../../src/ctap/cbor.js";
 import { Keystore } from "../../src/keystore/store.js";
 import { Authenticator } from "../../src/authenticator/device.js";
+import { MemoryStore } from "../../src/authenticator/memoryStore.js";
+import type { CredentialStore } from "../../src/authenticator/store.js";
 import { defaultAuthenticatorConfig, type AuthenticatorConfig } from "../../src/authenticator/deviceConfig.js";
 import { createPresence, type PresenceOptions } from "../../src/presence/index.js";
 import type { UserPresence } from "../../src/presence/presence.js";
@@ -16,7 +18,11 @@ export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
 
 export interface TestKey {
   authenticator: Authenticator;
-  store: Keystore;
+  /** In memory, unless the test asked for a persistent store. */
+  store: CredentialStore;
+  /** The encrypted LevelDB store, when the test asked for one (`persistent: true`). */
+  keystore?: Keystore;
+  /** A temp directory for the test's files (the persistent store lives in its "store" subdirectory). */
   dir: string;
   /** Send a command with a CBOR parameter map; returns status and decoded body (checked canonical). */
   call(command: number, params?: Map<number, unknown>): Promise<{ status: number; body?: Map<number, unknown> }>;
@@ -24,22 +30,24 @@ export interface TestKey {
 }
 
 export async function openTestKey(
-  options: { presence?: PresenceOptions | UserPresence; config?: Partial<AuthenticatorConfig>; now?: () => number } = {},
+  options: { presence?: PresenceOptions | UserPresence; config?: Partial<AuthenticatorConfig>; now?: () => number; persistent?: boolean } = {},
 ): Promise<TestKey> {
   const dir = mkdtempSync(join(tmpdir(), "softkey-test-"));
-  const store = await Keystore.create(join(dir, "store"), "test passphrase", { scrypt: TEST_SCRYPT });
+  const keystore = options.persistent ? await Keystore.create(join(dir, "store"), "test passphrase", { scrypt: TEST_SCRYPT }) : undefined;
+  const store = keystore ?? new MemoryStore();
   const presence = options.presence && "requestPresence" in options.presence ? options.presence : createPresence(options.presence as PresenceOptions);
   const authenticator = new Authenticator({ store, presence, config: defaultAuthenticatorConfig(options.config), now: options.now });
   return {
     authenticator,
     store,
+    ...(keystore ? { keystore } : {}),
     dir,
     async call(command, params) {
       const request = params ? concat(Uint8Array.of(command), encodeCanonical(params)) : Uint8Array.of(command);
       return parseResponse(await authenticator.transact(request));
     },
     async close() {
-      await store.close();
+      await keystore?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -41,7 +41,7 @@ export async function clientPin(params: CborMap, ctx: AuthenticatorContext, requ
 /** The protocol named in the request: missing is MISSING_PARAMETER, unsupported INVALID_PARAMETER. */
 export function selectProtocol(ctx: AuthenticatorContext, version: number | undefined): PinUvAuthProtocol {
   if (version === undefined) throw new CtapError(Status.CTAP2_ERR_MISSING_PARAMETER, "pinUvAuthProtocol is required");
-  const protocol = ctx.state.pin.protocols.get(version);
+  const protocol = ctx.session.pin.protocols.get(version);
   if (!protocol) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, `pinUvAuthProtocol ${version} is not supported`);
   return protocol;
 }
@@ -54,7 +54,7 @@ async function getPinRetries(_params: CborMap, ctx: AuthenticatorContext): Promi
   const state = await loadPinState(ctx);
   return new Map<number, unknown>([
     [Response.pinRetries, state.pinRetries],
-    [Response.powerCycleState, ctx.state.pin.consecutiveMismatches >= MISMATCHES_BEFORE_POWER_CYCLE],
+    [Response.powerCycleState, ctx.session.pin.consecutiveMismatches >= MISMATCHES_BEFORE_POWER_CYCLE],
   ]);
 }
 
@@ -102,7 +102,7 @@ async function changePin(params: CborMap, ctx: AuthenticatorContext): Promise<un
     throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, "the new PIN must differ from the current one");
   }
   await savePinState(ctx, { ...verified, pinHash: pinHash(pin), pinCodePoints: codePointLength(pin), forcePinChange: false });
-  ctx.state.pin.token.reset();
+  ctx.session.pin.token.reset();
   ctx.log("clientPIN: PIN changed");
   return undefined;
 }
@@ -169,7 +169,7 @@ function issueToken(
   rpId: string | undefined,
   userPresent: boolean,
 ): Map<number, unknown> {
-  const token = ctx.state.pin.token;
+  const token = ctx.session.pin.token;
   token.reset();
   token.beginUsing(ctx.now(), permissions, rpId, userPresent);
   return new Map<number, unknown>([[Response.pinUvAuthToken, protocol.encrypt(shared, token.token)]]);
@@ -177,7 +177,7 @@ function issueToken(
 
 function assertPinUsable(ctx: AuthenticatorContext, state: StoredPinState): void {
   if (state.pinRetries <= 0) throw new CtapError(Status.CTAP2_ERR_PIN_BLOCKED, "the PIN is blocked: reset the authenticator");
-  if (ctx.state.pin.consecutiveMismatches >= MISMATCHES_BEFORE_POWER_CYCLE) {
+  if (ctx.session.pin.consecutiveMismatches >= MISMATCHES_BEFORE_POWER_CYCLE) {
     throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_BLOCKED, "three wrong PINs in a row: power-cycle the authenticator");
   }
 }
@@ -194,7 +194,7 @@ async function verifyPinHash(
   pinHashEnc: Uint8Array,
   state: StoredPinState,
 ): Promise<StoredPinState> {
-  const pin = ctx.state.pin;
+  const pin = ctx.session.pin;
   const decremented = { ...state, pinRetries: state.pinRetries - 1 };
   await savePinState(ctx, decremented);
   const given = protocol.decrypt(shared, pinHashEnc);

@@ -27,7 +27,7 @@ export interface CommandTokenInput {
 export function verifyCommandToken(ctx: AuthenticatorContext, input: CommandTokenInput): PinUvAuthTokenState {
   if (input.pinUvAuthParam === undefined) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, `${input.purpose} needs a pinUvAuthParam`);
   const protocol = selectProtocol(ctx, input.pinUvAuthProtocol);
-  const token = ctx.state.pin.token;
+  const token = ctx.session.pin.token;
   if (!token.isInUse(ctx.now())) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "no pinUvAuthToken in use");
   if (!protocol.verify(token.token, input.message, input.pinUvAuthParam)) {
     throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `pinUvAuthParam does not verify for ${input.purpose}`);

@@ -104,7 +104,7 @@ async function setMinPinLength(ctx: AuthenticatorContext, subCommandParams: Cbor
     forcePinChange,
   });
   // The PIN must change before it verifies the user again: tokens obtained with it stop working.
-  if (forceChangePin || pinTooShort) ctx.state.pin.token.reset();
+  if (forceChangePin || pinTooShort) ctx.session.pin.token.reset();
   ctx.log(`authenticatorConfig: minPINLength ${newMinPinLength}${forcePinChange ? ", PIN change required" : ""}`);
   return undefined;
 }

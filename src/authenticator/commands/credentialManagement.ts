@@ -6,8 +6,9 @@
  */
 import type { CborMap } from "../../ctap/cbor.js";
 import { decodeCbor } from "../../ctap/cbor.js";
-import type { AuthenticatorContext, CredentialEnumeration } from "../context.js";
-import type { CredentialRecord, StoredUser } from "../../keystore/records.js";
+import type { AuthenticatorContext } from "../context.js";
+import type { CredentialEnumeration } from "../session.js";
+import type { CredentialRecord, StoredUser } from "../store.js";
 import type { PinUvAuthTokenState } from "../pin/pinUvAuthToken.js";
 import { CtapError, Status } from "../../ctap/status.js";
 import { credentialDescriptor, encodeParameters, optionalBytes, optionalInteger, optionalMap, optionalText, requireBytes, requireInteger, requireMap } from "../params.js";
@@ -29,8 +30,8 @@ const authenticated = new Map<number, Handler>([
 
 export async function credentialManagement(params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown> | undefined> {
   // Whatever happens, an enumeration continues only from the request right after it.
-  const enumeration = ctx.state.credentialEnumeration;
-  ctx.state.credentialEnumeration = undefined;
+  const enumeration = ctx.session.current("enumeration");
+  ctx.session.end("enumeration");
   const subCommand = requireInteger(params, Param.subCommand, "subCommand");
   if (subCommand === CredentialManagementSubCommand.enumerateRPsGetNextRP || subCommand === CredentialManagementSubCommand.enumerateCredentialsGetNextCredential) {
     return continueEnumeration(ctx, enumeration, subCommand);
@@ -132,24 +133,21 @@ function credentialResponse(record: CredentialRecord): Map<number, unknown> {
 /** The first response now; the rest wait, in volatile memory, for the matching GetNext. */
 function beginEnumeration(ctx: AuthenticatorContext, next: number, responses: Map<number, unknown>[]): Map<number, unknown> {
   const [first, ...pending] = responses;
-  if (pending.length > 0) ctx.state.credentialEnumeration = { next, pending, expiresAt: ctx.now() + ctx.config.getNextAssertionTimeoutMs };
+  if (pending.length > 0) ctx.session.begin("enumeration", { next, pending }, ctx.config.getNextAssertionTimeoutMs);
   return first!;
 }
 
-/** GetNextRP and GetNextCredential: only directly after their Begin (or themselves), within the time limit. */
+/** GetNextRP and GetNextCredential: only directly after their Begin (or themselves), within the time limit (the session ends it then). */
 function continueEnumeration(ctx: AuthenticatorContext, enumeration: CredentialEnumeration | undefined, subCommand: number): Map<number, unknown> {
   if (!enumeration || enumeration.next !== subCommand) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "no matching enumeration in progress");
-  const now = ctx.now();
-  if (now > enumeration.expiresAt) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "the enumeration expired");
   const [next, ...pending] = enumeration.pending;
-  if (pending.length > 0) ctx.state.credentialEnumeration = { next: subCommand, pending, expiresAt: now + ctx.config.getNextAssertionTimeoutMs };
+  if (pending.length > 0) ctx.session.begin("enumeration", { next: subCommand, pending }, ctx.config.getNextAssertionTimeoutMs);
   return next!;
 }
 
 async function deleteCredential(ctx: AuthenticatorContext, subCommandParams: CborMap | undefined, token: PinUvAuthTokenState): Promise<undefined> {
   const record = await managedCredential(ctx, requiredParams(subCommandParams), token);
   await ctx.store.deleteCredential(record.id);
-  ctx.keyCache.forget(record.id);
   ctx.log(`credentialManagement: deleted a credential of ${record.rpId}`);
   return undefined;
 }

@@ -3,7 +3,8 @@
  * CTAP 2.1 sections 6.2 and 6.3.
  */
 import type { CborMap } from "../../ctap/cbor.js";
-import type { AuthenticatorContext, AssertionQueue } from "../context.js";
+import type { AuthenticatorContext } from "../context.js";
+import type { AssertionQueue } from "../session.js";
 import type { CtapRequestContext } from "../../ctap/transport.js";
 import { CtapError, Status } from "../../ctap/status.js";
 import {
@@ -19,7 +20,7 @@ import { encodeAuthenticatorData } from "../../ctap/authenticatorData.js";
 import { nextSignCount } from "../signCount.js";
 import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
 import { signWithCredentialKey } from "../../crypto/credentialKeys.js";
-import type { CredentialRecord } from "../../keystore/records.js";
+import type { CredentialRecord } from "../store.js";
 import { isProtectedByUv, verifyPinUvAuthParam } from "./pinUvAuth.js";
 import { Permission } from "../../ctap/permissions.js";
 import { loadPinState } from "../pin/pinState.js";
@@ -65,7 +66,7 @@ export async function getAssertion(
     throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "uv requested but the authenticator has no built-in user verification");
   }
   const upRequested = options.get("up") ?? true;
-  const pinState = ctx.state.pin.stored ?? (await loadPinState(ctx));
+  const pinState = ctx.session.pin.stored ?? (await loadPinState(ctx));
   if (!tokenAuth && !uvRequested && pinState.alwaysUv && (await isProtectedByUv(ctx))) {
     throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "alwaysUv is on: user verification is required");
   }
@@ -89,7 +90,7 @@ export async function getAssertion(
     if (waiting) await waiting;
     userPresent = true;
   }
-  if (tokenAuth && upRequested) ctx.state.pin.token.clearAfterUse();
+  if (tokenAuth && upRequested) ctx.session.pin.token.clearAfterUse();
   const first = credentials[0]!;
 
   const queue: AssertionQueue = {
@@ -100,9 +101,9 @@ export async function getAssertion(
     severalAccounts: !allowList && credentials.length > 1,
     extensions,
     pinUvAuthProtocol,
-    expiresAt: ctx.now() + ctx.config.getNextAssertionTimeoutMs,
   };
-  ctx.state.assertionQueue = queue.credentials.length > 0 ? queue : undefined;
+  if (queue.credentials.length > 0) ctx.session.begin("assertions", queue, ctx.config.getNextAssertionTimeoutMs);
+  else ctx.session.end("assertions");
 
   const response = await assert(ctx, first, queue);
   if (!allowList && credentials.length > 1) response.set(Response.numberOfCredentials, credentials.length);
@@ -113,14 +114,11 @@ export async function getNextAssertion(
   _params: CborMap,
   ctx: AuthenticatorContext,
 ): Promise<Map<number, unknown>> {
-  const queue = ctx.state.assertionQueue;
+  // The session ends the queue when another command came between, or when it expired.
+  const queue = ctx.session.current("assertions");
   if (!queue || queue.credentials.length === 0) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "no getAssertion in progress");
-  if (ctx.now() > queue.expiresAt) {
-    ctx.state.assertionQueue = undefined;
-    throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "the getAssertion state expired");
-  }
   const next = queue.credentials.shift()!;
-  if (queue.credentials.length === 0) ctx.state.assertionQueue = undefined;
+  if (queue.credentials.length === 0) ctx.session.end("assertions");
   return assert(ctx, next, queue);
 }
 
@@ -179,7 +177,7 @@ async function assert(
   const signed = new Uint8Array(authData.length + queue.clientDataHash.length);
   signed.set(authData, 0);
   signed.set(queue.clientDataHash, authData.length);
-  const signature = signWithCredentialKey(record.alg, ctx.keyCache.get(record), signed);
+  const signature = signWithCredentialKey(record.alg, ctx.signingKeys.get(record), signed);
   const response = new Map<number, unknown>([
     [Response.credential, new Map<string, unknown>([["id", record.id], ["type", "public-key"]])],
     [Response.authData, authData],

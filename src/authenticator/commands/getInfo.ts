@@ -33,7 +33,7 @@ export async function getInfo(_params: unknown, ctx: AuthenticatorContext): Prom
     [Response.aaguid, config.aaguid],
     [Response.options, options],
     [Response.maxMsgSize, config.maxMsgSize],
-    [Response.pinUvAuthProtocols, ctx.state.pin.versions],
+    [Response.pinUvAuthProtocols, ctx.session.pin.versions],
     [Response.maxCredentialCountInList, config.maxCredentialCountInList],
     [Response.maxCredentialIdLength, config.maxCredentialIdLength],
     [Response.transports, [...config.transports]],

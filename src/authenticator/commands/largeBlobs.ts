@@ -17,12 +17,13 @@ import { selectProtocol } from "./clientPin.js";
 import { largeBlobsSetMessage, Param, Response } from "../../ctap/messages/largeBlobs.js";
 import { Response as GetInfoResponse } from "../../ctap/messages/getInfo.js";
 import { concat } from "../../bytes/concat.js";
+import { Setting } from "../settings.js";
 
 /** The largest serialized large-blob array accepted when getInfo's maxSerializedLargeBlobArray does not say. */
 export const DEFAULT_MAX_SERIALIZED_LARGE_BLOB_ARRAY = 4096;
 
 /** The setting the committed array lives in. */
-const SETTING = "largeBlobArray";
+const SETTING = Setting.largeBlobArray.name;
 const HASH_LENGTH = 16;
 /** The smallest array: an empty CBOR array (one byte) and its hash. */
 const MIN_LENGTH = 1 + HASH_LENGTH;
@@ -51,15 +52,6 @@ export function maxSerializedLargeBlobArray(ctx: AuthenticatorContext): number {
   const advertised = ctx.config.extraInfo.get(GetInfoResponse.maxSerializedLargeBlobArray);
   return typeof advertised === "number" ? advertised : DEFAULT_MAX_SERIALIZED_LARGE_BLOB_ARRAY;
 }
-
-/** A write in progress: volatile, as on a real key; a new authenticator (power cycle) starts without one. */
-interface PendingWrite {
-  expectedLength: number;
-  expectedNextOffset: number;
-  fragments: Uint8Array[];
-}
-
-const pendingWrites = new WeakMap<AuthenticatorContext, PendingWrite>();
 
 export async function largeBlobs(params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown> | undefined> {
   if (!ctx.config.optionalFeatures.includes("largeBlobs")) {
@@ -93,7 +85,8 @@ export async function largeBlobs(params: CborMap, ctx: AuthenticatorContext): Pr
   // Step 5: set.
   const fragment = set!;
   if (fragment.length > maxFragmentLength) throw new CtapError(Status.CTAP1_ERR_INVALID_LENGTH, `set exceeds maxFragmentLength ${maxFragmentLength}`);
-  let pending = pendingWrites.get(ctx);
+  // A write in progress is volatile, as on a real key: it lives in the session.
+  let pending = ctx.session.current("largeBlobWrite");
   if (offset === 0) {
     if (length === undefined) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "length is required with offset 0");
     const max = maxSerializedLargeBlobArray(ctx);
@@ -101,7 +94,7 @@ export async function largeBlobs(params: CborMap, ctx: AuthenticatorContext): Pr
     if (length < MIN_LENGTH) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, `length ${length} is shorter than an empty array and its hash`);
     // A new write starts here, before authentication, as the spec orders it: any earlier pending write is abandoned.
     pending = { expectedLength: length, expectedNextOffset: 0, fragments: [] };
-    pendingWrites.set(ctx, pending);
+    ctx.session.begin("largeBlobWrite", pending);
   } else if (length !== undefined) {
     throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "length is only allowed with offset 0");
   }
@@ -121,7 +114,7 @@ export async function largeBlobs(params: CborMap, ctx: AuthenticatorContext): Pr
   if (pending.expectedNextOffset < pending.expectedLength) return undefined;
 
   // The last fragment: check the trailing hash, then commit the whole array in one write.
-  pendingWrites.delete(ctx);
+  ctx.session.end("largeBlobWrite");
   const array = concat(...pending.fragments);
   const body = array.subarray(0, array.length - HASH_LENGTH);
   const hash = array.subarray(array.length - HASH_LENGTH);
@@ -148,7 +141,7 @@ function verifyWriteAuthorization(
   if (pinUvAuthParam === undefined) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "a pinUvAuthParam is required to write large blobs");
   const protocol = selectProtocol(ctx, pinUvAuthProtocol);
   const message = largeBlobsSetMessage(offset, fragment);
-  const token = ctx.state.pin.token;
+  const token = ctx.session.pin.token;
   if (!token.isInUse(ctx.now())) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "no pinUvAuthToken in use");
   if (!protocol.verify(token.token, message, pinUvAuthParam)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "pinUvAuthParam does not verify");
   if (!token.has(Permission.lbw)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "the pinUvAuthToken lacks the lbw permission");

@@ -25,7 +25,7 @@ import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
 import { initialSignCount } from "../signCount.js";
 import { planAttestation } from "../attestation.js";
 import { enterpriseAttestationGranted } from "../enterpriseAttestation.js";
-import type { CredentialRecord, StoredUser } from "../../keystore/records.js";
+import type { CredentialRecord, StoredUser } from "../store.js";
 import { isProtectedByUv, verifyPinUvAuthParam } from "./pinUvAuth.js";
 import { Permission } from "../../ctap/permissions.js";
 import { processMakeCredentialExtensions } from "../extensions/index.js";
@@ -106,7 +106,7 @@ export async function makeCredential(
 
   // Presence is collected now unless already given (step 14); a used token loses its UP, UV and permissions but lbw.
   if (!presenceGiven) await collectUserPresence(ctx, ask, request);
-  if (tokenAuth) ctx.state.pin.token.clearAfterUse();
+  if (tokenAuth) ctx.session.pin.token.clearAfterUse();
 
   const replaced = rk ? await makeRoomForDiscoverable(ctx, rpIdHash, user.id) : undefined;
 
@@ -150,10 +150,7 @@ export async function makeCredential(
 
   // Stored last, in one batch: a failure above leaves nothing behind.
   await ctx.store.putCredential(record, 0);
-  if (replaced) {
-    await ctx.store.deleteCredential(replaced);
-    ctx.keyCache.forget(replaced);
-  }
+  if (replaced) await ctx.store.deleteCredential(replaced);
   ctx.log(`makeCredential ${rpId}${rk ? " (discoverable)" : ""}`);
   return new Map<number, unknown>([
     [Response.fmt, attestation.fmt],

@@ -45,7 +45,7 @@ export async function verifyPinUvAuthParam(
     throw new CtapError(pinHash ? Status.CTAP2_ERR_PIN_INVALID : Status.CTAP2_ERR_PIN_NOT_SET, "zero-length pinUvAuthParam");
   }
   const protocol = selectProtocol(ctx, input.pinUvAuthProtocol);
-  const token = ctx.state.pin.token;
+  const token = ctx.session.pin.token;
   if (!token.isInUse(ctx.now())) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "no pinUvAuthToken in use");
   if (!protocol.verify(token.token, input.clientDataHash, pinUvAuthParam)) {
     throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "pinUvAuthParam does not verify");

@@ -7,17 +7,15 @@ import type { AuthenticatorContext } from "../context.js";
 import type { CtapRequestContext } from "../../ctap/transport.js";
 import { CtapError, Status } from "../../ctap/status.js";
 import { collectUserPresence } from "../userPresence.js";
-import { PinRuntime } from "../pin/pinState.js";
+import { SETTINGS_KEPT_ON_RESET } from "../settings.js";
 
 export async function reset(_params: unknown, ctx: AuthenticatorContext, request: CtapRequestContext): Promise<undefined> {
-  if (ctx.now() - ctx.state.poweredUpAt > ctx.config.resetWindowMs) {
+  if (ctx.now() - ctx.session.poweredUpAt > ctx.config.resetWindowMs) {
     throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, `reset is only allowed within ${ctx.config.resetWindowMs / 1000} s of power-up`);
   }
   await collectUserPresence(ctx, { purpose: "reset" }, request);
-  await ctx.store.resetAuthenticator({ keep: [...ctx.config.settingsKeptOnReset] });
-  ctx.state.pin = new PinRuntime();
-  ctx.keyCache.clear();
-  ctx.state.assertionQueue = undefined;
+  await ctx.store.resetAuthenticator({ keep: SETTINGS_KEPT_ON_RESET });
+  ctx.session.clear();
   ctx.log("reset: every credential deleted");
   return undefined;
 }

@@ -3,7 +3,7 @@
  * decides which credentials it may reveal. A credential without the extension is level 1.
  */
 import { CredProtect } from "../../ctap/credProtect.js";
-import type { CredentialRecord } from "../../keystore/records.js";
+import type { CredentialRecord } from "../store.js";
 
 export function credProtectLevel(record: CredentialRecord): number {
   const level = record.extensions?.credProtect;

@@ -6,7 +6,7 @@
  */
 import type { CborValue } from "../../ctap/cbor.js";
 import type { AuthenticatorContext } from "../context.js";
-import type { CredentialRecord } from "../../keystore/records.js";
+import type { CredentialRecord } from "../store.js";
 
 export interface ExtensionResult {
   /** The output in authenticator data's extensions map (signed). */

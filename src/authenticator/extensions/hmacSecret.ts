@@ -6,7 +6,7 @@
  */
 import { createHmac } from "node:crypto";
 import type { AuthenticatorExtension } from "./extension.js";
-import type { CredentialRecord } from "../../keystore/records.js";
+import type { CredentialRecord } from "../store.js";
 import { CtapError, Status } from "../../ctap/status.js";
 import { isMap, optionalInteger, requireBytes, requireMap } from "../params.js";
 import { Input } from "../../ctap/messages/hmacSecret.js";
@@ -53,7 +53,7 @@ export const hmacSecret: AuthenticatorExtension = {
     const saltAuth = requireBytes(input, Input.saltAuth, "hmac-secret saltAuth");
     // Absent means protocol one (CTAP 2.0 platforms do not send it).
     const version = optionalInteger(input, Input.pinUvAuthProtocol, "hmac-secret pinUvAuthProtocol") ?? 1;
-    const protocol = ctx.state.pin.protocols.get(version);
+    const protocol = ctx.session.pin.protocols.get(version);
     if (!protocol) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, `hmac-secret: pinUvAuthProtocol ${version} is not supported`);
 
     const shared = protocol.decapsulate(keyAgreement);

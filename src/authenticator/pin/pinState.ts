@@ -7,6 +7,7 @@
 import type { AuthenticatorContext } from "../context.js";
 import { PinUvAuthProtocolOne, PinUvAuthProtocolTwo, type PinUvAuthProtocol } from "../../ctap/pinUvAuthProtocol.js";
 import { PinUvAuthTokenState } from "./pinUvAuthToken.js";
+import { Setting } from "../settings.js";
 
 export const MAX_PIN_RETRIES = 8;
 export const MAX_UV_RETRIES = 8;
@@ -14,7 +15,7 @@ export const DEFAULT_MIN_PIN_LENGTH = 4;
 /** Wrong PINs in a row before the authenticator needs a power cycle (PIN_AUTH_BLOCKED). */
 export const MISMATCHES_BEFORE_POWER_CYCLE = 3;
 
-const SETTING = "clientPin";
+const SETTING = Setting.clientPin.name;
 
 export interface StoredPinState {
   /** LEFT(SHA-256(PIN), 16): the PIN itself is never kept. */
@@ -45,15 +46,15 @@ export function initialPinState(): StoredPinState {
  * state: every makeCredential and getAssertion consults it. Callers get a copy.
  */
 export async function loadPinState(ctx: AuthenticatorContext): Promise<StoredPinState> {
-  const runtime = ctx.state.pin;
+  const runtime = ctx.session.pin;
   runtime.stored ??= { ...initialPinState(), ...((await ctx.store.getSetting<StoredPinState>(SETTING)) ?? {}) };
   return { ...runtime.stored, minPinLengthRpIds: [...runtime.stored.minPinLengthRpIds] };
 }
 
 export async function savePinState(ctx: AuthenticatorContext, state: StoredPinState): Promise<void> {
-  ctx.state.pin.stored = undefined;
+  ctx.session.pin.stored = undefined;
   await ctx.store.putSetting(SETTING, state);
-  ctx.state.pin.stored = { ...state, minPinLengthRpIds: [...state.minPinLengthRpIds] };
+  ctx.session.pin.stored = { ...state, minPinLengthRpIds: [...state.minPinLengthRpIds] };
 }
 
 /** The volatile half, created at power-up. */

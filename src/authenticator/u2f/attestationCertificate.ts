@@ -8,16 +8,17 @@
  * - Without one: a self-signed certificate, made on the first registration
  *   and kept sealed in the store as the setting U2F_ATTESTATION_SETTING,
  *   which authenticatorReset keeps (softkey.ts lists it in
- *   settingsKeptOnReset), as a real key's attestation key survives a reset.
+ *   authenticator/settings.ts), as a real key's attestation key survives a reset.
  */
 import { webcrypto, type KeyObject } from "node:crypto";
 import type { AuthenticatorContext } from "../context.js";
 import { loadAttestationCa } from "../attestation.js";
 import type { CertifiedKey } from "../../crypto/attestation/attestationCa.js";
 import { loadX509 } from "../../crypto/x509.js";
+import { Setting } from "../settings.js";
 
 /** The store setting holding the self-signed U2F attestation certificate and key. */
-export const U2F_ATTESTATION_SETTING = "u2fAttestation";
+export const U2F_ATTESTATION_SETTING = Setting.u2fAttestation.name;
 
 export const U2F_SELF_SIGNED_SUBJECT = "C=US, O=softkey, OU=Authenticator Attestation, CN=softkey U2F Self-Signed Attestation";
 

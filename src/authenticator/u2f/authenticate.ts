@@ -25,7 +25,7 @@ import { CredProtect } from "../../ctap/credProtect.js";
 import { credProtectLevel } from "../extensions/credProtectLevel.js";
 import { CoseAlgorithm } from "../../ctap/cose.js";
 import { signWithCredentialKey } from "../../crypto/credentialKeys.js";
-import type { CredentialRecord } from "../../keystore/records.js";
+import type { CredentialRecord } from "../store.js";
 import { ApduError, StatusWord, type CommandApdu } from "../../ctap/apdu.js";
 import { applicationLabel } from "./register.js";
 import type { U2fUserPresence } from "./userPresence.js";
@@ -70,7 +70,7 @@ export async function u2fAuthenticate(ctx: AuthenticatorContext, apdu: CommandAp
   presenceAndCounter[0] = userPresence;
   new DataView(presenceAndCounter.buffer).setUint32(1, counter >>> 0, false);
   const signed = Buffer.concat([application, presenceAndCounter, challenge]);
-  const signature = signWithCredentialKey(CoseAlgorithm.ES256, ctx.keyCache.get(record), signed);
+  const signature = signWithCredentialKey(CoseAlgorithm.ES256, ctx.signingKeys.get(record), signed);
   return Buffer.concat([presenceAndCounter, signature]);
 }
 

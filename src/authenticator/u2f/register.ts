@@ -17,7 +17,7 @@ import type { AuthenticatorContext } from "../context.js";
 import { CoseAlgorithm } from "../../ctap/cose.js";
 import { signWithCredentialKey } from "../../crypto/credentialKeys.js";
 import { uncompressedPoint } from "../../crypto/attestation/fidoU2f.js";
-import type { CredentialRecord } from "../../keystore/records.js";
+import type { CredentialRecord } from "../store.js";
 import { ApduError, StatusWord, type CommandApdu } from "../../ctap/apdu.js";
 import { u2fAttestation } from "./attestationCertificate.js";
 import type { U2fUserPresence } from "./userPresence.js";

@@ -33,30 +33,28 @@ export function instructionName(ins: number): string {
   return INSTRUCTION_NAMES.get(ins) ?? `INS 0x${ins.toString(16).padStart(2, "0")}`;
 }
 
-/** Anything holding the core's context: the Authenticator, or a test double. */
-export interface HasAuthenticatorContext {
-  readonly context: AuthenticatorContext;
+/** The CTAP1/U2F door of a device (the CTAPHID_MSG handler): APDUs in and out, on the device's one queue. */
+export interface U2fHandler extends CtapTransport {
+  /** Withdraws a pending presence question (the device is closing). */
+  close(): void;
 }
 
-export class U2fHandler implements CtapTransport {
+/**
+ * The U2F commands, run by the device (device.ts) one at a time on the same
+ * queue as CTAP2 requests: one key, one queue.
+ */
+export class U2fCommands {
   private readonly presence = new U2fUserPresence();
-  /** Requests run one after another, as on a key. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly ctx: AuthenticatorContext) {}
-
-  transact(request: Uint8Array): Promise<Uint8Array> {
-    const result = this.queue.then(() => this.handle(request));
-    this.queue = result;
-    return result;
-  }
 
   /** Withdraws a pending presence question. */
   close(): void {
     this.presence.close();
   }
 
-  private async handle(request: Uint8Array): Promise<Uint8Array> {
+  /** One command APDU; never throws. */
+  async handle(request: Uint8Array): Promise<Uint8Array> {
     const ctx = this.ctx;
     let ins: number | undefined;
     try {
@@ -64,12 +62,10 @@ export class U2fHandler implements CtapTransport {
       ins = apdu.ins;
       if (apdu.cla !== 0) throw new ApduError(StatusWord.SW_CLA_NOT_SUPPORTED, `CLA 0x${apdu.cla.toString(16).padStart(2, "0")} is not 0`);
       if (!INSTRUCTION_NAMES.has(apdu.ins)) throw new ApduError(StatusWord.SW_INS_NOT_SUPPORTED, `${instructionName(apdu.ins)} is not a U2F command`);
-      if ((ctx.state.pin.stored ?? (await loadPinState(ctx))).alwaysUv) {
+      if ((ctx.session.pin.stored ?? (await loadPinState(ctx))).alwaysUv) {
         throw new ApduError(StatusWord.SW_COMMAND_NOT_ALLOWED, "alwaysUv is on: CTAP1/U2F cannot verify the user and is disabled");
       }
-      // Any command between them ends a getNextAssertion or credential enumeration run (CTAP 2.1 sections 6.3, 6.8).
-      ctx.state.assertionQueue = undefined;
-      ctx.state.credentialEnumeration = undefined;
+      ctx.session.beforeCommand("u2f");
       switch (apdu.ins) {
         case U2fInstruction.U2F_REGISTER:
           return encodeResponseApdu(await u2fRegister(ctx, apdu, this.presence), StatusWord.SW_NO_ERROR);
@@ -91,9 +87,15 @@ export class U2fHandler implements CtapTransport {
   }
 }
 
+/** Anything with a CTAP1 door and a configuration: the Authenticator, or a test double. */
+export interface HasU2fDoor {
+  readonly context: AuthenticatorContext;
+  readonly ctap1: U2fHandler;
+}
+
 /** The CTAPHID_MSG handler for `authenticator`'s device. */
-export function createU2fHandler(authenticator: HasAuthenticatorContext): U2fHandler {
-  return new U2fHandler(authenticator.context);
+export function createU2fHandler(authenticator: HasU2fDoor): U2fHandler {
+  return authenticator.ctap1;
 }
 
 /**
@@ -103,7 +105,7 @@ export function createU2fHandler(authenticator: HasAuthenticatorContext): U2fHan
  * false for a CTAP1/U2F-only key (INIT then leaves CAPABILITY_CBOR out, so
  * clients such as python-fido2 use CTAP1).
  */
-export function u2fDeviceOptions(authenticator: HasAuthenticatorContext): { msg?: U2fHandler; cbor: boolean } {
+export function u2fDeviceOptions(authenticator: HasU2fDoor): { msg?: U2fHandler; cbor: boolean } {
   const { config } = authenticator.context;
-  return { ...(config.u2f ? { msg: createU2fHandler(authenticator) } : {}), cbor: config.ctap2 };
+  return { ...(config.u2f ? { msg: authenticator.ctap1 } : {}), cbor: config.ctap2 };
 }

@@ -6,9 +6,6 @@
  * never on disk in the clear.
  */
 
-/** The setting's name in the keystore. It survives authenticatorReset, as a real key's attestation key does. */
-export const ATTESTATION_CA_SETTING = "attestationCa";
-
 export interface CertifiedKey {
   /** X.509 certificate, DER. */
   certificate: Uint8Array;

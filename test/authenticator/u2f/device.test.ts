@@ -13,7 +13,7 @@ import { u2fDeviceOptions } from "../../../src/authenticator/u2f/u2fHandler.js";
 import { U2F_ATTESTATION_SETTING } from "../../../src/authenticator/u2f/attestationCertificate.js";
 import { CtaphidHost } from "../../../src/ctaphid/host.js";
 import { CID_BROADCAST, Capability, CtaphidCommand as C, CtaphidErrorCode as E, encodeMessage } from "../../../src/ctaphid/packets.js";
-import { ATTESTATION_CA_SETTING } from "../../../src/crypto/attestation/attestationCa.js";
+import { ATTESTATION_CA_SETTING } from "../../../src/authenticator/settings.js";
 import { issueAttestationCa } from "../../../src/attestationCa/issueCa.js";
 import { decodeCbor } from "../../../src/ctap/cbor.js";
 import { TEST_SCRYPT } from "../../helpers/ctap.js";
