@@ -6,7 +6,7 @@
  * CTAP names MDS uses, describing the model rather than this unit's state
  * (no PIN set, enterprise attestation disabled, no remaining-credentials count).
  */
-import { memberName, Response as GetInfoResponse } from "../ctap/messages/getInfo.js";
+import { memberKey, memberName } from "../ctap/messages/getInfo.js";
 
 export interface MetadataStatementInput {
   aaguid: string;
@@ -18,7 +18,7 @@ export interface MetadataStatementInput {
 }
 
 /** The getInfo members MDS carries: CTAP 2.1's, and CTAP 2.2's up to longTouchForReset (0x18). */
-const LAST_MDS_MEMBER = GetInfoResponse.longTouchForReset;
+const LAST_MDS_MEMBER = memberKey("longTouchForReset");
 
 /** Members that describe this unit now, not the model. */
 const UNIT_STATE = new Set(["forcePINChange", "remainingDiscoverableCredentials", "uvCountSinceLastPinEntry"]);

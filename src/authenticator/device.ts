@@ -11,7 +11,7 @@ import { createContext, type AuthenticatorContext, type ContextOptions } from ".
 import type { CtapRequestContext, CtapTransport } from "../ctap/transport.js";
 import { CtapError, Status } from "../ctap/status.js";
 import { StoreIntegrityError } from "./store.js";
-import { decodeParameters } from "./params.js";
+import { decodeParameters, type ResponseMap } from "./params.js";
 import { Command, commandName } from "../ctap/commands.js";
 import { makeCredential } from "./commands/makeCredential.js";
 import { getAssertion, getNextAssertion } from "./commands/getAssertion.js";
@@ -25,7 +25,7 @@ import { largeBlobs } from "./commands/largeBlobs.js";
 import { withResponseFaults } from "./faults.js";
 import { U2fCommands, type U2fHandler } from "./u2f/u2fHandler.js";
 
-type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<Map<number, unknown> | undefined>;
+type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<ResponseMap | undefined>;
 
 const handlers = new Map<number, Handler>([
   // Response faults (faults.ts) act on these three responses only, and only when a switch is on.

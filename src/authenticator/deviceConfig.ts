@@ -4,7 +4,7 @@
  */
 import { SUPPORTED_ALGORITHMS } from "../crypto/credentialKeys.js";
 import { NO_FAULTS, type ResponseFaults } from "./faults.js";
-import { Response as GetInfoResponse } from "../ctap/messages/getInfo.js";
+import type { GetInfoResponse } from "../ctap/messages/getInfo.js";
 
 /** softkey's own AAGUID, used unless the caller configures another. */
 export const SOFTKEY_AAGUID = "1d22abe7-f7cc-493e-8732-2b75abc380a7";
@@ -39,8 +39,8 @@ export interface AuthenticatorConfig {
   enterpriseRpIds?: readonly string[];
   /** getInfo options for commands implemented beside the core ones: "credMgmt", "authnrCfg", "largeBlobs"... */
   optionalFeatures: readonly string[];
-  /** Further getInfo members, by key, that optional features advertise (e.g. maxSerializedLargeBlobArray 0x0B). */
-  extraInfo: ReadonlyMap<number, unknown>;
+  /** Further getInfo members that optional features advertise (e.g. maxSerializedLargeBlobArray). */
+  extraInfo: Readonly<Partial<GetInfoResponse>>;
   /** False for a CTAP1/U2F-only key: every CTAP2 command then answers CTAP1_ERR_INVALID_COMMAND. */
   ctap2: boolean;
   /** getInfo versions. */
@@ -87,11 +87,7 @@ export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfi
     userActionTimeoutMs: 30_000,
     getNextAssertionTimeoutMs: 30_000,
     optionalFeatures: ["largeBlobs", "credMgmt", "authnrCfg", "setMinPINLength"],
-    extraInfo: new Map<number, unknown>([
-      [GetInfoResponse.maxSerializedLargeBlobArray, 4096],
-      [GetInfoResponse.maxCredBlobLength, 32],
-      [GetInfoResponse.maxRPIDsForSetMinPINLength, 8],
-    ]),
+    extraInfo: { maxSerializedLargeBlobArray: 4096, maxCredBlobLength: 32, maxRPIDsForSetMinPINLength: 8 },
     ctap2: true,
     versions: ["FIDO_2_0", "FIDO_2_1"],
     u2f: false,

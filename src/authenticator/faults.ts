@@ -19,11 +19,13 @@ import type { AuthenticatorContext } from "./context.js";
 import type { CtapRequestContext } from "../ctap/transport.js";
 import { authenticatorDataFields, encodeAuthenticatorData, parseAuthenticatorData } from "../ctap/authenticatorData.js";
 import { bytesEqual } from "../bytes/equal.js";
-import { Param as MakeCredentialParam, Response as MakeCredentialResponse } from "../ctap/messages/makeCredential.js";
-import { Param as GetAssertionParam, Response as GetAssertionResponse } from "../ctap/messages/getAssertion.js";
+import { MakeCredentialRequest, MakeCredentialResponse } from "../ctap/messages/makeCredential.js";
+import { GetAssertionRequest, GetAssertionResponse } from "../ctap/messages/getAssertion.js";
+import type { CredentialRecord } from "./store.js";
 import { signWithCredentialKey } from "../crypto/credentialKeys.js";
 import { deterministicKeyFactory } from "../crypto/deterministicKeys.js";
 import { concat } from "../bytes/concat.js";
+import { readRequest, type ResponseMap } from "./params.js";
 
 export interface ResponseFaults {
   /** The signature (assertion, and the attestation's sig) has its last byte flipped: it no longer verifies. */
@@ -78,7 +80,7 @@ export function responseFaults(on: Partial<ResponseFaults> | undefined): Respons
   return Object.freeze(faults);
 }
 
-type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<Map<number, unknown> | undefined>;
+type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<ResponseMap | undefined>;
 type Kind = "makeCredential" | "getAssertion" | "getNextAssertion";
 
 /** The handler, with the device's faults applied to its response. */
@@ -93,25 +95,56 @@ async function faultyResponse(
   params: CborMap,
   ctx: AuthenticatorContext,
   request: CtapRequestContext,
-): Promise<Map<number, unknown> | undefined> {
-  const clientDataHash =
-    kind === "makeCredential"
-      ? (params.get(MakeCredentialParam.clientDataHash) as Uint8Array)
-      : kind === "getAssertion"
-        ? (params.get(GetAssertionParam.clientDataHash) as Uint8Array)
-        : ctx.session.current("assertions")?.clientDataHash; // read before the handler may end the queue
+): Promise<ResponseMap | undefined> {
+  // Read before the handler may end the getNextAssertion queue.
+  const queued = kind === "getNextAssertion" ? ctx.session.current("assertions")?.clientDataHash : undefined;
   const response = await handler(params, ctx, request);
+  if (!response) return response;
+  // The handler accepted the request, so it reads back through its table.
+  const clientDataHash =
+    queued ??
+    (kind === "makeCredential" ? readRequest(MakeCredentialRequest, params).clientDataHash : readRequest(GetAssertionRequest, params).clientDataHash);
+  const faulty = kind === "makeCredential" ? faultyAttestation : faultyAssertion;
+  return faulty(ctx, response, clientDataHash);
+}
+
+/** makeCredential: the authenticator data changed, a self attestation's signature made again over it, then broken if asked. */
+async function faultyAttestation(ctx: AuthenticatorContext, map: ResponseMap, clientDataHash: Uint8Array): Promise<ResponseMap> {
+  const response = MakeCredentialResponse.decodeMap(map as CborMap, RESPONSE_FAILURE);
+  const parsed = parseAuthenticatorData(response.authData);
+  const record = parsed.attestedCredentialData && (await ctx.store.findCredential(parsed.attestedCredentialData.credentialId));
+  if (!record) return map;
+  const { authData, changed } = await faultyAuthenticatorData(ctx, record, response.authData, "makeCredential");
+  const { attStmt } = response;
+  if (attStmt.has("sig")) {
+    // A full attestation (x5c) is the CA's signature: not made again.
+    if (changed && !attStmt.has("x5c")) attStmt.set("sig", signOver(ctx, record, authData, clientDataHash));
+    if (ctx.config.faults.isBogusSignature) attStmt.set("sig", flipLastByte(attStmt.get("sig") as Uint8Array));
+  }
+  logFaults(ctx, "makeCredential");
+  return MakeCredentialResponse.encodeMap({ ...response, authData, attStmt });
+}
+
+/** getAssertion and getNextAssertion: the authenticator data changed and signed again, then the signature broken if asked. */
+async function faultyAssertion(ctx: AuthenticatorContext, map: ResponseMap, clientDataHash: Uint8Array): Promise<ResponseMap> {
+  const response = GetAssertionResponse.decodeMap(map as CborMap, RESPONSE_FAILURE);
+  const record = response.credential && (await ctx.store.findCredential(response.credential.id));
+  if (!record) return map;
+  const { authData, changed } = await faultyAuthenticatorData(ctx, record, response.authData, "getAssertion");
+  let signature = changed ? signOver(ctx, record, authData, clientDataHash) : response.signature;
+  if (ctx.config.faults.isBogusSignature) signature = flipLastByte(signature);
+  logFaults(ctx, "getAssertion");
+  return GetAssertionResponse.encodeMap({ ...response, authData, signature });
+}
+
+async function faultyAuthenticatorData(
+  ctx: AuthenticatorContext,
+  record: CredentialRecord,
+  original: Uint8Array,
+  kind: "makeCredential" | "getAssertion",
+): Promise<{ authData: Uint8Array; changed: boolean }> {
   const faults = ctx.config.faults;
-  const authDataKey = kind === "makeCredential" ? MakeCredentialResponse.authData : GetAssertionResponse.authData;
-  const original = response?.get(authDataKey);
-  if (!response || !(original instanceof Uint8Array) || !(clientDataHash instanceof Uint8Array)) return response;
-
-  const parsed = parseAuthenticatorData(original);
-  const credentialId = kind === "makeCredential" ? parsed.attestedCredentialData?.credentialId : credentialIdOf(response);
-  const record = credentialId && (await ctx.store.findCredential(credentialId));
-  if (!record) return response;
-
-  const fields = authenticatorDataFields(parsed);
+  const fields = authenticatorDataFields(parseAuthenticatorData(original));
   if (faults.isBadUP) fields.userPresent = false;
   if (faults.forceUV) fields.userVerified = true;
   if (faults.isBadUV) fields.userVerified = false;
@@ -121,33 +154,24 @@ async function faultyResponse(
     attested.credentialPublicKey = await otherKey(record.alg);
   }
   let authData = encodeAuthenticatorData(fields);
-  if (faults.truncatedAuthData && kind !== "makeCredential") authData = authData.subarray(0, authData.length - 1);
-  const changed = !bytesEqual(authData, original);
-  response.set(authDataKey, authData);
-
-  const sign = () => signWithCredentialKey(record.alg, ctx.signingKeys.get(record), concat(authData, clientDataHash));
-  if (kind === "makeCredential") {
-    const attStmt = response.get(MakeCredentialResponse.attStmt);
-    if (attStmt instanceof Map && attStmt.has("sig")) {
-      const selfAttestation = !attStmt.has("x5c");
-      if (changed && selfAttestation) attStmt.set("sig", sign());
-      if (faults.isBogusSignature) attStmt.set("sig", flipLastByte(attStmt.get("sig") as Uint8Array));
-    }
-  } else {
-    let signature = response.get(GetAssertionResponse.signature) as Uint8Array;
-    if (changed) signature = sign();
-    if (faults.isBogusSignature) signature = flipLastByte(signature);
-    response.set(GetAssertionResponse.signature, signature);
-  }
-  ctx.log(`faults applied to ${kind}: ${Object.entries(faults).filter(([, on]) => on).map(([name]) => name).join(", ")}`);
-  return response;
+  if (faults.truncatedAuthData && kind === "getAssertion") authData = authData.subarray(0, authData.length - 1);
+  return { authData, changed: !bytesEqual(authData, original) };
 }
 
-function credentialIdOf(response: Map<number, unknown>): Uint8Array | undefined {
-  const descriptor = response.get(GetAssertionResponse.credential);
-  const id = descriptor instanceof Map ? descriptor.get("id") : undefined;
-  return id instanceof Uint8Array ? id : undefined;
+function signOver(ctx: AuthenticatorContext, record: CredentialRecord, authData: Uint8Array, clientDataHash: Uint8Array): Uint8Array {
+  return signWithCredentialKey(record.alg, ctx.signingKeys.get(record), concat(authData, clientDataHash));
 }
+
+function logFaults(ctx: AuthenticatorContext, kind: string): void {
+  const on = Object.entries(ctx.config.faults).filter(([, value]) => value).map(([name]) => name);
+  ctx.log(`faults applied to ${kind}: ${on.join(", ")}`);
+}
+
+/** The core's own responses always read back; failing to is a bug, reported as such. */
+const RESPONSE_FAILURE = {
+  missing: (name: string) => new Error(`faults: the response lacks ${name}`),
+  wrongType: (name: string, expected: string) => new Error(`faults: the response's ${name} is not ${expected}`),
+};
 
 const otherKeys = new Map<number, Uint8Array>();
 

@@ -9,6 +9,7 @@
  */
 import type { CborMap } from "../ctap/cbor.js";
 import { Command } from "../ctap/commands.js";
+import type { CredentialManagementResponse } from "../ctap/messages/credentialManagement.js";
 import { PinRuntime } from "./pin/pinState.js";
 import type { CredentialRecord } from "./store.js";
 
@@ -32,7 +33,7 @@ export interface AssertionQueue {
 export interface CredentialEnumeration {
   /** The subCommand that continues it. */
   next: number;
-  pending: Map<number, unknown>[];
+  pending: CredentialManagementResponse[];
 }
 
 /** A large-blob write in progress (CTAP 2.2 section 6.10.2): fragments received so far. */

@@ -106,7 +106,7 @@ export async function createCredential(
       excludeList = held ? [held] : [];
     }
 
-    const extensions = new Map<string, unknown>();
+    const extensions: CborMap = new Map();
     if (credProtectLevel !== undefined) extensions.set("credProtect", credProtectLevel);
     let hmacAtCreation: HmacSecretRequest | undefined;
     if (wantHmacSecret) {
@@ -128,7 +128,7 @@ export async function createCredential(
         pubKeyCredParams: options.pubKeyCredParams,
         excludeList,
         extensions,
-        options: { rk, uv: uvOption },
+        options: new Map([["rk", rk], ["uv", uvOption]]),
         ...(token ? { pinUvAuthParam: pinUvAuthParam(token, clientDataHash), pinUvAuthProtocol: token.version } : {}),
       },
       ctap,

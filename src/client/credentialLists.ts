@@ -48,10 +48,10 @@ export async function probeCredentials(
     try {
       const response = await authenticatorGetAssertion(
         transport,
-        { ...request, allowList, options: { up: false }, ...auth },
+        { ...request, allowList, options: new Map([["up", false]]), ...auth },
         call,
       );
-      const id = response.credentialId ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
+      const id = response.credential?.id ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
       const match = id && allowList.find((d) => bytesEqual(d.id, id));
       if (!match) throw malformed("authenticatorGetAssertion", "the credential returned is not in the allowList");
       return match;

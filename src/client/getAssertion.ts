@@ -8,6 +8,7 @@
  * chooser would (the first, unless `selectCredential` says otherwise).
  */
 import { toBase64Url } from "../bytes/base64url.js";
+import type { CborMap } from "../ctap/cbor.js";
 import { runCallCeremony } from "./ceremony.js";
 import { collectClientData } from "./clientData.js";
 import type { CeremonyCallOptions, ClientContext } from "./context.js";
@@ -96,7 +97,7 @@ export async function getAssertion(
       allowList = [held];
     }
 
-    const extensions = new Map<string, unknown>();
+    const extensions: CborMap = new Map();
     let hmacRequest: HmacSecretRequest | undefined;
     const hmacVersion = info.extensions.includes("hmac-secret") ? choosePinUvAuthProtocol(info) : undefined;
     const prfValues = prf && prfValuesFor(prf, allowList.length === 1 ? allowList[0]!.id : undefined);
@@ -113,7 +114,7 @@ export async function getAssertion(
         clientDataHash,
         allowList,
         extensions,
-        options: { uv: uvOption },
+        options: new Map([["uv", uvOption]]),
         ...(token ? { pinUvAuthParam: pinUvAuthParam(token, clientDataHash), pinUvAuthProtocol: token.version } : {}),
       },
       ctap,
@@ -156,11 +157,11 @@ async function choose(
   // A single match, or one the user already picked on the authenticator, needs no chooser.
   if (responses.length === 1 || responses[0]!.userSelected || !select) return responses[0]!;
   const candidates = responses.map((r) => {
-    if (!r.credentialId || !r.user) {
+    if (!r.credential || !r.user) {
       throw malformed("authenticatorGetNextAssertion", "a discoverable assertion lacks its credential or user");
     }
     return {
-      credentialId: toBase64Url(r.credentialId),
+      credentialId: toBase64Url(r.credential.id),
       userHandle: toBase64Url(r.user.id),
       ...(r.user.name !== undefined ? { userName: r.user.name } : {}),
       ...(r.user.displayName !== undefined ? { userDisplayName: r.user.displayName } : {}),
@@ -188,7 +189,7 @@ function toJSON(
 ): AuthenticationResponseJSON {
   const command = "authenticatorGetAssertion";
   // The credential may be omitted when the allowList had exactly one entry (CTAP 2.1 6.2).
-  const credentialId = response.credentialId ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
+  const credentialId = response.credential?.id ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
   if (!credentialId) throw malformed(command, "the response names no credential");
   if (allowList.length > 0 && !allowList.some((d) => bytesEqual(d.id, credentialId))) {
     throw malformed(command, "the credential returned is not in allowCredentials");

@@ -5,13 +5,13 @@
  */
 import { createCipheriv, createDecipheriv, createECDH, createHmac, hkdfSync, randomBytes, timingSafeEqual, createHash, type ECDH } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
-import type { CborMap } from "./cbor.js";
+import type { CborMap, CborValue } from "./cbor.js";
 import { CtapError, Status } from "./status.js";
 
 export interface PinUvAuthProtocol {
   readonly version: 1 | 2;
   /** The authenticator's key agreement public key as a COSE_Key (alg -25, ECDH-ES+HKDF-256). */
-  getPublicKey(): Map<number, unknown>;
+  getPublicKey(): CborMap;
   /** ECDH with the platform's COSE_Key, then the protocol's KDF. Invalid keys are CTAP1_ERR_INVALID_PARAMETER. */
   decapsulate(peerCoseKey: CborMap): Uint8Array;
   encrypt(key: Uint8Array, plaintext: Uint8Array): Uint8Array;
@@ -36,9 +36,9 @@ abstract class EcdhProtocol implements PinUvAuthProtocol {
     this.ecdh.generateKeys();
   }
 
-  getPublicKey(): Map<number, unknown> {
+  getPublicKey(): CborMap {
     const point = this.ecdh.getPublicKey();
-    return new Map<number, unknown>([
+    return new Map<number, CborValue>([
       [1, 2],
       [3, -25],
       [-1, 1],

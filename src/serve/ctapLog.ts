@@ -3,19 +3,20 @@
  * about (RP ID, subcommand) and the status it got, e.g.
  * `ctap2 authenticatorGetAssertion example.com -> CTAP2_OK`.
  *
- * It wraps the core's one door (CtapTransport.transact) rather than living in
- * the core, and it never logs anything secret: no PIN material, no keys, no
+ * It reads requests leniently (a client may send anything) through the keys
+ * of the message tables. It wraps the core's one door (CtapTransport.transact)
+ * rather than living in the core, and it never logs anything secret: no PIN material, no keys, no
  * user names, no client data; only the command byte, the RP ID, subcommand
  * names and the status byte.
  */
 import { decodeCbor, type CborMap } from "../ctap/cbor.js";
 import { Command, commandName } from "../ctap/commands.js";
-import { Param as MakeCredentialParam } from "../ctap/messages/makeCredential.js";
-import { Param as GetAssertionParam } from "../ctap/messages/getAssertion.js";
-import { ClientPinSubCommand, Param as ClientPinParam } from "../ctap/messages/clientPin.js";
-import { CredentialManagementSubCommand, Param as CredentialManagementParam } from "../ctap/messages/credentialManagement.js";
-import { ConfigSubCommand, Param as ConfigParam } from "../ctap/messages/config.js";
-import { Param as LargeBlobsParam } from "../ctap/messages/largeBlobs.js";
+import { MakeCredentialRequest } from "../ctap/messages/makeCredential.js";
+import { GetAssertionRequest } from "../ctap/messages/getAssertion.js";
+import { ClientPinRequest, ClientPinSubCommand } from "../ctap/messages/clientPin.js";
+import { CredentialManagementRequest, CredentialManagementSubCommand } from "../ctap/messages/credentialManagement.js";
+import { ConfigRequest, ConfigSubCommand } from "../ctap/messages/config.js";
+import { LargeBlobsRequest } from "../ctap/messages/largeBlobs.js";
 import { statusName } from "../ctap/status.js";
 import type { CtapRequestContext, CtapTransport } from "../ctap/transport.js";
 
@@ -64,19 +65,19 @@ function requestDetail(command: number, body: Uint8Array): string | undefined {
   }
   switch (command) {
     case Command.authenticatorMakeCredential: {
-      const rp = params.get(MakeCredentialParam.rp);
+      const rp = params.get(MakeCredentialRequest.fields.rp.key);
       return rp instanceof Map ? printable(rp.get("id")) : undefined;
     }
     case Command.authenticatorGetAssertion:
-      return printable(params.get(GetAssertionParam.rpId));
+      return printable(params.get(GetAssertionRequest.fields.rpId.key));
     case Command.authenticatorClientPIN:
-      return subCommand(CLIENT_PIN, params.get(ClientPinParam.subCommand));
+      return subCommand(CLIENT_PIN, params.get(ClientPinRequest.fields.subCommand.key));
     case Command.authenticatorCredentialManagement:
-      return subCommand(CREDENTIAL_MANAGEMENT, params.get(CredentialManagementParam.subCommand));
+      return subCommand(CREDENTIAL_MANAGEMENT, params.get(CredentialManagementRequest.fields.subCommand.key));
     case Command.authenticatorConfig:
-      return subCommand(CONFIG, params.get(ConfigParam.subCommand));
+      return subCommand(CONFIG, params.get(ConfigRequest.fields.subCommand.key));
     case Command.authenticatorLargeBlobs:
-      return params.has(LargeBlobsParam.set) ? "set" : params.has(LargeBlobsParam.get) ? "get" : undefined;
+      return params.has(LargeBlobsRequest.fields.set.key) ? "set" : params.has(LargeBlobsRequest.fields.get.key) ? "get" : undefined;
     default:
       return undefined;
   }

@@ -12,6 +12,8 @@ import { defaultAuthenticatorConfig, type AuthenticatorConfig } from "../../src/
 import { createPresence, type PresenceOptions } from "../../src/presence/index.js";
 import type { UserPresence } from "../../src/presence/presence.js";
 import { assertCanonicalCbor } from "./canonicalCbor.js";
+import { MakeCredentialRequest } from "../../src/ctap/messages/makeCredential.js";
+import { GetAssertionRequest } from "../../src/ctap/messages/getAssertion.js";
 
 /** A cheap scrypt cost for tests: the KDF is not what they exercise. */
 export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
@@ -25,7 +27,7 @@ export interface TestKey {
   /** A temp directory for the test's files (the persistent store lives in its "store" subdirectory). */
   dir: string;
   /** Send a command with a CBOR parameter map; returns status and decoded body (checked canonical). */
-  call(command: number, params?: Map<number, unknown>): Promise<{ status: number; body?: Map<number, unknown> }>;
+  call(command: number, params?: Map<number | string, unknown>): Promise<{ status: number; body?: Map<number, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -113,7 +115,7 @@ export function verifySignature(alg: number, key: KeyObject, data: Uint8Array, s
   return verify(alg === -8 ? null : "sha256", data, key, signature);
 }
 
-/** A standard makeCredential parameter map. */
+/** A standard makeCredential parameter map, encoded through the shared message table. */
 export function makeCredentialParams(overrides: Partial<Record<string, unknown>> = {}): Map<number, unknown> {
   const o = {
     clientDataHash: sha256("client data"),
@@ -126,29 +128,27 @@ export function makeCredentialParams(overrides: Partial<Record<string, unknown>>
     excludeList: undefined as Uint8Array[] | undefined,
     ...overrides,
   };
-  const params = new Map<number, unknown>([
-    [1, o.clientDataHash],
-    [2, new Map([["id", o.rpId], ["name", "Example"]])],
-    [3, new Map<string, unknown>([["id", o.userId], ["name", o.userName], ["displayName", "Alice"]])],
-    [4, (o.algs as number[]).map((alg) => new Map<string, unknown>([["alg", alg], ["type", "public-key"]]))],
-  ]);
-  if (o.excludeList) params.set(5, o.excludeList.map((id) => new Map<string, unknown>([["id", id], ["type", "public-key"]])));
-  const options = new Map<string, boolean>();
-  if (o.rk !== undefined) options.set("rk", o.rk);
-  if (o.uv !== undefined) options.set("uv", o.uv);
-  if (options.size > 0) params.set(7, options);
-  return params;
+  return MakeCredentialRequest.encodeMap({
+    clientDataHash: o.clientDataHash as Uint8Array,
+    rp: { id: o.rpId as string, name: "Example" },
+    user: { id: o.userId as Uint8Array, name: o.userName as string, displayName: "Alice" },
+    pubKeyCredParams: (o.algs as number[]).map((alg) => ({ type: "public-key", alg })),
+    excludeList: o.excludeList?.map((id) => ({ type: "public-key", id })),
+    options: options({ rk: o.rk, uv: o.uv }),
+  }) as Map<number, unknown>;
 }
 
 export function getAssertionParams(overrides: { rpId?: string; clientDataHash?: Uint8Array; allowList?: Uint8Array[]; up?: boolean; uv?: boolean } = {}): Map<number, unknown> {
-  const params = new Map<number, unknown>([
-    [1, overrides.rpId ?? "example.com"],
-    [2, overrides.clientDataHash ?? sha256("assertion client data")],
-  ]);
-  if (overrides.allowList) params.set(3, overrides.allowList.map((id) => new Map<string, unknown>([["id", id], ["type", "public-key"]])));
-  const options = new Map<string, boolean>();
-  if (overrides.up !== undefined) options.set("up", overrides.up);
-  if (overrides.uv !== undefined) options.set("uv", overrides.uv);
-  if (options.size > 0) params.set(5, options);
-  return params;
+  return GetAssertionRequest.encodeMap({
+    rpId: overrides.rpId ?? "example.com",
+    clientDataHash: overrides.clientDataHash ?? sha256("assertion client data"),
+    allowList: overrides.allowList?.map((id) => ({ type: "public-key", id })),
+    options: options({ up: overrides.up, uv: overrides.uv }),
+  }) as Map<number, unknown>;
+}
+
+/** An options map with the options given, or undefined when none is. */
+function options(given: Record<string, boolean | undefined>): Map<string, boolean> | undefined {
+  const map = new Map(Object.entries(given).filter((entry): entry is [string, boolean] => entry[1] !== undefined));
+  return map.size > 0 ? map : undefined;
 }

@@ -8,17 +8,17 @@ import type { CborMap } from "../../ctap/cbor.js";
 import type { AuthenticatorContext } from "../context.js";
 import type { CtapRequestContext } from "../../ctap/transport.js";
 import { CtapError, Status } from "../../ctap/status.js";
-import { optionalInteger, optionalText, requireBytes, requireInteger, requireMap } from "../params.js";
+import { need, readRequest, type ResponseMap } from "../params.js";
 import { loadPinState, savePinState, MAX_PIN_RETRIES, MAX_UV_RETRIES, MISMATCHES_BEFORE_POWER_CYCLE, type StoredPinState } from "../pin/pinState.js";
 import type { PinUvAuthProtocol } from "../../ctap/pinUvAuthProtocol.js";
 import { Permission } from "../../ctap/permissions.js";
 import { performBuiltInUv } from "../userPresence.js";
-import { ClientPinSubCommand, Param, Response } from "../../ctap/messages/clientPin.js";
+import { ClientPinRequest, ClientPinResponse, ClientPinSubCommand } from "../../ctap/messages/clientPin.js";
 
 /** Permissions this authenticator can grant; others are CTAP2_ERR_UNAUTHORIZED_PERMISSION. */
 const SUPPORTED_PERMISSIONS = Permission.mc | Permission.ga | Permission.cm | Permission.lbw | Permission.acfg;
 
-type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<Map<number, unknown> | undefined>;
+type Handler = (input: ClientPinRequest, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<ClientPinResponse | undefined>;
 
 const subCommands = new Map<number, Handler>([
   [ClientPinSubCommand.getPINRetries, getPinRetries],
@@ -31,11 +31,12 @@ const subCommands = new Map<number, Handler>([
   [ClientPinSubCommand.getPinUvAuthTokenUsingPinWithPermissions, getPinUvAuthTokenUsingPin],
 ]);
 
-export async function clientPin(params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext): Promise<Map<number, unknown> | undefined> {
-  const subCommand = requireInteger(params, Param.subCommand, "subCommand");
-  const handler = subCommands.get(subCommand);
-  if (!handler) throw new CtapError(Status.CTAP2_ERR_INVALID_SUBCOMMAND, `unknown clientPIN subCommand ${subCommand}`);
-  return handler(params, ctx, request);
+export async function clientPin(params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext): Promise<ResponseMap | undefined> {
+  const input = readRequest(ClientPinRequest, params);
+  const handler = subCommands.get(input.subCommand);
+  if (!handler) throw new CtapError(Status.CTAP2_ERR_INVALID_SUBCOMMAND, `unknown clientPIN subCommand ${input.subCommand}`);
+  const response = await handler(input, ctx, request);
+  return response && ClientPinResponse.encodeMap(response);
 }
 
 /** The protocol named in the request: missing is MISSING_PARAMETER, unsupported INVALID_PARAMETER. */
@@ -46,32 +47,29 @@ export function selectProtocol(ctx: AuthenticatorContext, version: number | unde
   return protocol;
 }
 
-function protocolOf(params: CborMap, ctx: AuthenticatorContext): PinUvAuthProtocol {
-  return selectProtocol(ctx, optionalInteger(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol"));
+function protocolOf(input: ClientPinRequest, ctx: AuthenticatorContext): PinUvAuthProtocol {
+  return selectProtocol(ctx, input.pinUvAuthProtocol);
 }
 
-async function getPinRetries(_params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
+async function getPinRetries(_input: ClientPinRequest, ctx: AuthenticatorContext): Promise<ClientPinResponse> {
   const state = await loadPinState(ctx);
-  return new Map<number, unknown>([
-    [Response.pinRetries, state.pinRetries],
-    [Response.powerCycleState, ctx.session.pin.consecutiveMismatches >= MISMATCHES_BEFORE_POWER_CYCLE],
-  ]);
+  return { pinRetries: state.pinRetries, powerCycleState: ctx.session.pin.consecutiveMismatches >= MISMATCHES_BEFORE_POWER_CYCLE };
 }
 
-async function getUvRetries(_params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
+async function getUvRetries(_input: ClientPinRequest, ctx: AuthenticatorContext): Promise<ClientPinResponse> {
   if (!ctx.presence.builtInUv) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "no built-in user verification");
-  return new Map<number, unknown>([[Response.uvRetries, (await loadPinState(ctx)).uvRetries]]);
+  return { uvRetries: (await loadPinState(ctx)).uvRetries };
 }
 
-async function getKeyAgreement(params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
-  return new Map<number, unknown>([[Response.keyAgreement, protocolOf(params, ctx).getPublicKey()]]);
+async function getKeyAgreement(input: ClientPinRequest, ctx: AuthenticatorContext): Promise<ClientPinResponse> {
+  return { keyAgreement: protocolOf(input, ctx).getPublicKey() };
 }
 
-async function setPin(params: CborMap, ctx: AuthenticatorContext): Promise<undefined> {
-  const protocol = protocolOf(params, ctx);
-  const keyAgreement = requireMap(params, Param.keyAgreement, "keyAgreement");
-  const pinUvAuthParam = requireBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
-  const newPinEnc = requireBytes(params, Param.newPinEnc, "newPinEnc");
+async function setPin(input: ClientPinRequest, ctx: AuthenticatorContext): Promise<undefined> {
+  const protocol = protocolOf(input, ctx);
+  const keyAgreement = need(input.keyAgreement, "keyAgreement");
+  const pinUvAuthParam = need(input.pinUvAuthParam, "pinUvAuthParam");
+  const newPinEnc = need(input.newPinEnc, "newPinEnc");
   const state = await loadPinState(ctx);
   if (state.pinHash) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "a PIN is already set: use changePIN");
   const shared = protocol.decapsulate(keyAgreement);
@@ -82,12 +80,12 @@ async function setPin(params: CborMap, ctx: AuthenticatorContext): Promise<undef
   return undefined;
 }
 
-async function changePin(params: CborMap, ctx: AuthenticatorContext): Promise<undefined> {
-  const protocol = protocolOf(params, ctx);
-  const keyAgreement = requireMap(params, Param.keyAgreement, "keyAgreement");
-  const pinHashEnc = requireBytes(params, Param.pinHashEnc, "pinHashEnc");
-  const newPinEnc = requireBytes(params, Param.newPinEnc, "newPinEnc");
-  const pinUvAuthParam = requireBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
+async function changePin(input: ClientPinRequest, ctx: AuthenticatorContext): Promise<undefined> {
+  const protocol = protocolOf(input, ctx);
+  const keyAgreement = need(input.keyAgreement, "keyAgreement");
+  const pinHashEnc = need(input.pinHashEnc, "pinHashEnc");
+  const newPinEnc = need(input.newPinEnc, "newPinEnc");
+  const pinUvAuthParam = need(input.pinUvAuthParam, "pinUvAuthParam");
   const state = await loadPinState(ctx);
   if (!state.pinHash) throw new CtapError(Status.CTAP2_ERR_PIN_NOT_SET, "no PIN is set");
   assertPinUsable(ctx, state);
@@ -108,19 +106,19 @@ async function changePin(params: CborMap, ctx: AuthenticatorContext): Promise<un
 }
 
 /** Legacy getPinToken (0x05): a token with the mc and ga permissions and no RP ID. */
-async function getPinToken(params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
-  return issueTokenWithPin(params, ctx, Permission.mc | Permission.ga, undefined);
+async function getPinToken(input: ClientPinRequest, ctx: AuthenticatorContext): Promise<ClientPinResponse> {
+  return issueTokenWithPin(input, ctx, Permission.mc | Permission.ga, undefined);
 }
 
-async function getPinUvAuthTokenUsingPin(params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
-  const { permissions, rpId } = requestedPermissions(params);
-  return issueTokenWithPin(params, ctx, permissions, rpId);
+async function getPinUvAuthTokenUsingPin(input: ClientPinRequest, ctx: AuthenticatorContext): Promise<ClientPinResponse> {
+  const { permissions, rpId } = requestedPermissions(input);
+  return issueTokenWithPin(input, ctx, permissions, rpId);
 }
 
-async function getPinUvAuthTokenUsingUv(params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext): Promise<Map<number, unknown>> {
-  const protocol = protocolOf(params, ctx);
-  const keyAgreement = requireMap(params, Param.keyAgreement, "keyAgreement");
-  const { permissions, rpId } = requestedPermissions(params);
+async function getPinUvAuthTokenUsingUv(input: ClientPinRequest, ctx: AuthenticatorContext, request: CtapRequestContext): Promise<ClientPinResponse> {
+  const protocol = protocolOf(input, ctx);
+  const keyAgreement = need(input.keyAgreement, "keyAgreement");
+  const { permissions, rpId } = requestedPermissions(input);
   if (!ctx.presence.builtInUv) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "no built-in user verification");
   const state = await loadPinState(ctx);
   if (state.uvRetries <= 0) throw new CtapError(Status.CTAP2_ERR_UV_BLOCKED, "built-in user verification is blocked");
@@ -136,10 +134,9 @@ async function getPinUvAuthTokenUsingUv(params: CborMap, ctx: AuthenticatorConte
   return issueToken(ctx, protocol, shared, permissions, rpId, true);
 }
 
-function requestedPermissions(params: CborMap): { permissions: number; rpId: string | undefined } {
-  const permissions = optionalInteger(params, Param.permissions, "permissions");
-  if (permissions === undefined) throw new CtapError(Status.CTAP2_ERR_MISSING_PARAMETER, "permissions is required");
-  const rpId = optionalText(params, Param.rpId, "rpId");
+function requestedPermissions(input: ClientPinRequest): { permissions: number; rpId: string | undefined } {
+  const permissions = need(input.permissions, "permissions");
+  const rpId = input.rpId;
   if (permissions === 0) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "permissions must not be empty");
   if ((permissions & ~SUPPORTED_PERMISSIONS) !== 0) throw new CtapError(Status.CTAP2_ERR_UNAUTHORIZED_PERMISSION, `permissions 0x${permissions.toString(16)} include one not offered`);
   if ((permissions & (Permission.mc | Permission.ga)) !== 0 && rpId === undefined) {
@@ -148,10 +145,10 @@ function requestedPermissions(params: CborMap): { permissions: number; rpId: str
   return { permissions, rpId };
 }
 
-async function issueTokenWithPin(params: CborMap, ctx: AuthenticatorContext, permissions: number, rpId: string | undefined): Promise<Map<number, unknown>> {
-  const protocol = protocolOf(params, ctx);
-  const keyAgreement = requireMap(params, Param.keyAgreement, "keyAgreement");
-  const pinHashEnc = requireBytes(params, Param.pinHashEnc, "pinHashEnc");
+async function issueTokenWithPin(input: ClientPinRequest, ctx: AuthenticatorContext, permissions: number, rpId: string | undefined): Promise<ClientPinResponse> {
+  const protocol = protocolOf(input, ctx);
+  const keyAgreement = need(input.keyAgreement, "keyAgreement");
+  const pinHashEnc = need(input.pinHashEnc, "pinHashEnc");
   const state = await loadPinState(ctx);
   if (!state.pinHash) throw new CtapError(Status.CTAP2_ERR_PIN_NOT_SET, "no PIN is set");
   assertPinUsable(ctx, state);
@@ -168,11 +165,11 @@ function issueToken(
   permissions: number,
   rpId: string | undefined,
   userPresent: boolean,
-): Map<number, unknown> {
+): ClientPinResponse {
   const token = ctx.session.pin.token;
   token.reset();
   token.beginUsing(ctx.now(), permissions, rpId, userPresent);
-  return new Map<number, unknown>([[Response.pinUvAuthToken, protocol.encrypt(shared, token.token)]]);
+  return { pinUvAuthToken: protocol.encrypt(shared, token.token) };
 }
 
 function assertPinUsable(ctx: AuthenticatorContext, state: StoredPinState): void {

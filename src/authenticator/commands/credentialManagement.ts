@@ -11,13 +11,19 @@ import type { CredentialEnumeration } from "../session.js";
 import type { CredentialRecord, StoredUser } from "../store.js";
 import type { PinUvAuthTokenState } from "../pin/pinUvAuthToken.js";
 import { CtapError, Status } from "../../ctap/status.js";
-import { credentialDescriptor, encodeParameters, optionalBytes, optionalInteger, optionalMap, optionalText, requireBytes, requireInteger, requireMap } from "../params.js";
+import { encodeParameters, need, readRequest, type ResponseMap } from "../params.js";
 import { Permission } from "../../ctap/permissions.js";
 import { credProtectLevel } from "../extensions/credProtectLevel.js";
 import { verifyCommandToken } from "./commandToken.js";
-import { CredentialManagementSubCommand, Param, Response, SubCommandParam } from "../../ctap/messages/credentialManagement.js";
+import {
+  CredentialManagementParams,
+  CredentialManagementRequest,
+  CredentialManagementResponse,
+  CredentialManagementSubCommand,
+} from "../../ctap/messages/credentialManagement.js";
+import { publicKeyDescriptor } from "../../ctap/messages/entities.js";
 
-type Handler = (ctx: AuthenticatorContext, subCommandParams: CborMap | undefined, token: PinUvAuthTokenState) => Promise<Map<number, unknown> | undefined>;
+type Handler = (ctx: AuthenticatorContext, subCommandParams: CredentialManagementParams | undefined, token: PinUvAuthTokenState) => Promise<CredentialManagementResponse | undefined>;
 
 /** The subcommands that carry a pinUvAuthParam; the two GetNext ones continue an enumeration instead. */
 const authenticated = new Map<number, Handler>([
@@ -28,30 +34,31 @@ const authenticated = new Map<number, Handler>([
   [CredentialManagementSubCommand.updateUserInformation, updateUserInformation],
 ]);
 
-export async function credentialManagement(params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown> | undefined> {
+export async function credentialManagement(params: CborMap, ctx: AuthenticatorContext): Promise<ResponseMap | undefined> {
   // Whatever happens, an enumeration continues only from the request right after it.
   const enumeration = ctx.session.current("enumeration");
   ctx.session.end("enumeration");
-  const subCommand = requireInteger(params, Param.subCommand, "subCommand");
+  const input = readRequest(CredentialManagementRequest, params);
+  const { subCommand, subCommandParams } = input;
   if (subCommand === CredentialManagementSubCommand.enumerateRPsGetNextRP || subCommand === CredentialManagementSubCommand.enumerateCredentialsGetNextCredential) {
-    return continueEnumeration(ctx, enumeration, subCommand);
+    return CredentialManagementResponse.encodeMap(continueEnumeration(ctx, enumeration, subCommand));
   }
   const handler = authenticated.get(subCommand);
   if (!handler) throw new CtapError(Status.CTAP2_ERR_INVALID_SUBCOMMAND, `unknown credentialManagement subCommand ${subCommand}`);
-  const subCommandParams = optionalMap(params, Param.subCommandParams, "subCommandParams");
   // pinUvAuthParam = authenticate(pinUvAuthToken, uint8(subCommand) || subCommandParams), subCommandParams as canonical CBOR.
   const encodedParams = subCommandParams ? encodeParameters(subCommandParams, "subCommandParams") : new Uint8Array(0);
   const message = new Uint8Array(1 + encodedParams.length);
   message[0] = subCommand;
   message.set(encodedParams, 1);
   const token = verifyCommandToken(ctx, {
-    pinUvAuthParam: optionalBytes(params, Param.pinUvAuthParam, "pinUvAuthParam"),
-    pinUvAuthProtocol: optionalInteger(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol"),
+    pinUvAuthParam: input.pinUvAuthParam,
+    pinUvAuthProtocol: input.pinUvAuthProtocol,
     message,
     permission: Permission.cm,
     purpose: `credentialManagement subCommand ${subCommand}`,
   });
-  return handler(ctx, subCommandParams, token);
+  const response = await handler(ctx, subCommandParams && readRequest(CredentialManagementParams, subCommandParams, "subCommandParams."), token);
+  return response && CredentialManagementResponse.encodeMap(response);
 }
 
 /** getCredsMetadata and enumerateRPs see every RP: a token bound to one RP may not use them. */
@@ -70,17 +77,17 @@ async function discoverableCredentials(ctx: AuthenticatorContext, rpIdHash?: Uin
   return credentials.filter((c) => c.discoverable);
 }
 
-async function getCredsMetadata(ctx: AuthenticatorContext, _subCommandParams: CborMap | undefined, token: PinUvAuthTokenState): Promise<Map<number, unknown>> {
+async function getCredsMetadata(ctx: AuthenticatorContext, _params: CredentialManagementParams | undefined, token: PinUvAuthTokenState): Promise<CredentialManagementResponse> {
   requireNoRpId(token);
   const { discoverable } = await ctx.store.countCredentials();
-  return new Map<number, unknown>([
-    [Response.existingResidentCredentialsCount, discoverable],
-    [Response.maxPossibleRemainingResidentCredentialsCount, Math.max(0, ctx.config.maxDiscoverableCredentials - discoverable)],
-  ]);
+  return {
+    existingResidentCredentialsCount: discoverable,
+    maxPossibleRemainingResidentCredentialsCount: Math.max(0, ctx.config.maxDiscoverableCredentials - discoverable),
+  };
 }
 
 /** RPs in order of their ID; the name is the one the newest credential was made with. */
-async function enumerateRPsBegin(ctx: AuthenticatorContext, _subCommandParams: CborMap | undefined, token: PinUvAuthTokenState): Promise<Map<number, unknown>> {
+async function enumerateRPsBegin(ctx: AuthenticatorContext, _params: CredentialManagementParams | undefined, token: PinUvAuthTokenState): Promise<CredentialManagementResponse> {
   requireNoRpId(token);
   const newestByRp = new Map<string, CredentialRecord>();
   for (const record of await discoverableCredentials(ctx)) {
@@ -90,63 +97,52 @@ async function enumerateRPsBegin(ctx: AuthenticatorContext, _subCommandParams: C
   if (newestByRp.size === 0) throw new CtapError(Status.CTAP2_ERR_NO_CREDENTIALS, "no discoverable credentials");
   const responses = [...newestByRp.values()]
     .sort((a, b) => (a.rpId < b.rpId ? -1 : a.rpId > b.rpId ? 1 : 0))
-    .map((record) => {
-      const rp = new Map<string, unknown>([["id", record.rpId]]);
-      if (record.rpName !== undefined) rp.set("name", record.rpName);
-      return new Map<number, unknown>([
-        [Response.rp, rp],
-        [Response.rpIDHash, record.rpIdHash],
-      ]);
-    });
-  responses[0]!.set(Response.totalRPs, responses.length);
+    .map((record): CredentialManagementResponse => ({ rp: { id: record.rpId, name: record.rpName }, rpIDHash: record.rpIdHash }));
+  responses[0]!.totalRPs = responses.length;
   return beginEnumeration(ctx, CredentialManagementSubCommand.enumerateRPsGetNextRP, responses);
 }
 
 /** The credentials of one RP, newest first (the order getAssertion offers them in). */
-async function enumerateCredentialsBegin(ctx: AuthenticatorContext, subCommandParams: CborMap | undefined, token: PinUvAuthTokenState): Promise<Map<number, unknown>> {
-  const rpIdHash = requireBytes(requiredParams(subCommandParams), SubCommandParam.rpIDHash, "rpIDHash");
+async function enumerateCredentialsBegin(ctx: AuthenticatorContext, params: CredentialManagementParams | undefined, token: PinUvAuthTokenState): Promise<CredentialManagementResponse> {
+  const rpIdHash = need(requiredParams(params).rpIDHash, "rpIDHash");
   if (token.rpId !== undefined && !Buffer.from(ctx.rpIdHash(token.rpId)).equals(rpIdHash)) {
     throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `the pinUvAuthToken is bound to ${token.rpId}`);
   }
   const credentials = (await discoverableCredentials(ctx, rpIdHash)).sort((a, b) => b.createdAt - a.createdAt);
   if (credentials.length === 0) throw new CtapError(Status.CTAP2_ERR_NO_CREDENTIALS, "no discoverable credentials for this rpIDHash");
   const responses = credentials.map(credentialResponse);
-  responses[0]!.set(Response.totalCredentials, responses.length);
+  responses[0]!.totalCredentials = responses.length;
   return beginEnumeration(ctx, CredentialManagementSubCommand.enumerateCredentialsGetNextCredential, responses);
 }
 
-function credentialResponse(record: CredentialRecord): Map<number, unknown> {
-  const user = new Map<string, unknown>([["id", record.user?.id ?? new Uint8Array(0)]]);
-  if (record.user?.name !== undefined) user.set("name", record.user.name);
-  if (record.user?.displayName !== undefined) user.set("displayName", record.user.displayName);
-  const response = new Map<number, unknown>([
-    [Response.user, user],
-    [Response.credentialID, new Map<string, unknown>([["id", record.id], ["type", "public-key"]])],
-    [Response.publicKey, decodeCbor(record.publicKey)],
-    [Response.credProtect, credProtectLevel(record)],
-  ]);
+function credentialResponse(record: CredentialRecord): CredentialManagementResponse {
   const largeBlobKey = record.extensions?.largeBlobKey;
-  if (largeBlobKey instanceof Uint8Array) response.set(Response.largeBlobKey, largeBlobKey);
-  return response;
+  return {
+    user: { id: record.user?.id ?? new Uint8Array(0), name: record.user?.name, displayName: record.user?.displayName },
+    credentialID: publicKeyDescriptor(record.id),
+    publicKey: decodeCbor(record.publicKey) as CborMap,
+    credProtect: credProtectLevel(record),
+    ...(largeBlobKey instanceof Uint8Array ? { largeBlobKey } : {}),
+  };
 }
 
 /** The first response now; the rest wait, in volatile memory, for the matching GetNext. */
-function beginEnumeration(ctx: AuthenticatorContext, next: number, responses: Map<number, unknown>[]): Map<number, unknown> {
+function beginEnumeration(ctx: AuthenticatorContext, next: number, responses: CredentialManagementResponse[]): CredentialManagementResponse {
   const [first, ...pending] = responses;
   if (pending.length > 0) ctx.session.begin("enumeration", { next, pending }, ctx.config.getNextAssertionTimeoutMs);
   return first!;
 }
 
 /** GetNextRP and GetNextCredential: only directly after their Begin (or themselves), within the time limit (the session ends it then). */
-function continueEnumeration(ctx: AuthenticatorContext, enumeration: CredentialEnumeration | undefined, subCommand: number): Map<number, unknown> {
+function continueEnumeration(ctx: AuthenticatorContext, enumeration: CredentialEnumeration | undefined, subCommand: number): CredentialManagementResponse {
   if (!enumeration || enumeration.next !== subCommand) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "no matching enumeration in progress");
   const [next, ...pending] = enumeration.pending;
   if (pending.length > 0) ctx.session.begin("enumeration", { next: subCommand, pending }, ctx.config.getNextAssertionTimeoutMs);
   return next!;
 }
 
-async function deleteCredential(ctx: AuthenticatorContext, subCommandParams: CborMap | undefined, token: PinUvAuthTokenState): Promise<undefined> {
-  const record = await managedCredential(ctx, requiredParams(subCommandParams), token);
+async function deleteCredential(ctx: AuthenticatorContext, params: CredentialManagementParams | undefined, token: PinUvAuthTokenState): Promise<undefined> {
+  const record = await managedCredential(ctx, requiredParams(params), token);
   await ctx.store.deleteCredential(record.id);
   ctx.log(`credentialManagement: deleted a credential of ${record.rpId}`);
   return undefined;
@@ -156,12 +152,9 @@ async function deleteCredential(ctx: AuthenticatorContext, subCommandParams: Cbo
  * The credential's user name and displayName become the given ones; one
  * absent or empty is removed. The user ID cannot change.
  */
-async function updateUserInformation(ctx: AuthenticatorContext, subCommandParams: CborMap | undefined, token: PinUvAuthTokenState): Promise<undefined> {
+async function updateUserInformation(ctx: AuthenticatorContext, subCommandParams: CredentialManagementParams | undefined, token: PinUvAuthTokenState): Promise<undefined> {
   const params = requiredParams(subCommandParams);
-  const userMap = requireMap(params, SubCommandParam.user, "user");
-  const userId = requireBytes(userMap, "id", "user.id");
-  const name = optionalText(userMap, "name", "user.name");
-  const displayName = optionalText(userMap, "displayName", "user.displayName");
+  const { id: userId, name, displayName } = need(params.user, "user");
   const record = await managedCredential(ctx, params, token);
   if (!record.user || !Buffer.from(record.user.id).equals(userId)) {
     throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "user.id does not match the credential's user");
@@ -175,15 +168,15 @@ async function updateUserInformation(ctx: AuthenticatorContext, subCommandParams
 }
 
 /** The discoverable credential named by credentialID, which the token must be allowed to reach. */
-async function managedCredential(ctx: AuthenticatorContext, params: CborMap, token: PinUvAuthTokenState): Promise<CredentialRecord> {
-  const id = credentialDescriptor(requireMap(params, SubCommandParam.credentialID, "credentialID"), "credentialID");
-  const record = id ? await ctx.store.findCredential(id) : undefined;
+async function managedCredential(ctx: AuthenticatorContext, params: CredentialManagementParams, token: PinUvAuthTokenState): Promise<CredentialRecord> {
+  const descriptor = need(params.credentialID, "credentialID");
+  const record = descriptor.type === "public-key" ? await ctx.store.findCredential(descriptor.id) : undefined;
   if (!record || !record.discoverable) throw new CtapError(Status.CTAP2_ERR_NO_CREDENTIALS, "no such discoverable credential");
   requireRpAllowed(token, record.rpId);
   return record;
 }
 
-function requiredParams(subCommandParams: CborMap | undefined): CborMap {
+function requiredParams(subCommandParams: CredentialManagementParams | undefined): CredentialManagementParams {
   if (!subCommandParams) throw new CtapError(Status.CTAP2_ERR_MISSING_PARAMETER, "subCommandParams is required");
   return subCommandParams;
 }

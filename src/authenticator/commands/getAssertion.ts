@@ -7,15 +7,7 @@ import type { AuthenticatorContext } from "../context.js";
 import type { AssertionQueue } from "../session.js";
 import type { CtapRequestContext } from "../../ctap/transport.js";
 import { CtapError, Status } from "../../ctap/status.js";
-import {
-  credentialDescriptorList,
-  optionalBytes,
-  optionalInteger,
-  optionalMap,
-  optionsMap,
-  requireBytes,
-  requireText,
-} from "../params.js";
+import { readRequest, type ResponseMap } from "../params.js";
 import { encodeAuthenticatorData } from "../../ctap/authenticatorData.js";
 import { nextSignCount } from "../signCount.js";
 import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
@@ -27,22 +19,22 @@ import { loadPinState } from "../pin/pinState.js";
 import { processGetAssertionExtensions } from "../extensions/index.js";
 import { CredProtect } from "../../ctap/credProtect.js";
 import { credProtectLevel } from "../extensions/credProtectLevel.js";
-import { Param, Response } from "../../ctap/messages/getAssertion.js";
+import { GetAssertionRequest, GetAssertionResponse } from "../../ctap/messages/getAssertion.js";
+import { publicKeyDescriptor, type UserEntity } from "../../ctap/messages/entities.js";
 
-const NO_EXTENSIONS = { authData: undefined, unsigned: new Map<number, unknown>() };
+const NO_EXTENSIONS = { authData: undefined, unsigned: {} };
+const NO_OPTIONS: ReadonlyMap<string, boolean> = new Map();
 
 export async function getAssertion(
   params: CborMap,
   ctx: AuthenticatorContext,
   request: CtapRequestContext,
-): Promise<Map<number, unknown>> {
-  const rpId = requireText(params, Param.rpId, "rpId");
-  const clientDataHash = requireBytes(params, Param.clientDataHash, "clientDataHash");
-  const allowList = credentialDescriptorList(params, Param.allowList, "allowList");
-  const extensions = optionalMap(params, Param.extensions, "extensions");
-  const options = optionsMap(params, Param.options);
-  const pinUvAuthParam = optionalBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
-  const pinUvAuthProtocol = optionalInteger(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol");
+): Promise<ResponseMap> {
+  const input = readRequest(GetAssertionRequest, params);
+  const { rpId, clientDataHash, extensions, pinUvAuthParam, pinUvAuthProtocol } = input;
+  // Descriptors of a type other than "public-key" are ignored.
+  const allowList = input.allowList?.filter((d) => d.type === "public-key").map((d) => d.id);
+  const options = input.options ?? NO_OPTIONS;
   if (allowList && allowList.length > ctx.config.maxCredentialCountInList) {
     throw new CtapError(Status.CTAP2_ERR_LIMIT_EXCEEDED, `allowList is longer than maxCredentialCountInList (${ctx.config.maxCredentialCountInList})`);
   }
@@ -106,20 +98,20 @@ export async function getAssertion(
   else ctx.session.end("assertions");
 
   const response = await assert(ctx, first, queue);
-  if (!allowList && credentials.length > 1) response.set(Response.numberOfCredentials, credentials.length);
-  return response;
+  if (!allowList && credentials.length > 1) response.numberOfCredentials = credentials.length;
+  return GetAssertionResponse.encodeMap(response);
 }
 
 export async function getNextAssertion(
   _params: CborMap,
   ctx: AuthenticatorContext,
-): Promise<Map<number, unknown>> {
+): Promise<ResponseMap> {
   // The session ends the queue when another command came between, or when it expired.
   const queue = ctx.session.current("assertions");
   if (!queue || queue.credentials.length === 0) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "no getAssertion in progress");
   const next = queue.credentials.shift()!;
   if (queue.credentials.length === 0) ctx.session.end("assertions");
-  return assert(ctx, next, queue);
+  return GetAssertionResponse.encodeMap(await assert(ctx, next, queue));
 }
 
 /**
@@ -154,7 +146,7 @@ async function assert(
   ctx: AuthenticatorContext,
   record: CredentialRecord,
   queue: AssertionQueue,
-): Promise<Map<number, unknown>> {
+): Promise<GetAssertionResponse> {
   const extensionResults = queue.extensions
     ? await processGetAssertionExtensions(queue.extensions, {
         ctx,
@@ -178,14 +170,14 @@ async function assert(
   signed.set(authData, 0);
   signed.set(queue.clientDataHash, authData.length);
   const signature = signWithCredentialKey(record.alg, ctx.signingKeys.get(record), signed);
-  const response = new Map<number, unknown>([
-    [Response.credential, new Map<string, unknown>([["id", record.id], ["type", "public-key"]])],
-    [Response.authData, authData],
-    [Response.signature, signature],
-  ]);
+  const response: GetAssertionResponse = {
+    credential: publicKeyDescriptor(record.id),
+    authData,
+    signature,
+    ...extensionResults.unsigned,
+  };
   const user = publicUser(record, queue.userVerified && queue.severalAccounts);
-  if (user) response.set(Response.user, user);
-  for (const [key, value] of extensionResults.unsigned) response.set(key, value);
+  if (user) response.user = user;
   return response;
 }
 
@@ -196,12 +188,8 @@ async function assert(
  * user ("User identifiable information ... MUST NOT be returned if user
  * verification is not done by the authenticator").
  */
-function publicUser(record: CredentialRecord, identifyUser: boolean): Map<string, unknown> | undefined {
+function publicUser(record: CredentialRecord, identifyUser: boolean): UserEntity | undefined {
   if (!record.discoverable || !record.user) return undefined;
-  const user = new Map<string, unknown>([["id", record.user.id]]);
-  if (identifyUser) {
-    if (record.user.name !== undefined) user.set("name", record.user.name);
-    if (record.user.displayName !== undefined) user.set("displayName", record.user.displayName);
-  }
-  return user;
+  if (!identifyUser) return { id: record.user.id };
+  return { id: record.user.id, name: record.user.name, displayName: record.user.displayName };
 }

@@ -6,9 +6,10 @@ import type { AuthenticatorContext } from "../context.js";
 import { loadPinState } from "../pin/pinState.js";
 import { extensionNames } from "../extensions/index.js";
 import { enterpriseAttestationCapable, enterpriseAttestationEnabled } from "../enterpriseAttestation.js";
-import { Response } from "../../ctap/messages/getInfo.js";
+import { GetInfoResponse } from "../../ctap/messages/getInfo.js";
+import type { ResponseMap } from "../params.js";
 
-export async function getInfo(_params: unknown, ctx: AuthenticatorContext): Promise<Map<number, unknown>> {
+export async function getInfo(_params: unknown, ctx: AuthenticatorContext): Promise<ResponseMap> {
   const { config, presence } = ctx;
   const pin = await loadPinState(ctx);
   const options = new Map<string, boolean>([
@@ -27,24 +28,24 @@ export async function getInfo(_params: unknown, ctx: AuthenticatorContext): Prom
   // "ep" present means enterprise attestation capable; true means enabled (authenticatorConfig 0x01).
   if (enterpriseAttestationCapable(ctx)) options.set("ep", await enterpriseAttestationEnabled(ctx));
   const { discoverable } = await ctx.store.countCredentials();
-  const info = new Map<number, unknown>([
-    // "U2F_V2" only while CTAP1/U2F answers: offered by the profile, and off under alwaysUv (src/authenticator/u2f/u2fHandler.ts).
-    [Response.versions, config.versions.filter((v) => v !== "U2F_V2" || (config.u2f && !pin.alwaysUv))],
-    [Response.aaguid, config.aaguid],
-    [Response.options, options],
-    [Response.maxMsgSize, config.maxMsgSize],
-    [Response.pinUvAuthProtocols, ctx.session.pin.versions],
-    [Response.maxCredentialCountInList, config.maxCredentialCountInList],
-    [Response.maxCredentialIdLength, config.maxCredentialIdLength],
-    [Response.transports, [...config.transports]],
-    [Response.algorithms, config.algorithms.map((alg) => new Map<string, unknown>([["alg", alg], ["type", "public-key"]]))],
-    [Response.minPINLength, pin.minPinLength],
-    [Response.firmwareVersion, config.firmwareVersion],
-    [Response.remainingDiscoverableCredentials, Math.max(0, config.maxDiscoverableCredentials - discoverable)],
-  ]);
   const extensions = extensionNames(config.extensions);
-  if (extensions.length > 0) info.set(Response.extensions, extensions);
-  if (pin.forcePinChange) info.set(Response.forcePINChange, true);
-  for (const [key, value] of config.extraInfo) info.set(key, value);
-  return info;
+  const info: GetInfoResponse = {
+    // "U2F_V2" only while CTAP1/U2F answers: offered by the profile, and off under alwaysUv (src/authenticator/u2f/u2fHandler.ts).
+    versions: config.versions.filter((v) => v !== "U2F_V2" || (config.u2f && !pin.alwaysUv)),
+    ...(extensions.length > 0 ? { extensions } : {}),
+    aaguid: config.aaguid,
+    options,
+    maxMsgSize: config.maxMsgSize,
+    pinUvAuthProtocols: ctx.session.pin.versions,
+    maxCredentialCountInList: config.maxCredentialCountInList,
+    maxCredentialIdLength: config.maxCredentialIdLength,
+    transports: [...config.transports],
+    algorithms: config.algorithms.map((alg) => ({ type: "public-key", alg })),
+    ...(pin.forcePinChange ? { forcePINChange: true } : {}),
+    minPINLength: pin.minPinLength,
+    firmwareVersion: config.firmwareVersion,
+    remainingDiscoverableCredentials: Math.max(0, config.maxDiscoverableCredentials - discoverable),
+    ...config.extraInfo,
+  };
+  return GetInfoResponse.encodeMap(info);
 }

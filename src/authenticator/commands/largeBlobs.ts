@@ -9,13 +9,12 @@ import { createHash } from "node:crypto";
 import type { CborMap } from "../../ctap/cbor.js";
 import type { AuthenticatorContext } from "../context.js";
 import { CtapError, Status } from "../../ctap/status.js";
-import { optionalBytes } from "../params.js";
+import { readRequest, type ResponseMap } from "../params.js";
 import { Permission } from "../../ctap/permissions.js";
 import { loadPinState } from "../pin/pinState.js";
 import { isProtectedByUv } from "./pinUvAuth.js";
 import { selectProtocol } from "./clientPin.js";
-import { largeBlobsSetMessage, Param, Response } from "../../ctap/messages/largeBlobs.js";
-import { Response as GetInfoResponse } from "../../ctap/messages/getInfo.js";
+import { LargeBlobsRequest, LargeBlobsResponse, largeBlobsSetMessage } from "../../ctap/messages/largeBlobs.js";
 import { concat } from "../../bytes/concat.js";
 import { Setting } from "../settings.js";
 
@@ -49,20 +48,14 @@ export async function loadLargeBlobArray(ctx: AuthenticatorContext): Promise<Uin
 }
 
 export function maxSerializedLargeBlobArray(ctx: AuthenticatorContext): number {
-  const advertised = ctx.config.extraInfo.get(GetInfoResponse.maxSerializedLargeBlobArray);
-  return typeof advertised === "number" ? advertised : DEFAULT_MAX_SERIALIZED_LARGE_BLOB_ARRAY;
+  return ctx.config.extraInfo.maxSerializedLargeBlobArray ?? DEFAULT_MAX_SERIALIZED_LARGE_BLOB_ARRAY;
 }
 
-export async function largeBlobs(params: CborMap, ctx: AuthenticatorContext): Promise<Map<number, unknown> | undefined> {
+export async function largeBlobs(params: CborMap, ctx: AuthenticatorContext): Promise<ResponseMap | undefined> {
   if (!ctx.config.optionalFeatures.includes("largeBlobs")) {
     throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, "largeBlobs is not offered by this authenticator");
   }
-  const get = optionalUnsigned(params, Param.get, "get");
-  const set = optionalBytes(params, Param.set, "set");
-  const offset = optionalUnsigned(params, Param.offset, "offset");
-  const length = optionalUnsigned(params, Param.length, "length");
-  const pinUvAuthParam = optionalBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
-  const pinUvAuthProtocol = optionalUnsigned(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol");
+  const { get, set, offset, length, pinUvAuthParam, pinUvAuthProtocol } = readRequest(LargeBlobsRequest, params);
 
   // Steps 1-3.
   if (offset === undefined) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "offset is required");
@@ -79,7 +72,7 @@ export async function largeBlobs(params: CborMap, ctx: AuthenticatorContext): Pr
     if (get > maxFragmentLength) throw new CtapError(Status.CTAP1_ERR_INVALID_LENGTH, `get exceeds maxFragmentLength ${maxFragmentLength}`);
     const array = await loadLargeBlobArray(ctx);
     if (offset > array.length) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, `offset ${offset} is beyond the array (${array.length} bytes)`);
-    return new Map<number, unknown>([[Response.config, array.slice(offset, offset + get)]]);
+    return LargeBlobsResponse.encodeMap({ config: array.slice(offset, offset + get) });
   }
 
   // Step 5: set.
@@ -146,16 +139,4 @@ function verifyWriteAuthorization(
   if (!protocol.verify(token.token, message, pinUvAuthParam)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "pinUvAuthParam does not verify");
   if (!token.has(Permission.lbw)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "the pinUvAuthToken lacks the lbw permission");
   token.markUsed();
-}
-
-/** An unsigned integer parameter: a negative integer is the wrong CBOR major type. */
-function optionalUnsigned(map: CborMap, key: number, name: string): number | undefined {
-  const value = map.get(key);
-  if (value === undefined) return undefined;
-  // Above 2^53 the decoder gives a bigint: larger than any limit here, and answered as such.
-  if (typeof value === "bigint" && value > 0n) return Number.MAX_SAFE_INTEGER;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new CtapError(Status.CTAP2_ERR_CBOR_UNEXPECTED_TYPE, `${name} must be an unsigned integer`);
-  }
-  return value;
 }

@@ -6,20 +6,7 @@ import type { CborMap } from "../../ctap/cbor.js";
 import type { AuthenticatorContext } from "../context.js";
 import type { CtapRequestContext } from "../../ctap/transport.js";
 import { CtapError, Status } from "../../ctap/status.js";
-import {
-  credentialDescriptorList,
-  isMap,
-  optionalMap,
-  optionalText,
-  optionsMap,
-  requireArray,
-  requireBytes,
-  requireInteger,
-  requireMap,
-  requireText,
-  optionalBytes,
-  optionalInteger,
-} from "../params.js";
+import { readRequest, type ResponseMap } from "../params.js";
 import { encodeAuthenticatorData } from "../../ctap/authenticatorData.js";
 import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
 import { initialSignCount } from "../signCount.js";
@@ -32,32 +19,26 @@ import { processMakeCredentialExtensions } from "../extensions/index.js";
 import { loadPinState } from "../pin/pinState.js";
 import { CredProtect } from "../../ctap/credProtect.js";
 import { credProtectLevel } from "../extensions/credProtectLevel.js";
-import { Param, Response } from "../../ctap/messages/makeCredential.js";
+import { MakeCredentialRequest, MakeCredentialResponse } from "../../ctap/messages/makeCredential.js";
+import type { CredentialParameters } from "../../ctap/messages/entities.js";
 
 export async function makeCredential(
   params: CborMap,
   ctx: AuthenticatorContext,
   request: CtapRequestContext,
-): Promise<Map<number, unknown>> {
-  const clientDataHash = requireBytes(params, Param.clientDataHash, "clientDataHash");
-  const rp = requireMap(params, Param.rp, "rp");
-  const rpId = requireText(rp, "id", "rp.id");
-  const rpName = optionalText(rp, "name", "rp.name");
-  const userMap = requireMap(params, Param.user, "user");
-  const user: StoredUser = {
-    id: requireBytes(userMap, "id", "user.id"),
-    name: optionalText(userMap, "name", "user.name"),
-    displayName: optionalText(userMap, "displayName", "user.displayName"),
-  };
+): Promise<ResponseMap> {
+  const input = readRequest(MakeCredentialRequest, params);
+  const { clientDataHash, extensions, pinUvAuthParam, pinUvAuthProtocol } = input;
+  const rpId = input.rp.id;
+  const rpName = input.rp.name;
+  const user: StoredUser = { id: input.user.id, name: input.user.name, displayName: input.user.displayName };
   if (user.id.length > 64) throw new CtapError(Status.CTAP1_ERR_INVALID_LENGTH, "user.id is longer than 64 bytes");
-  const alg = chooseAlgorithm(requireArray(params, Param.pubKeyCredParams, "pubKeyCredParams"), ctx);
-  const excludeList = credentialDescriptorList(params, Param.excludeList, "excludeList") ?? [];
-  const extensions = optionalMap(params, Param.extensions, "extensions");
-  const options = optionsMap(params, Param.options);
-  const pinUvAuthParam = optionalBytes(params, Param.pinUvAuthParam, "pinUvAuthParam");
-  const pinUvAuthProtocol = optionalInteger(params, Param.pinUvAuthProtocol, "pinUvAuthProtocol");
+  const alg = chooseAlgorithm(input.pubKeyCredParams, ctx);
+  // Descriptors of a type other than "public-key" are ignored.
+  const excludeList = (input.excludeList ?? []).filter((d) => d.type === "public-key").map((d) => d.id);
+  const options = input.options ?? new Map<string, boolean>();
   // Step 9: INVALID_PARAMETER unless enterprise attestation is enabled (see enterpriseAttestation.ts).
-  const enterpriseAttestation = optionalInteger(params, Param.enterpriseAttestation, "enterpriseAttestation");
+  const enterpriseAttestation = input.enterpriseAttestation;
   const enterprise = enterpriseAttestation !== undefined && (await enterpriseAttestationGranted(ctx, enterpriseAttestation, rpId));
   const rpIdHash = ctx.rpIdHash(rpId);
   const ask = { purpose: "makeCredential" as const, rpId, userName: user.name, userDisplayName: user.displayName };
@@ -152,27 +133,20 @@ export async function makeCredential(
   await ctx.store.putCredential(record, 0);
   if (replaced) await ctx.store.deleteCredential(replaced);
   ctx.log(`makeCredential ${rpId}${rk ? " (discoverable)" : ""}`);
-  return new Map<number, unknown>([
-    [Response.fmt, attestation.fmt],
-    [Response.authData, authData],
-    [Response.attStmt, attestation.attStmt],
-    ...(attestationPlan.enterprise ? [[Response.epAtt, true] as const] : []),
+  return MakeCredentialResponse.encodeMap({
+    fmt: attestation.fmt,
+    authData,
+    attStmt: attestation.attStmt,
+    ...(attestationPlan.enterprise ? { epAtt: true } : {}),
     ...extensionResults.unsigned,
-  ]);
+  });
 }
 
-/** pubKeyCredParams (step 3): every entry is checked, then the first supported algorithm wins. */
-function chooseAlgorithm(list: unknown[], ctx: AuthenticatorContext): number {
-  let chosen: number | undefined;
-  list.forEach((entry, i) => {
-    if (!isMap(entry as never)) throw new CtapError(Status.CTAP2_ERR_CBOR_UNEXPECTED_TYPE, `pubKeyCredParams[${i}] must be a map`);
-    const map = entry as CborMap;
-    const type = requireText(map, "type", `pubKeyCredParams[${i}].type`);
-    const alg = requireInteger(map, "alg", `pubKeyCredParams[${i}].alg`);
-    if (chosen === undefined && type === "public-key" && ctx.config.algorithms.includes(alg)) chosen = alg;
-  });
+/** pubKeyCredParams (step 3): every entry was checked by the decoder; the first supported algorithm wins. */
+function chooseAlgorithm(list: CredentialParameters[], ctx: AuthenticatorContext): number {
+  const chosen = list.find((entry) => entry.type === "public-key" && ctx.config.algorithms.includes(entry.alg));
   if (chosen === undefined) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_ALGORITHM, "no supported algorithm in pubKeyCredParams");
-  return chosen;
+  return chosen.alg;
 }
 
 /**

@@ -5,14 +5,12 @@
 import type { AuthenticatorExtension } from "./extension.js";
 import type { AuthenticatorContext } from "../context.js";
 import { CtapError, Status } from "../../ctap/status.js";
-import { Response as GetInfoResponse } from "../../ctap/messages/getInfo.js";
 
 /** getInfo's maxCredBlobLength when it does not say: the spec's minimum, and softkey's default. */
 export const DEFAULT_MAX_CRED_BLOB_LENGTH = 32;
 
 export function maxCredBlobLength(ctx: AuthenticatorContext): number {
-  const advertised = ctx.config.extraInfo.get(GetInfoResponse.maxCredBlobLength);
-  return typeof advertised === "number" ? advertised : DEFAULT_MAX_CRED_BLOB_LENGTH;
+  return ctx.config.extraInfo.maxCredBlobLength ?? DEFAULT_MAX_CRED_BLOB_LENGTH;
 }
 
 export const credBlob: AuthenticatorExtension = {

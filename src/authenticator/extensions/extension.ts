@@ -8,11 +8,16 @@ import type { CborValue } from "../../ctap/cbor.js";
 import type { AuthenticatorContext } from "../context.js";
 import type { CredentialRecord } from "../store.js";
 
+/** Extension outputs that travel beside the authenticator data, named as both responses name them. */
+export interface UnsignedOutputs {
+  largeBlobKey?: Uint8Array;
+}
+
 export interface ExtensionResult {
   /** The output in authenticator data's extensions map (signed). */
   output?: unknown;
-  /** Response members outside authenticator data, by response key (largeBlobKey: 0x05 in makeCredential, 0x07 in getAssertion). */
-  unsigned?: Map<number, unknown>;
+  /** Response members outside authenticator data (largeBlobKey: 0x05 in makeCredential, 0x07 in getAssertion). */
+  unsigned?: UnsignedOutputs;
 }
 
 export interface MakeCredentialExtensionInput {

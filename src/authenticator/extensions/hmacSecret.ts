@@ -8,8 +8,8 @@ import { createHmac } from "node:crypto";
 import type { AuthenticatorExtension } from "./extension.js";
 import type { CredentialRecord } from "../store.js";
 import { CtapError, Status } from "../../ctap/status.js";
-import { isMap, optionalInteger, requireBytes, requireMap } from "../params.js";
-import { Input } from "../../ctap/messages/hmacSecret.js";
+import { readRequest } from "../params.js";
+import { HmacSecretInput } from "../../ctap/messages/hmacSecret.js";
 
 const SECRET_LENGTH = 32;
 const SALT_LENGTH = 32;
@@ -45,14 +45,12 @@ export const hmacSecret: AuthenticatorExtension = {
   },
 
   getAssertion(input, { ctx, record, userVerified, userPresent }) {
-    if (!isMap(input)) throw new CtapError(Status.CTAP2_ERR_CBOR_UNEXPECTED_TYPE, "hmac-secret must be a map");
+    if (!(input instanceof Map)) throw new CtapError(Status.CTAP2_ERR_CBOR_UNEXPECTED_TYPE, "hmac-secret must be a map");
     // "If "up" is set to false, authenticator returns CTAP2_ERR_UNSUPPORTED_OPTION."
     if (!userPresent) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_OPTION, "hmac-secret needs user presence (up=false)");
-    const keyAgreement = requireMap(input, Input.keyAgreement, "hmac-secret keyAgreement");
-    const saltEnc = requireBytes(input, Input.saltEnc, "hmac-secret saltEnc");
-    const saltAuth = requireBytes(input, Input.saltAuth, "hmac-secret saltAuth");
+    const { keyAgreement, saltEnc, saltAuth, pinUvAuthProtocol } = readRequest(HmacSecretInput, input, "hmac-secret ");
     // Absent means protocol one (CTAP 2.0 platforms do not send it).
-    const version = optionalInteger(input, Input.pinUvAuthProtocol, "hmac-secret pinUvAuthProtocol") ?? 1;
+    const version = pinUvAuthProtocol ?? 1;
     const protocol = ctx.session.pin.protocols.get(version);
     if (!protocol) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, `hmac-secret: pinUvAuthProtocol ${version} is not supported`);
 

@@ -10,6 +10,7 @@ import type {
   ExtensionResult,
   GetAssertionExtensionInput,
   MakeCredentialExtensionInput,
+  UnsignedOutputs,
 } from "./extension.js";
 import { credProtect } from "./credProtect.js";
 import { hmacSecret } from "./hmacSecret.js";
@@ -27,7 +28,7 @@ export function extensionNames(offered?: readonly string[]): string[] {
 export interface ProcessedExtensions {
   /** CBOR of the authenticator data extensions map, or undefined when no extension answered. */
   authData?: Uint8Array;
-  unsigned: Map<number, unknown>;
+  unsigned: UnsignedOutputs;
 }
 
 async function run(
@@ -36,7 +37,7 @@ async function run(
   call: (extension: AuthenticatorExtension, input: CborValue) => Promise<ExtensionResult | undefined> | ExtensionResult | undefined,
 ): Promise<ProcessedExtensions> {
   const outputs = new Map<string, unknown>();
-  const unsigned = new Map<number, unknown>();
+  const unsigned: UnsignedOutputs = {};
   if (requested) {
     for (const extension of EXTENSIONS) {
       const input = requested.get(extension.name);
@@ -44,7 +45,7 @@ async function run(
       if (input === undefined || (offered !== undefined && !offered.includes(extension.name))) continue;
       const result = await call(extension, input);
       if (result?.output !== undefined) outputs.set(extension.name, result.output);
-      for (const [key, value] of result?.unsigned ?? []) unsigned.set(key, value);
+      Object.assign(unsigned, result?.unsigned);
     }
   }
   return { authData: outputs.size > 0 ? encodeCanonical(outputs) : undefined, unsigned };

@@ -7,8 +7,6 @@
  */
 import type { AuthenticatorExtension } from "./extension.js";
 import { CtapError, Status } from "../../ctap/status.js";
-import { Response as MakeCredentialResponse } from "../../ctap/messages/makeCredential.js";
-import { Response as GetAssertionResponse } from "../../ctap/messages/getAssertion.js";
 
 const KEY_LENGTH = 32;
 
@@ -25,13 +23,13 @@ export const largeBlobKey: AuthenticatorExtension = {
     if (!record.discoverable) throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "largeBlobKey needs a discoverable credential (rk)");
     const key = ctx.randomBytes(KEY_LENGTH);
     record.extensions = { ...record.extensions, largeBlobKey: key };
-    return { unsigned: new Map([[MakeCredentialResponse.largeBlobKey, key]]) };
+    return { unsigned: { largeBlobKey: key } };
   },
 
   getAssertion(input, { record }) {
     requireTrue(input);
     const key = record.extensions?.largeBlobKey;
     if (!(key instanceof Uint8Array)) return undefined;
-    return { unsigned: new Map([[GetAssertionResponse.largeBlobKey, key]]) };
+    return { unsigned: { largeBlobKey: key } };
   },
 };

@@ -1,7 +1,10 @@
-/** authenticatorGetInfo (0x04), CTAP 2.1 section 6.4, seen from the client. */
-import { Response } from "../../ctap/messages/getInfo.js";
+/**
+ * authenticatorGetInfo (0x04), CTAP 2.2 section 6.4, seen from the client:
+ * the response read through its table, with CTAP's defaults for what is absent.
+ */
+import { GetInfoResponse } from "../../ctap/messages/getInfo.js";
 import type { CtapTransport } from "../../ctap/transport.js";
-import { callAuthenticator, malformed, ResponseReader, type CallOptions } from "./command.js";
+import { callAuthenticator, malformed, readResponse, type CallOptions } from "./command.js";
 
 export interface AuthenticatorInfo {
   versions: string[];
@@ -39,52 +42,24 @@ export function option(info: AuthenticatorInfo, id: string): boolean | undefined
 
 export async function authenticatorGetInfo(transport: CtapTransport, call?: CallOptions): Promise<AuthenticatorInfo> {
   const command = "authenticatorGetInfo";
-  const r = new ResponseReader(await callAuthenticator(transport, command, undefined, call), command);
-  const strings = (key: number, name: string): string[] =>
-    r.array(key, name).map((v) => {
-      if (typeof v !== "string") throw malformed(command, `${name} must hold text strings`);
-      return v;
-    });
-  const options = new Map<string, boolean>();
-  for (const [id, value] of r.optional(Response.options, (k) => r.subMap(k, "options")) ?? []) {
-    if (typeof id !== "string" || typeof value !== "boolean") throw malformed(command, "options must map text to booleans");
-    options.set(id, value);
-  }
+  const r = readResponse(GetInfoResponse, await callAuthenticator(transport, command, undefined, call), command);
+  if (r.aaguid.length !== 16) throw malformed(command, "aaguid must be 16 bytes");
   const info: AuthenticatorInfo = {
-    versions: strings(Response.versions, "versions"),
-    extensions: r.optional(Response.extensions, (k) => strings(k, "extensions")) ?? [],
-    aaguid: r.bytes(Response.aaguid, "aaguid"),
-    options,
-    pinUvAuthProtocols:
-      r.optional(Response.pinUvAuthProtocols, (k) =>
-        r.array(k, "pinUvAuthProtocols").map((v) => {
-          if (typeof v !== "number") throw malformed(command, "pinUvAuthProtocols must hold integers");
-          return v;
-        }),
-      ) ?? [],
-    transports: r.optional(Response.transports, (k) => strings(k, "transports")) ?? [],
-    forcePinChange: r.optional(Response.forcePINChange, (k) => r.boolean(k, "forcePINChange")) ?? false,
-    minPinLength: r.optional(Response.minPINLength, (k) => r.uint(k, "minPINLength")) ?? DEFAULT_MIN_PIN_LENGTH,
+    versions: r.versions,
+    extensions: r.extensions ?? [],
+    aaguid: r.aaguid,
+    options: r.options ?? new Map(),
+    pinUvAuthProtocols: r.pinUvAuthProtocols ?? [],
+    transports: r.transports ?? [],
+    forcePinChange: r.forcePINChange ?? false,
+    minPinLength: r.minPINLength ?? DEFAULT_MIN_PIN_LENGTH,
   };
-  if (info.aaguid.length !== 16) throw malformed(command, "aaguid must be 16 bytes");
-  const maxMsgSize = r.optional(Response.maxMsgSize, (k) => r.uint(k, "maxMsgSize"));
-  if (maxMsgSize !== undefined) info.maxMsgSize = maxMsgSize;
-  const maxCount = r.optional(Response.maxCredentialCountInList, (k) => r.uint(k, "maxCredentialCountInList"));
-  if (maxCount !== undefined && maxCount > 0) info.maxCredentialCountInList = maxCount;
-  const maxIdLength = r.optional(Response.maxCredentialIdLength, (k) => r.uint(k, "maxCredentialIdLength"));
-  if (maxIdLength !== undefined && maxIdLength > 0) info.maxCredentialIdLength = maxIdLength;
-  const maxBlobArray = r.optional(Response.maxSerializedLargeBlobArray, (k) => r.uint(k, "maxSerializedLargeBlobArray"));
-  if (maxBlobArray !== undefined) info.maxSerializedLargeBlobArray = maxBlobArray;
-  const remaining = r.optional(Response.remainingDiscoverableCredentials, (k) => r.uint(k, "remainingDiscoverableCredentials"));
-  if (remaining !== undefined) info.remainingDiscoverableCredentials = remaining;
-  const algorithms = r.optional(Response.algorithms, (k) => r.array(k, "algorithms"));
-  if (algorithms) {
-    info.algorithms = algorithms.map((entry) => {
-      if (!(entry instanceof Map) || typeof entry.get("type") !== "string" || typeof entry.get("alg") !== "number") {
-        throw malformed(command, "algorithms must hold {alg, type} maps");
-      }
-      return { type: entry.get("type") as string, alg: entry.get("alg") as number };
-    });
-  }
+  if (r.maxMsgSize !== undefined) info.maxMsgSize = r.maxMsgSize;
+  // Zero means "not reported" for the two list limits.
+  if (r.maxCredentialCountInList) info.maxCredentialCountInList = r.maxCredentialCountInList;
+  if (r.maxCredentialIdLength) info.maxCredentialIdLength = r.maxCredentialIdLength;
+  if (r.maxSerializedLargeBlobArray !== undefined) info.maxSerializedLargeBlobArray = r.maxSerializedLargeBlobArray;
+  if (r.remainingDiscoverableCredentials !== undefined) info.remainingDiscoverableCredentials = r.remainingDiscoverableCredentials;
+  if (r.algorithms) info.algorithms = r.algorithms.map(({ type, alg }) => ({ type, alg }));
   return info;
 }

@@ -1,38 +1,13 @@
 /**
- * authenticatorLargeBlobs (0x0C), CTAP 2.1 section 6.10, seen from the
+ * authenticatorLargeBlobs (0x0C), CTAP 2.2 section 6.10, seen from the
  * platform: read a fragment of the serialized large-blob array (get), or
  * write one (set), the first write announcing the total length.
  */
-import { Param, Response } from "../../ctap/messages/largeBlobs.js";
+import { LargeBlobsRequest, LargeBlobsResponse } from "../../ctap/messages/largeBlobs.js";
 import type { CtapTransport } from "../../ctap/transport.js";
-import { callAuthenticator, ResponseReader, type CallOptions } from "./command.js";
+import { callAuthenticator, readResponse, required, type CallOptions } from "./command.js";
 
-export type LargeBlobsRequest =
-  | { get: number; offset: number }
-  | {
-      set: Uint8Array;
-      offset: number;
-      /** The whole array's length; only with offset 0. */
-      length?: number;
-      pinUvAuthParam?: Uint8Array;
-      pinUvAuthProtocol?: number;
-    };
-
-export function encodeLargeBlobs(request: LargeBlobsRequest): Map<number, unknown> {
-  if ("get" in request) {
-    return new Map<number, unknown>([
-      [Param.get, request.get],
-      [Param.offset, request.offset],
-    ]);
-  }
-  return new Map<number, unknown>([
-    [Param.set, request.set],
-    [Param.offset, request.offset],
-    [Param.length, request.length],
-    [Param.pinUvAuthParam, request.pinUvAuthParam],
-    [Param.pinUvAuthProtocol, request.pinUvAuthParam ? request.pinUvAuthProtocol : undefined],
-  ]);
-}
+export type { LargeBlobsRequest };
 
 /** A get answers with the fragment read; a set answers with nothing. */
 export async function authenticatorLargeBlobs(
@@ -41,7 +16,9 @@ export async function authenticatorLargeBlobs(
   call?: CallOptions,
 ): Promise<Uint8Array | undefined> {
   const command = "authenticatorLargeBlobs";
-  const map = await callAuthenticator(transport, command, encodeLargeBlobs(request), call);
-  if (!("get" in request)) return undefined;
-  return new ResponseReader(map, command).bytes(Response.config, "config");
+  // The protocol goes only with a pinUvAuthParam.
+  const params = LargeBlobsRequest.encodeMap({ ...request, pinUvAuthProtocol: request.pinUvAuthParam ? request.pinUvAuthProtocol : undefined });
+  const map = await callAuthenticator(transport, command, params, call);
+  if (request.get === undefined) return undefined;
+  return required(readResponse(LargeBlobsResponse, map, command).config, "config", command);
 }

@@ -4,6 +4,7 @@
  * (CTAP 2.1 section 8, "Message Encoding").
  */
 import { decodeCbor, encodeCanonical, type CborMap, type CborValue } from "../../ctap/cbor.js";
+import type { DecodeFailure, Fields, Shape, Table } from "../../ctap/schema.js";
 import { Command, type CommandName } from "../../ctap/commands.js";
 import { statusName, Status } from "../../ctap/status.js";
 import type { CtapRequestContext, CtapTransport, KeepaliveStatus } from "../../ctap/transport.js";
@@ -35,7 +36,7 @@ export interface CallOptions {
 export async function callAuthenticator(
   transport: CtapTransport,
   command: CommandName,
-  params: Map<number, unknown> | undefined,
+  params: Map<number | string, unknown> | undefined,
   options: CallOptions = {},
 ): Promise<CborMap> {
   const body = params && params.size > 0 ? encodeCanonical(params) : new Uint8Array(0);
@@ -87,54 +88,21 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
   });
 }
 
-/** Typed readers for response maps; each throws the malformed-response error. */
-export class ResponseReader {
-  constructor(
-    private readonly map: CborMap,
-    private readonly command: CommandName,
-  ) {}
+/** What a response decoder throws: Chrome reports an unparseable authenticator response as NotAllowedError. */
+export function responseFailure(command: CommandName): DecodeFailure {
+  return {
+    missing: (name) => malformed(command, `the response lacks ${name}`),
+    wrongType: (name, expected) => malformed(command, `${name} must be ${expected}`),
+  };
+}
 
-  has(key: number): boolean {
-    return this.map.has(key);
-  }
+/** A response map read through its message's field table. */
+export function readResponse<F extends Fields>(table: Table<F>, map: CborMap, command: CommandName): Shape<F> {
+  return table.decodeMap(map, responseFailure(command));
+}
 
-  bytes(key: number, name: string): Uint8Array {
-    const value = this.map.get(key);
-    if (!(value instanceof Uint8Array)) throw malformed(this.command, `${name} (${key}) must be a byte string`);
-    return value;
-  }
-
-  text(key: number, name: string): string {
-    const value = this.map.get(key);
-    if (typeof value !== "string") throw malformed(this.command, `${name} (${key}) must be a text string`);
-    return value;
-  }
-
-  uint(key: number, name: string): number {
-    const value = this.map.get(key);
-    if (typeof value !== "number" || value < 0) throw malformed(this.command, `${name} (${key}) must be an unsigned integer`);
-    return value;
-  }
-
-  boolean(key: number, name: string): boolean {
-    const value = this.map.get(key);
-    if (typeof value !== "boolean") throw malformed(this.command, `${name} (${key}) must be a boolean`);
-    return value;
-  }
-
-  subMap(key: number, name: string): CborMap {
-    const value = this.map.get(key);
-    if (!(value instanceof Map)) throw malformed(this.command, `${name} (${key}) must be a map`);
-    return value;
-  }
-
-  array(key: number, name: string): CborValue[] {
-    const value = this.map.get(key);
-    if (!Array.isArray(value)) throw malformed(this.command, `${name} (${key}) must be an array`);
-    return value;
-  }
-
-  optional<T>(key: number, read: (key: number) => T): T | undefined {
-    return this.map.has(key) ? read(key) : undefined;
-  }
+/** A member the message leaves optional but this response must carry. */
+export function required<T>(value: T | undefined, name: string, command: CommandName): T {
+  if (value === undefined) throw malformed(command, `the response lacks ${name}`);
+  return value;
 }

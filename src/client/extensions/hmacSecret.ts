@@ -6,7 +6,8 @@
  * HMAC outputs come back encrypted under the same secret.
  */
 import type { CommandName } from "../../ctap/commands.js";
-import { Input } from "../../ctap/messages/hmacSecret.js";
+import { HmacSecretInput } from "../../ctap/messages/hmacSecret.js";
+import type { CborMap } from "../../ctap/cbor.js";
 import type { CtapTransport } from "../../ctap/transport.js";
 import { malformed, type CallOptions } from "../ctap/command.js";
 import {
@@ -20,7 +21,7 @@ const SALT_LENGTH = 32;
 
 export interface HmacSecretRequest {
   /** The extension input map. */
-  input: Map<number, unknown>;
+  input: CborMap;
   /** Kept to decrypt the output. */
   shared: SharedSecret;
   /** How many salts were sent (1 or 2). */
@@ -46,12 +47,7 @@ export async function hmacSecretInput(
   const shared = await establishSharedSecret(transport, version, call);
   const saltEnc = shared.protocol.encrypt(shared.secret, plain);
   const saltAuth = shared.protocol.authenticate(shared.secret, saltEnc);
-  const input = new Map<number, unknown>([
-    [Input.keyAgreement, shared.platformKey],
-    [Input.saltEnc, saltEnc],
-    [Input.saltAuth, saltAuth],
-    [Input.pinUvAuthProtocol, version],
-  ]);
+  const input = HmacSecretInput.encodeMap({ keyAgreement: shared.platformKey, saltEnc, saltAuth, pinUvAuthProtocol: version }) as CborMap;
   return { input, shared, saltCount };
 }
 

@@ -26,7 +26,7 @@ export interface SharedSecret {
   protocol: PinUvAuthProtocol;
   secret: Uint8Array;
   /** The platform's COSE_Key, sent as keyAgreement. */
-  platformKey: Map<number, unknown>;
+  platformKey: CborMap;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { CborValue } from "../../ctap/cbor.js";
 import { decodeCbor } from "../../ctap/cbor.js";
 import { CoseAlgorithm } from "../../ctap/cose.js";
 import { signWithCredentialKey } from "../credentialKeys.js";
@@ -24,7 +25,7 @@ export function fidoU2fAttestation(input: FidoU2fInput, signer: AttestationSigne
   const signed = Buffer.concat([Uint8Array.of(0x00), input.rpIdHash, input.clientDataHash, input.credentialId, publicKeyU2f]);
   return {
     fmt: "fido-u2f",
-    attStmt: new Map<string, unknown>([
+    attStmt: new Map<string, CborValue>([
       ["sig", signWithCredentialKey(CoseAlgorithm.ES256, signer.privateKey, signed)],
       ["x5c", signer.x5c.slice(0, 1)], // exactly one certificate in fido-u2f
     ]),

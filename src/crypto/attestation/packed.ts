@@ -1,3 +1,4 @@
+import type { CborValue } from "../../ctap/cbor.js";
 import type { KeyObject } from "node:crypto";
 import { CoseAlgorithm } from "../../ctap/cose.js";
 import { signWithCredentialKey } from "../credentialKeys.js";
@@ -10,7 +11,7 @@ import type { AttestationInput, AttestationStatement } from "./types.js";
 export function packedSelfAttestation(input: AttestationInput): AttestationStatement {
   return {
     fmt: "packed",
-    attStmt: new Map<string, unknown>([
+    attStmt: new Map<string, CborValue>([
       ["alg", input.alg],
       ["sig", signWithCredentialKey(input.alg, input.credentialKey, signedData(input))],
     ]),
@@ -32,7 +33,7 @@ export interface AttestationSigner {
 export function packedFullAttestation(input: AttestationInput, signer: AttestationSigner): AttestationStatement {
   return {
     fmt: "packed",
-    attStmt: new Map<string, unknown>([
+    attStmt: new Map<string, CborValue>([
       ["alg", CoseAlgorithm.ES256],
       ["sig", signWithCredentialKey(CoseAlgorithm.ES256, signer.privateKey, signedData(input))],
       ["x5c", signer.x5c],

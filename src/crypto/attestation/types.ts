@@ -1,4 +1,5 @@
 import type { KeyObject } from "node:crypto";
+import type { CborMap } from "../../ctap/cbor.js";
 
 /** What an attestation statement format needs to sign a new credential. */
 export interface AttestationInput {
@@ -12,7 +13,7 @@ export interface AttestationInput {
 export interface AttestationStatement {
   fmt: string;
   /** attStmt as a map with text keys, ready for canonical CBOR. */
-  attStmt: Map<string, unknown>;
+  attStmt: CborMap;
 }
 
 export type AttestationFormat = (input: AttestationInput) => AttestationStatement;

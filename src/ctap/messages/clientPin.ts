@@ -1,9 +1,9 @@
 /**
- * authenticatorClientPIN (0x06), CTAP 2.1 section 6.5.5: the subCommands and
- * the keys of the request's parameter map and of the response map, named as
- * the spec names them. The permission bits of the permissions parameter are
- * the token's (../pin/pinUvAuthToken.ts, Permission).
+ * authenticatorClientPIN (0x06), CTAP 2.2 section 6.5.5: the subCommands,
+ * the request's parameter map and the response map, each field beside its
+ * CBOR key. The permission bits are in ../permissions.ts.
  */
+import { anyMap, bool, bytes, int, optional, required, table, text, uint, type Shape } from "../schema.js";
 
 export const ClientPinSubCommand = {
   getPINRetries: 0x01,
@@ -16,21 +16,26 @@ export const ClientPinSubCommand = {
   getPinUvAuthTokenUsingPinWithPermissions: 0x09,
 } as const;
 
-export const Param = {
-  pinUvAuthProtocol: 0x01,
-  subCommand: 0x02,
-  keyAgreement: 0x03,
-  pinUvAuthParam: 0x04,
-  newPinEnc: 0x05,
-  pinHashEnc: 0x06,
-  permissions: 0x09,
-  rpId: 0x0a,
-} as const;
+export const ClientPinRequest = table({
+  pinUvAuthProtocol: optional(0x01, int),
+  subCommand: required(0x02, int),
+  /** The platform's key agreement public key (COSE_Key). */
+  keyAgreement: optional(0x03, anyMap),
+  pinUvAuthParam: optional(0x04, bytes),
+  newPinEnc: optional(0x05, bytes),
+  pinHashEnc: optional(0x06, bytes),
+  permissions: optional(0x09, int),
+  rpId: optional(0x0a, text),
+});
+export type ClientPinRequest = Shape<typeof ClientPinRequest.fields>;
 
-export const Response = {
-  keyAgreement: 0x01,
-  pinUvAuthToken: 0x02,
-  pinRetries: 0x03,
-  powerCycleState: 0x04,
-  uvRetries: 0x05,
-} as const;
+export const ClientPinResponse = table({
+  /** The authenticator's key agreement public key (COSE_Key). */
+  keyAgreement: optional(0x01, anyMap),
+  /** Encrypted under the shared secret. */
+  pinUvAuthToken: optional(0x02, bytes),
+  pinRetries: optional(0x03, uint),
+  powerCycleState: optional(0x04, bool),
+  uvRetries: optional(0x05, uint),
+});
+export type ClientPinResponse = Shape<typeof ClientPinResponse.fields>;

@@ -1,9 +1,10 @@
 /**
- * authenticatorConfig (0x0D), CTAP 2.1 section 6.11: the subCommands and the
- * keys of the request's parameter map and of setMinPINLength's
- * subCommandParams, named as the spec names them. The command answers with
- * no response map.
+ * authenticatorConfig (0x0D), CTAP 2.2 section 6.11: the subCommands, the
+ * request's parameter map and setMinPINLength's subCommandParams, each field
+ * beside its CBOR key. The command answers with no response map.
  */
+import { Command } from "../commands.js";
+import { anyMap, arrayOf, bool, bytes, int, optional, required, table, text, type Shape } from "../schema.js";
 
 export const ConfigSubCommand = {
   enableEnterpriseAttestation: 0x01,
@@ -12,15 +13,31 @@ export const ConfigSubCommand = {
   vendorPrototype: 0xff,
 } as const;
 
-export const Param = {
-  subCommand: 0x01,
-  subCommandParams: 0x02,
-  pinUvAuthProtocol: 0x03,
-  pinUvAuthParam: 0x04,
-} as const;
+/** subCommandParams stays a raw map: pinUvAuthParam covers its canonical encoding, unknown members included. */
+export const ConfigRequest = table({
+  subCommand: required(0x01, int),
+  subCommandParams: optional(0x02, anyMap),
+  pinUvAuthProtocol: optional(0x03, int),
+  pinUvAuthParam: optional(0x04, bytes),
+});
+export type ConfigRequest = Shape<typeof ConfigRequest.fields>;
 
-export const SetMinPinLengthParam = {
-  newMinPINLength: 0x01,
-  minPinLengthRPIDs: 0x02,
-  forceChangePin: 0x03,
-} as const;
+export const SetMinPinLengthParams = table({
+  newMinPINLength: optional(0x01, int),
+  minPinLengthRPIDs: optional(0x02, arrayOf(text)),
+  forceChangePin: optional(0x03, bool),
+});
+export type SetMinPinLengthParams = Shape<typeof SetMinPinLengthParams.fields>;
+
+/**
+ * What a pinUvAuthParam authenticates (section 6.11, step 4.3):
+ * 32×0xff || 0x0d || uint8(subCommand) || subCommandParams (canonical CBOR, when present).
+ */
+export function configMessage(subCommand: number, encodedParams: Uint8Array): Uint8Array {
+  const message = new Uint8Array(34 + encodedParams.length);
+  message.fill(0xff, 0, 32);
+  message[32] = Command.authenticatorConfig;
+  message[33] = subCommand;
+  message.set(encodedParams, 34);
+  return message;
+}

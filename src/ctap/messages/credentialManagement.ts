@@ -1,8 +1,10 @@
 /**
- * authenticatorCredentialManagement (0x0A), CTAP 2.1 section 6.8: the
- * subCommands and the keys of the request's parameter map, of
- * subCommandParams and of the response map, named as the spec names them.
+ * authenticatorCredentialManagement (0x0A), CTAP 2.2 section 6.8: the
+ * subCommands, the request's parameter map, subCommandParams and the
+ * response map, each field beside its CBOR key.
  */
+import { anyMap, bytes, int, optional, required, table, uint, type Shape } from "../schema.js";
+import { CredentialDescriptor, RpEntity, UserEntity } from "./entities.js";
 
 export const CredentialManagementSubCommand = {
   getCredsMetadata: 0x01,
@@ -14,29 +16,34 @@ export const CredentialManagementSubCommand = {
   updateUserInformation: 0x07,
 } as const;
 
-export const Param = {
-  subCommand: 0x01,
-  subCommandParams: 0x02,
-  pinUvAuthProtocol: 0x03,
-  pinUvAuthParam: 0x04,
-} as const;
+/** subCommandParams stays a raw map: pinUvAuthParam covers its canonical encoding, unknown members included. */
+export const CredentialManagementRequest = table({
+  subCommand: required(0x01, int),
+  subCommandParams: optional(0x02, anyMap),
+  pinUvAuthProtocol: optional(0x03, int),
+  pinUvAuthParam: optional(0x04, bytes),
+});
+export type CredentialManagementRequest = Shape<typeof CredentialManagementRequest.fields>;
 
-export const SubCommandParam = {
-  rpIDHash: 0x01,
-  credentialID: 0x02,
-  user: 0x03,
-} as const;
+export const CredentialManagementParams = table({
+  rpIDHash: optional(0x01, bytes),
+  credentialID: optional(0x02, CredentialDescriptor),
+  user: optional(0x03, UserEntity),
+});
+export type CredentialManagementParams = Shape<typeof CredentialManagementParams.fields>;
 
-export const Response = {
-  existingResidentCredentialsCount: 0x01,
-  maxPossibleRemainingResidentCredentialsCount: 0x02,
-  rp: 0x03,
-  rpIDHash: 0x04,
-  totalRPs: 0x05,
-  user: 0x06,
-  credentialID: 0x07,
-  publicKey: 0x08,
-  totalCredentials: 0x09,
-  credProtect: 0x0a,
-  largeBlobKey: 0x0b,
-} as const;
+export const CredentialManagementResponse = table({
+  existingResidentCredentialsCount: optional(0x01, uint),
+  maxPossibleRemainingResidentCredentialsCount: optional(0x02, uint),
+  rp: optional(0x03, RpEntity),
+  rpIDHash: optional(0x04, bytes),
+  totalRPs: optional(0x05, uint),
+  user: optional(0x06, UserEntity),
+  credentialID: optional(0x07, CredentialDescriptor),
+  /** The credential's COSE_Key. */
+  publicKey: optional(0x08, anyMap),
+  totalCredentials: optional(0x09, uint),
+  credProtect: optional(0x0a, uint),
+  largeBlobKey: optional(0x0b, bytes),
+});
+export type CredentialManagementResponse = Shape<typeof CredentialManagementResponse.fields>;

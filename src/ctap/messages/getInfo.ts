@@ -1,44 +1,54 @@
 /**
- * authenticatorGetInfo (0x04), CTAP 2.1 section 6.4: the keys of the
- * response map (the command takes no parameters), named as the spec names
- * them, with those CTAP 2.2 added (0x15 on).
+ * authenticatorGetInfo (0x04), CTAP 2.2 section 6.4: the response map (the
+ * command takes no parameters), each member beside its CBOR key, with those
+ * CTAP 2.2 added (0x15 on).
  */
+import { anyMap, arrayOf, bool, booleanMap, bytes, optional, required, table, text, uint, type Shape } from "../schema.js";
+import { CredentialParameters } from "./entities.js";
 
-export const Response = {
-  versions: 0x01,
-  extensions: 0x02,
-  aaguid: 0x03,
-  options: 0x04,
-  maxMsgSize: 0x05,
-  pinUvAuthProtocols: 0x06,
-  maxCredentialCountInList: 0x07,
-  maxCredentialIdLength: 0x08,
-  transports: 0x09,
-  algorithms: 0x0a,
-  maxSerializedLargeBlobArray: 0x0b,
-  forcePINChange: 0x0c,
-  minPINLength: 0x0d,
-  firmwareVersion: 0x0e,
-  maxCredBlobLength: 0x0f,
-  maxRPIDsForSetMinPINLength: 0x10,
-  preferredPlatformUvAttempts: 0x11,
-  uvModality: 0x12,
-  certifications: 0x13,
-  remainingDiscoverableCredentials: 0x14,
-  vendorPrototypeConfigCommands: 0x15,
-  attestationFormats: 0x16,
-  uvCountSinceLastPinEntry: 0x17,
-  longTouchForReset: 0x18,
-  encIdentifier: 0x19,
-  transportsForReset: 0x1a,
-  pinComplexityPolicy: 0x1b,
-  pinComplexityPolicyURL: 0x1c,
-  maxPINLength: 0x1d,
-} as const;
+export const GetInfoResponse = table({
+  versions: required(0x01, arrayOf(text)),
+  extensions: optional(0x02, arrayOf(text)),
+  aaguid: required(0x03, bytes),
+  options: optional(0x04, booleanMap),
+  maxMsgSize: optional(0x05, uint),
+  pinUvAuthProtocols: optional(0x06, arrayOf(uint)),
+  maxCredentialCountInList: optional(0x07, uint),
+  maxCredentialIdLength: optional(0x08, uint),
+  transports: optional(0x09, arrayOf(text)),
+  algorithms: optional(0x0a, arrayOf(CredentialParameters)),
+  maxSerializedLargeBlobArray: optional(0x0b, uint),
+  forcePINChange: optional(0x0c, bool),
+  minPINLength: optional(0x0d, uint),
+  firmwareVersion: optional(0x0e, uint),
+  maxCredBlobLength: optional(0x0f, uint),
+  maxRPIDsForSetMinPINLength: optional(0x10, uint),
+  preferredPlatformUvAttempts: optional(0x11, uint),
+  uvModality: optional(0x12, uint),
+  certifications: optional(0x13, anyMap),
+  remainingDiscoverableCredentials: optional(0x14, uint),
+  vendorPrototypeConfigCommands: optional(0x15, arrayOf(uint)),
+  attestationFormats: optional(0x16, arrayOf(text)),
+  uvCountSinceLastPinEntry: optional(0x17, uint),
+  longTouchForReset: optional(0x18, bool),
+  encIdentifier: optional(0x19, bytes),
+  transportsForReset: optional(0x1a, arrayOf(text)),
+  pinComplexityPolicy: optional(0x1b, bool),
+  pinComplexityPolicyURL: optional(0x1c, bytes),
+  maxPINLength: optional(0x1d, uint),
+});
+export type GetInfoResponse = Shape<typeof GetInfoResponse.fields>;
 
-export type MemberName = keyof typeof Response;
+export type MemberName = keyof typeof GetInfoResponse.fields;
 
-const namesByKey = new Map<number, MemberName>((Object.entries(Response) as [MemberName, number][]).map(([name, key]) => [key, name]));
+/** A member's CBOR key, e.g. for members a device profile adds by name. */
+export function memberKey(name: MemberName): number {
+  return GetInfoResponse.fields[name].key as number;
+}
+
+const namesByKey = new Map<number, MemberName>(
+  (Object.entries(GetInfoResponse.fields) as [MemberName, { key: number }][]).map(([name, field]) => [field.key, name]),
+);
 
 /** The spec name of a response member, or undefined for a key the spec does not define. */
 export function memberName(key: number): MemberName | undefined {

@@ -1,21 +1,31 @@
 /**
- * authenticatorMakeCredential (0x01), CTAP 2.1 section 6.1: the keys of the
- * request's parameter map and of the response map, named as the spec names
- * them. The authenticator's handler and the WebAuthn client both read them here.
+ * authenticatorMakeCredential (0x01), CTAP 2.2 section 6.1: the request's
+ * parameter map and the response map, each field beside its CBOR key.
  */
+import { anyMap, arrayOf, bool, booleanMap, bytes, int, optional, required, table, text, type Shape } from "../schema.js";
+import { CredentialDescriptor, CredentialParameters, RpEntity, UserEntity } from "./entities.js";
 
-export const Param = {
-  clientDataHash: 0x01,
-  rp: 0x02,
-  user: 0x03,
-  pubKeyCredParams: 0x04,
-  excludeList: 0x05,
-  extensions: 0x06,
-  options: 0x07,
-  pinUvAuthParam: 0x08,
-  pinUvAuthProtocol: 0x09,
-  enterpriseAttestation: 0x0a,
-} as const;
+export const MakeCredentialRequest = table({
+  clientDataHash: required(0x01, bytes),
+  rp: required(0x02, RpEntity),
+  user: required(0x03, UserEntity),
+  pubKeyCredParams: required(0x04, arrayOf(CredentialParameters)),
+  excludeList: optional(0x05, arrayOf(CredentialDescriptor)),
+  /** Authenticator extension inputs by identifier. */
+  extensions: optional(0x06, anyMap),
+  options: optional(0x07, booleanMap),
+  pinUvAuthParam: optional(0x08, bytes),
+  pinUvAuthProtocol: optional(0x09, int),
+  enterpriseAttestation: optional(0x0a, int),
+});
+export type MakeCredentialRequest = Shape<typeof MakeCredentialRequest.fields>;
 
 /** largeBlobKey is the largeBlobKey extension's output (section 12.3), beside the authenticator data. */
-export const Response = { fmt: 0x01, authData: 0x02, attStmt: 0x03, epAtt: 0x04, largeBlobKey: 0x05 } as const;
+export const MakeCredentialResponse = table({
+  fmt: required(0x01, text),
+  authData: required(0x02, bytes),
+  attStmt: required(0x03, anyMap),
+  epAtt: optional(0x04, bool),
+  largeBlobKey: optional(0x05, bytes),
+});
+export type MakeCredentialResponse = Shape<typeof MakeCredentialResponse.fields>;
