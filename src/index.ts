@@ -32,7 +32,7 @@ export { decodeResponse, ResponseDecodeError, type DecodedResponse, type DecodeO
 export { formatDecoded } from "./decode/formatDecoded.js";
 
 export { BUILT_IN_PROFILES, DEFAULT_PROFILE, builtInProfile, resolveProfile, validateProfile, ProfileError, ProfileFileError, type Profile, type ProfileGetInfo } from "./profiles/index.js";
-export { FAULT_NAMES, FAULT_DESCRIPTIONS, type FaultName, type ResponseFaults } from "./authenticator/faults.js";
+export { FAULT_NAMES, FAULT_DESCRIPTIONS, type FaultName, type ResponseFaults } from "./authenticator/faultSwitches.js";
 export type { CounterMode } from "./authenticator/deviceConfig.js";
 
 export {

@@ -21,7 +21,7 @@ import { WebAuthnClient, type PinSource } from "./client/client.js";
 import { algorithmName } from "./ctap/cose.js";
 import { Setting } from "./authenticator/settings.js";
 import { deterministicKeyFactory } from "./crypto/deterministicKeys.js";
-import { NO_FAULTS, responseFaults, type ResponseFaults } from "./authenticator/faults.js";
+import { NO_FAULTS, responseFaults, type ResponseFaults } from "./authenticator/faultSwitches.js";
 import { CredentialNotFoundError } from "./keystore/errors.js";
 import { defaultProfile, profileClientOptions, profileConfig, profileHasBuiltInUv, resolveProfile, type Profile } from "./profiles/index.js";
 

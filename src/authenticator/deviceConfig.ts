@@ -3,7 +3,7 @@
  * the core enforces. Later, profiles fill this in.
  */
 import { SUPPORTED_ALGORITHMS } from "../crypto/credentialKeys.js";
-import { NO_FAULTS, type ResponseFaults } from "./faults.js";
+import { NO_FAULTS, type ResponseFaults } from "./faultSwitches.js";
 import type { GetInfoResponse } from "../ctap/messages/getInfo.js";
 
 /** softkey's own AAGUID, used unless the caller configures another. */

@@ -10,7 +10,7 @@
 import type { CborMap } from "../ctap/cbor.js";
 import { Command } from "../ctap/commands.js";
 import type { CredentialManagementResponse } from "../ctap/messages/credentialManagement.js";
-import { PinRuntime } from "./pin/pinState.js";
+import { PinRuntime } from "./pin/pinRuntime.js";
 import type { CredentialRecord } from "./store.js";
 
 /** Pending credentials of a getAssertion that getNextAssertion hands out one by one. */

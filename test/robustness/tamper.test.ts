@@ -21,7 +21,7 @@ import { generateCredentialKeyPair } from "../../src/crypto/credentialKeys.js";
 import { IntegrityError, Keystore, StoreFormatError, WrongPassphraseError, type CredentialRecord } from "../../src/keystore/index.js";
 import { decodeMeta } from "../../src/keystore/meta.js";
 import { createPresence } from "../../src/presence/index.js";
-import { initialPinState } from "../../src/authenticator/pin/pinState.js";
+import { initialPinState } from "../../src/authenticator/pin/pinRuntime.js";
 import { initialLargeBlobArray } from "../../src/authenticator/commands/largeBlobs.js";
 import { PASSPHRASE, FAST_SCRYPT, hex, rawEntries, removeTempDirs, tempStoreDir, withRawDb } from "../keystore/helpers.js";
 

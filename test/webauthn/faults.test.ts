@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { generateAuthenticationOptions, type WebAuthnCredential } from "@simplewebauthn/server";
-import { FAULT_NAMES, NO_FAULTS, type FaultName } from "../../src/authenticator/faults.js";
+import { FAULT_NAMES, NO_FAULTS, type FaultName } from "../../src/authenticator/faultSwitches.js";
 import { ORIGIN, register, registered, RP_ID, signIn, TestDevice } from "../helpers/relyingParty.js";
 
 let device: TestDevice;

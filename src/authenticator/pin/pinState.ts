@@ -1,45 +1,13 @@
 /**
- * ClientPIN state. What must survive a restart (the PIN's hash, the retry
- * counters, the minimum length) lives sealed in the store; what a power cycle
- * clears (the key agreement keys, the token, the run of mismatches that ends
- * in PIN_AUTH_BLOCKED) lives in memory.
+ * Reading and writing the stored half of the ClientPIN state (pinRuntime.ts
+ * describes both halves): read once per power-up and kept in the session,
+ * written through to the store.
  */
 import type { AuthenticatorContext } from "../context.js";
-import { PinUvAuthProtocolOne, PinUvAuthProtocolTwo, type PinUvAuthProtocol } from "../../ctap/pinUvAuthProtocol.js";
-import { PinUvAuthTokenState } from "./pinUvAuthToken.js";
 import { Setting } from "../settings.js";
-
-export const MAX_PIN_RETRIES = 8;
-export const MAX_UV_RETRIES = 8;
-export const DEFAULT_MIN_PIN_LENGTH = 4;
-/** Wrong PINs in a row before the authenticator needs a power cycle (PIN_AUTH_BLOCKED). */
-export const MISMATCHES_BEFORE_POWER_CYCLE = 3;
+import { initialPinState, type StoredPinState } from "./pinRuntime.js";
 
 const SETTING = Setting.clientPin.name;
-
-export interface StoredPinState {
-  /** LEFT(SHA-256(PIN), 16): the PIN itself is never kept. */
-  pinHash?: Uint8Array;
-  /** The PIN's length in Unicode code points, for setMinPINLength's forcePINChange (authenticatorConfig). */
-  pinCodePoints?: number;
-  pinRetries: number;
-  uvRetries: number;
-  minPinLength: number;
-  minPinLengthRpIds: string[];
-  forcePinChange: boolean;
-  alwaysUv: boolean;
-}
-
-export function initialPinState(): StoredPinState {
-  return {
-    pinRetries: MAX_PIN_RETRIES,
-    uvRetries: MAX_UV_RETRIES,
-    minPinLength: DEFAULT_MIN_PIN_LENGTH,
-    minPinLengthRpIds: [],
-    forcePinChange: false,
-    alwaysUv: false,
-  };
-}
 
 /**
  * The stored PIN state, read once per power-up and kept with the volatile
@@ -55,21 +23,4 @@ export async function savePinState(ctx: AuthenticatorContext, state: StoredPinSt
   ctx.session.pin.stored = undefined;
   await ctx.store.putSetting(SETTING, state);
   ctx.session.pin.stored = { ...state, minPinLengthRpIds: [...state.minPinLengthRpIds] };
-}
-
-/** The volatile half, created at power-up. */
-export class PinRuntime {
-  readonly protocols = new Map<number, PinUvAuthProtocol>([
-    [1, new PinUvAuthProtocolOne()],
-    [2, new PinUvAuthProtocolTwo()],
-  ]);
-  readonly token = new PinUvAuthTokenState();
-  consecutiveMismatches = 0;
-  /** The stored state as last read or written; see loadPinState. */
-  stored: StoredPinState | undefined;
-
-  /** Protocols in the authenticator's order of preference, for getInfo. */
-  get versions(): number[] {
-    return [2, 1];
-  }
 }

@@ -1,6 +1,6 @@
 /** `softkey fault list|set`: response faults that make the key answer like a broken one. */
 import type { Command } from "commander";
-import { FAULT_DESCRIPTIONS, FAULT_NAMES, isFaultName } from "../../authenticator/faults.js";
+import { FAULT_DESCRIPTIONS, FAULT_NAMES, isFaultName } from "../../authenticator/faultSwitches.js";
 import { globalsOf, withSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";

@@ -1,0 +1,53 @@
+/**
+ * The direction of imports in src/, checked by `npm run lint` (docs/architecture.md draws it).
+ * Each layer names what it may import; anything else in src/ is refused, and so is any cycle.
+ */
+const layer = (name, allowed, comment) => ({
+  name: `${name}-imports`,
+  comment,
+  severity: "error",
+  from: { path: `^src/${name}/` },
+  to: { path: "^src/", pathNot: [`^src/${name}/`, ...allowed.map((a) => `^src/${a}`)] },
+});
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      comment: "No import cycle between files in src/, type-only imports included.",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+    layer("bytes", [], "Byte helpers depend on nothing."),
+    layer("ctap", ["bytes/"], "The CTAP wire vocabulary is shared by the core and every client: it depends on nothing of theirs."),
+    layer("crypto", ["ctap/", "bytes/"], "Algorithms, keys and attestation formats sit on the wire vocabulary only."),
+    layer("presence", ["bytes/"], "User presence and verification policies know nothing of CTAP."),
+    layer("authenticator", ["ctap/", "crypto/", "presence/", "bytes/"], "The core imports neither the keystore, nor the client, nor any host."),
+    layer("keystore", ["authenticator/store.ts", "authenticator/settings.ts", "bytes/"], "The keystore implements the core's storage interface and nothing else of the core."),
+    layer("client", ["ctap/", "bytes/"], "The WebAuthn client talks to authenticators through CTAP bytes only: it never imports the core."),
+    layer("ctaphid", ["ctap/", "bytes/"], "CTAPHID framing is pure: no sockets, no core."),
+    {
+      name: "nothing-imports-cli",
+      comment: "The CLI is the top: nothing in src/ imports it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/cli/" },
+      to: { path: "^src/cli/" },
+    },
+    {
+      name: "only-cli-imports-serve",
+      comment: "Hosts are started by the CLI (and the library entry); the layers below never import them.",
+      severity: "error",
+      from: { path: "^src/", pathNot: ["^src/cli/", "^src/serve/", "^src/index\\.ts$"] },
+      to: { path: "^src/serve/" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^(dist|node_modules|test|bench)/" },
+    // Type-only imports count: a cycle through types is still a cycle in the design.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".js"] },
+  },
+};
