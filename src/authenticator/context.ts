@@ -69,12 +69,12 @@ export function createContext(options: ContextOptions): AuthenticatorContext {
  */
 export class SigningKeys {
   private readonly keys = new WeakMap<Uint8Array, KeyObject>();
-  constructor(private readonly load: (pkcs8: Uint8Array) => KeyObject) {}
+  constructor(private readonly load: (pkcs8: Uint8Array, publicKey?: Uint8Array) => KeyObject) {}
 
   get(record: CredentialRecord): KeyObject {
     let key = this.keys.get(record.privateKey);
     if (!key) {
-      key = this.load(record.privateKey);
+      key = this.load(record.privateKey, record.publicKey);
       this.keys.set(record.privateKey, key);
     }
     return key;

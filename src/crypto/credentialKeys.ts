@@ -2,10 +2,23 @@
  * Credential key pairs: generation and signing through node:crypto (OpenSSL),
  * the hot path of every ceremony. Private keys travel as PKCS#8 DER so that the
  * keystore seals plain bytes; signing uses a KeyObject parsed once and cached.
+ * New keys come from raw randomness, never from generateKeyPairSync (see
+ * keyEncoding.ts for why).
  */
-import { createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import { createECDH, randomBytes, sign, type KeyObject } from "node:crypto";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
+import { decodeCbor } from "../ctap/cbor.js";
 import { CoseAlgorithm, encodeEc2PublicKey, encodeOkpPublicKey } from "../ctap/cose.js";
+import {
+  decodeEd25519Pkcs8,
+  decodeP256Pkcs8,
+  ed25519KeyObject,
+  encodeEd25519Pkcs8,
+  encodeP256Pkcs8,
+  p256KeyObject,
+  parsePkcs8,
+} from "./keyEncoding.js";
 
 export interface CredentialKeyPair {
   alg: number;
@@ -46,8 +59,11 @@ export interface NewCredentialKeys {
  */
 export interface CredentialKeyFactory {
   create(request: CredentialRequest): Promise<NewCredentialKeys>;
-  /** Parse a stored PKCS#8 key for signing (the context's key cache keeps the result). */
-  load(pkcs8: Uint8Array): KeyObject;
+  /**
+   * Parse a stored PKCS#8 key for signing (the core's cache keeps the result); the credential's
+   * COSE public key, when given, saves computing it.
+   */
+  load(pkcs8: Uint8Array, publicKey?: Uint8Array): KeyObject;
 }
 
 export const randomKeyFactory: CredentialKeyFactory = {
@@ -64,17 +80,28 @@ export function generateCredentialKeyPair(alg: number): CredentialKeyPair {
 
 function generateKeyPair(alg: number): { keyPair: CredentialKeyPair; privateKey: KeyObject } {
   if (alg === CoseAlgorithm.ES256) {
-    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    return { keyPair: exportKeyPair(alg, privateKey, publicKey), privateKey };
+    const ecdh = createECDH("prime256v1");
+    const point = new Uint8Array(ecdh.generateKeys());
+    return p256KeyPair({ d: leftPad(new Uint8Array(ecdh.getPrivateKey()), 32), point });
   }
-  if (alg === CoseAlgorithm.EdDSA) {
-    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-    return { keyPair: exportKeyPair(alg, privateKey, publicKey), privateKey };
-  }
+  if (alg === CoseAlgorithm.EdDSA) return ed25519KeyPair(new Uint8Array(randomBytes(32)));
   throw new RangeError(`unsupported COSE algorithm ${alg}`);
 }
 
-/** A key pair as the store keeps it: PKCS#8 DER private key, COSE public key. */
+/** A P-256 key pair from its scalar and public point: PKCS#8, COSE key and a KeyObject to sign with. */
+export function p256KeyPair(key: { d: Uint8Array; point: Uint8Array }): { keyPair: CredentialKeyPair; privateKey: KeyObject } {
+  const keyPair = { alg: CoseAlgorithm.ES256, privateKey: encodeP256Pkcs8(key), publicKey: encodeEc2PublicKey(key.point.slice(1, 33), key.point.slice(33, 65)) };
+  return { keyPair, privateKey: p256KeyObject(key) };
+}
+
+/** An Ed25519 key pair from its 32-byte seed. */
+export function ed25519KeyPair(seed: Uint8Array): { keyPair: CredentialKeyPair; privateKey: KeyObject } {
+  const publicKey = ed25519.getPublicKey(seed);
+  const keyPair = { alg: CoseAlgorithm.EdDSA, privateKey: encodeEd25519Pkcs8(seed), publicKey: encodeOkpPublicKey(publicKey) };
+  return { keyPair, privateKey: ed25519KeyObject(seed, publicKey) };
+}
+
+/** A key pair as the store keeps it, from KeyObjects made elsewhere (an imported credential). */
 export function exportKeyPair(alg: number, privateKey: KeyObject, publicKey: KeyObject): CredentialKeyPair {
   const jwk = publicKey.export({ format: "jwk" });
   return {
@@ -85,9 +112,36 @@ export function exportKeyPair(alg: number, privateKey: KeyObject, publicKey: Key
   };
 }
 
-/** Parse a PKCS#8 private key once; callers cache the KeyObject. */
-export function loadPrivateKey(pkcs8: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.from(pkcs8.buffer, pkcs8.byteOffset, pkcs8.byteLength), format: "der", type: "pkcs8" });
+/**
+ * Parse a PKCS#8 private key once; callers cache the KeyObject. Keys in Node's own layout go to
+ * OpenSSL as JWKs, several times cheaper than its DER parser (keyEncoding.ts).
+ */
+export function loadPrivateKey(pkcs8: Uint8Array, publicKey?: Uint8Array): KeyObject {
+  const p256Key = decodeP256Pkcs8(pkcs8);
+  if (p256Key) return p256KeyObject(p256Key);
+  const seed = decodeEd25519Pkcs8(pkcs8);
+  const x = seed && publicKey && okpX(publicKey);
+  if (seed && x) return ed25519KeyObject(seed, x);
+  return parsePkcs8(pkcs8);
+}
+
+/** The x of an OKP COSE key (RFC 9053: label -2), or undefined for anything else. */
+function okpX(coseKey: Uint8Array): Uint8Array | undefined {
+  try {
+    const key = decodeCbor(coseKey);
+    const x = key instanceof Map && key.get(1) === 1 ? key.get(-2) : undefined;
+    return x instanceof Uint8Array && x.length === 32 ? x : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ECDH private keys come back without leading zero bytes. */
+function leftPad(bytes: Uint8Array, length: number): Uint8Array {
+  if (bytes.length >= length) return bytes;
+  const out = new Uint8Array(length);
+  out.set(bytes, length - bytes.length);
+  return out;
 }
 
 /**

@@ -15,19 +15,21 @@
  * last creation. Each field is length-prefixed. ES256 signatures use RFC 6979
  * (credentialKeys.ts); Ed25519 signatures are deterministic by definition.
  */
-import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from "node:crypto";
+import { hkdfSync, type KeyObject } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
 import { CoseAlgorithm } from "../ctap/cose.js";
 import {
   CREDENTIAL_ID_LENGTH,
-  exportKeyPair,
+  ed25519KeyPair,
+  loadPrivateKey,
+  p256KeyPair,
   signDeterministically,
   type CredentialKeyFactory,
+  type CredentialKeyPair,
   type CredentialRequest,
 } from "./credentialKeys.js";
 
 const SALT = "softkey deterministic mode v1";
-const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
 export interface DeterministicKeyOptions {
   seed: string | Uint8Array;
@@ -51,16 +53,12 @@ export function deterministicKeyFactory(options: DeterministicKeyOptions): Deter
     async create(request: CredentialRequest) {
       const n = String(await options.nextCreation());
       const fields = [String(request.alg), request.rpId, request.userId, n];
-      const signingKey = signDeterministically(privateKeyFrom(request.alg, (length) => derive(length, "softkey key", ...fields)));
+      const { keyPair, privateKey } = keyPairFrom(request.alg, (length) => derive(length, "softkey key", ...fields));
       stream = { creation: n, calls: 0 };
-      return {
-        id: derive(CREDENTIAL_ID_LENGTH, "softkey credential id", ...fields),
-        keyPair: exportKeyPair(request.alg, signingKey, createPublicKey(signingKey)),
-        signingKey,
-      };
+      return { id: derive(CREDENTIAL_ID_LENGTH, "softkey credential id", ...fields), keyPair, signingKey: signDeterministically(privateKey) };
     },
-    load(pkcs8: Uint8Array): KeyObject {
-      return signDeterministically(createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" }));
+    load(pkcs8: Uint8Array, publicKey?: Uint8Array): KeyObject {
+      return signDeterministically(loadPrivateKey(pkcs8, publicKey));
     },
     randomBytes(length: number): Uint8Array {
       return derive(length, "softkey random", stream.creation, String(stream.calls++));
@@ -68,22 +66,15 @@ export function deterministicKeyFactory(options: DeterministicKeyOptions): Deter
   };
 }
 
-function privateKeyFrom(alg: number, okm: (length: number) => Uint8Array): KeyObject {
+function keyPairFrom(alg: number, okm: (length: number) => Uint8Array): { keyPair: CredentialKeyPair; privateKey: KeyObject } {
   if (alg === CoseAlgorithm.ES256) {
     // 48 bytes (FIPS 186-5 A.2.1 style) reduced into [1, n-1]: no bias worth speaking of, never zero.
     const n = p256.Point.CURVE().n;
     const scalar = (BigInt(`0x${Buffer.from(okm(48)).toString("hex")}`) % (n - 1n)) + 1n;
-    const d = Buffer.from(scalar.toString(16).padStart(64, "0"), "hex");
-    const point = p256.getPublicKey(d, false);
-    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
-    return createPrivateKey({
-      key: { kty: "EC", crv: "P-256", d: b64(d), x: b64(point.subarray(1, 33)), y: b64(point.subarray(33, 65)) },
-      format: "jwk",
-    });
+    const d = Uint8Array.from(Buffer.from(scalar.toString(16).padStart(64, "0"), "hex"));
+    return p256KeyPair({ d, point: p256.getPublicKey(d, false) });
   }
-  if (alg === CoseAlgorithm.EdDSA) {
-    return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, okm(32)]), format: "der", type: "pkcs8" });
-  }
+  if (alg === CoseAlgorithm.EdDSA) return ed25519KeyPair(okm(32));
   throw new RangeError(`unsupported COSE algorithm ${alg}`);
 }
 
