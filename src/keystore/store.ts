@@ -9,7 +9,6 @@
 import type { KeyObject } from "node:crypto";
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { Level } from "level";
 import { decodeValue, encodeValue } from "./codec.js";
 import { CredentialCache, DEFAULT_CACHE_SIZE } from "./credentialCache.js";
 import {
@@ -28,7 +27,6 @@ import {
 import {
   CredentialNotFoundError,
   IntegrityError,
-  KeystoreError,
   StoreClosedError,
   StoreExistsError,
   StoreFormatError,
@@ -36,6 +34,7 @@ import {
   StoreNotFoundError,
   WrongPassphraseError,
 } from "./errors.js";
+import { isLockError, levelMessage, openFailed, openLevel, type BatchOp, type Db } from "./database.js";
 import { KeyedQueue } from "./keyedQueue.js";
 import {
   COUNTS_KEY,
@@ -56,8 +55,6 @@ import type { CredentialRecord, DeviceCounterName } from "../authenticator/store
 import type { ScryptParams } from "./records.js";
 import { SignCounter, type CounterStorage } from "./signCounter.js";
 
-type Db = Level<string, Uint8Array>;
-type BatchOp = { type: "put"; key: string; value: Uint8Array } | { type: "del"; key: string };
 
 export interface KeystoreOptions {
   /** Decrypted credential records kept in memory (default 10,000; 0 disables). */
@@ -809,59 +806,6 @@ function deviceCounterLane(name: DeviceCounterName): string {
 
 function isDeviceCounterLane(lane: string): boolean {
   return lane.startsWith("device-");
-}
-
-/**
- * LevelDB's memory, set explicitly rather than left to classic-level's defaults. What the process
- * holds for LevelDB is about cacheSize + 2 x writeBufferSize + the open tables, and the open tables
- * are what grow with the store:
- *
- * - maxOpenFiles (classic-level: 1000) bounds LevelDB's table cache, and on 64-bit LevelDB reads
- *   tables through mmap. Every page of a table a read touches stays mapped, and counted in the RSS,
- *   until the table leaves the cache; random lookups over a large store touch most of each table
- *   (2 MiB, maxFileSize). A 1M-credential store has about 440 tables, so with the default the RSS
- *   grows towards the size of the whole store (840 MiB) as different credentials are read. 50 files
- *   (40 tables after LevelDB's 10 for its own use) bound the mapped tables to about 80 MiB and hold
- *   every table of a store up to about 90,000 credentials. Beyond that, reads miss the table cache
- *   and reopen tables: one RP's range scan at 1M takes about 0.22 ms instead of 0.09 ms.
- * - cacheSize (LevelDB's block cache, default 8 MiB): decompressed blocks, a bound of its own; the
- *   keystore's CredentialCache holds the decrypted records above it. Kept at 8 MiB.
- * - writeBufferSize (default 4 MiB): the memtable, up to two of them while one is flushed. Bulk
- *   fills want it; a serving process writes little (counters). Kept at 4 MiB.
- * - maxFileSize (default 2 MiB): the table size, which the mapped-table bound above is counted in.
- *
- * Iterators are left at classic-level's defaults: they do not fill the block cache, and each holds at
- * most highWaterMarkBytes (16 KiB) of entries ahead of the reader.
- */
-const LEVEL_OPTIONS = {
-  maxOpenFiles: 50,
-  cacheSize: 8 * 2 ** 20,
-  writeBufferSize: 4 * 2 ** 20,
-  maxFileSize: 2 * 2 ** 20,
-} as const;
-
-function openLevel(dir: string, createIfMissing: boolean): Promise<Db> {
-  const db = new Level<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view", createIfMissing, errorIfExists: false, ...LEVEL_OPTIONS });
-  return db.open().then(() => db);
-}
-
-/** LevelDB reports a held LOCK as LEVEL_LOCKED on the error or its cause ("lock ... already held by process"). */
-function isLockError(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if ((e as { code?: unknown }).code === "LEVEL_LOCKED") return true;
-    if (/\block\b.*(held|unavailable|temporarily)/i.test(e.message)) return true;
-  }
-  return false;
-}
-
-function levelMessage(err: unknown): string {
-  const messages: string[] = [];
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) messages.push(e.message);
-  return messages.join(": ");
-}
-
-function openFailed(dir: string, err: unknown): KeystoreError {
-  return new KeystoreError("STORE_OPEN_FAILED", `could not open store ${dir}: ${levelMessage(err)}`, { cause: err });
 }
 
 /**
