@@ -11,6 +11,7 @@ import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { decodeValue, encodeValue } from "./codec.js";
 import { CredentialCache, DEFAULT_CACHE_SIZE } from "./credentialCache.js";
+import { assertCredentialRecord, assertSignCount, forCaller, openCredential, sealCredential } from "./credentialRecord.js";
 import {
   DEFAULT_SCRYPT,
   UnsealError,
@@ -53,6 +54,7 @@ import { FORMAT_VERSION, decodeMeta, encodeMeta, type StoreMeta } from "./meta.j
 import { DIR_MODE, restrictPermissions } from "./permissions.js";
 import type { CredentialRecord, DeviceCounterName } from "../authenticator/store.js";
 import type { ScryptParams } from "./records.js";
+import { sealValue, unsealValue } from "./sealedValue.js";
 import { SignCounter, type CounterStorage } from "./signCounter.js";
 
 
@@ -290,11 +292,11 @@ export class Keystore {
   async putCredential(record: CredentialRecord, initialSignCount = 0): Promise<void> {
     this.assertOpen();
     assertCredentialRecord(record);
-    assertCount(initialSignCount);
+    assertSignCount(initialSignCount);
     const idHex = toHex(record.id);
     const rpHex = toHex(record.rpIdHash);
     const key = credentialKey(rpHex, idHex);
-    const { sealed, decoded } = this.sealCredential(key, record);
+    const { sealed, decoded } = sealCredential(this.dataKey, key, record);
     await this.queue.run(idHex, async () => {
       const previousRp = await this.readIndex(idHex);
       const ops: BatchOp[] = [];
@@ -302,7 +304,7 @@ export class Keystore {
       ops.push(
         { type: "put", key, value: sealed },
         { type: "put", key: indexKey(idHex), value: Buffer.from(rpHex, "latin1") },
-        { type: "put", key: counterKey(idHex), value: this.sealValue(counterKey(idHex), initialSignCount) },
+        { type: "put", key: counterKey(idHex), value: sealValue(this.dataKey, counterKey(idHex), initialSignCount) },
       );
       const delta = await this.replacementDelta(previousRp, idHex, record);
       await this.batchWithCounts(ops, delta);
@@ -321,7 +323,7 @@ export class Keystore {
    */
   async putCredentials(records: readonly CredentialRecord[], initialSignCount = 0): Promise<void> {
     this.assertOpen();
-    assertCount(initialSignCount);
+    assertSignCount(initialSignCount);
     const seen = new Set<string>();
     for (const record of records) {
       assertCredentialRecord(record);
@@ -345,7 +347,7 @@ export class Keystore {
     const seen = new Set<string>();
     for (const { record, signCount } of entries) {
       assertCredentialRecord(record);
-      assertCount(signCount);
+      assertSignCount(signCount);
       const idHex = toHex(record.id);
       if (seen.has(idHex)) throw new TypeError(`credential ${idHex} appears twice in one importCredentials call`);
       seen.add(idHex);
@@ -375,9 +377,9 @@ export class Keystore {
         stale.push(credentialKey(previousRp, idHex), key);
       }
       ops.push(
-        { type: "put", key, value: this.sealValue(key, record) },
+        { type: "put", key, value: sealValue(this.dataKey, key, record) },
         { type: "put", key: indexKey(idHex), value: Buffer.from(rpHex, "latin1") },
-        { type: "put", key: counterKey(idHex), value: this.sealValue(counterKey(idHex), typeof initialSignCount === "number" ? initialSignCount : initialSignCount[i]!) },
+        { type: "put", key: counterKey(idHex), value: sealValue(this.dataKey, counterKey(idHex), typeof initialSignCount === "number" ? initialSignCount : initialSignCount[i]!) },
       );
     }
     await this.batchWithCounts(ops, delta);
@@ -393,7 +395,7 @@ export class Keystore {
     const idHex = toHex(record.id);
     const rpHex = toHex(record.rpIdHash);
     const key = credentialKey(rpHex, idHex);
-    const { sealed, decoded } = this.sealCredential(key, record);
+    const { sealed, decoded } = sealCredential(this.dataKey, key, record);
     await this.queue.run(idHex, async () => {
       if ((await this.readIndex(idHex)) !== rpHex) throw new CredentialNotFoundError(record.id);
       await this.db.put(key, sealed);
@@ -496,7 +498,7 @@ export class Keystore {
       const credentialId = credentialIdOfKey(key);
       let record: CredentialRecord;
       try {
-        record = this.openCredential(key, sealed, credentialId);
+        record = openCredential(this.dataKey, key, sealed, credentialId);
       } catch (err) {
         if (!(err instanceof IntegrityError)) throw err;
         onCorrupted({ credentialId, error: err });
@@ -531,7 +533,7 @@ export class Keystore {
         },
         () => recount.total++,
       );
-      await this.db.put(COUNTS_KEY, this.sealValue(COUNTS_KEY, recount));
+      await this.db.put(COUNTS_KEY, sealValue(this.dataKey, COUNTS_KEY, recount));
       this.counts = recount;
       return { ...recount };
     });
@@ -593,7 +595,7 @@ export class Keystore {
     const generation = this.cacheGeneration;
     const sealed = await this.db.get(key);
     // Absence is cached too: the core asks for settings (PIN state) on every request.
-    const value = sealed === undefined ? undefined : this.unsealValue(key, sealed, (cause) => IntegrityError.forRecord(key, `setting "${name}"`, cause));
+    const value = sealed === undefined ? undefined : unsealValue(this.dataKey, key, sealed, (cause) => IntegrityError.forRecord(key, `setting "${name}"`, cause));
     if (generation === this.cacheGeneration) this.settings.set(key, value);
     return structuredClone(value) as T | undefined;
   }
@@ -631,7 +633,7 @@ export class Keystore {
       try {
         for await (const key of this.db.keys()) if (!kept.has(key)) batch.del(key);
         const empty: CredentialCounts = { total: 0, discoverable: 0 };
-        batch.put(COUNTS_KEY, this.sealValue(COUNTS_KEY, empty));
+        batch.put(COUNTS_KEY, sealValue(this.dataKey, COUNTS_KEY, empty));
         await this.withCountLock(async () => {
           await batch.write();
           this.counts = empty;
@@ -688,7 +690,7 @@ export class Keystore {
         next = { total: counts.total + delta.total, discoverable: counts.discoverable + delta.discoverable };
         if (next.total < 0 || next.discoverable < 0 || next.discoverable > next.total) next = null;
       }
-      if (next !== null) ops.push({ type: "put", key: COUNTS_KEY, value: this.sealValue(COUNTS_KEY, next) });
+      if (next !== null) ops.push({ type: "put", key: COUNTS_KEY, value: sealValue(this.dataKey, COUNTS_KEY, next) });
       else if (counts !== null) ops.push({ type: "del", key: COUNTS_KEY });
       await this.db.batch(ops);
       this.counts = next;
@@ -710,7 +712,7 @@ export class Keystore {
     const sealed = await this.db.get(key);
     if (sealed === undefined) return undefined;
     try {
-      return this.openCredential(key, sealed, credentialId).discoverable;
+      return openCredential(this.dataKey, key, sealed, credentialId).discoverable;
     } catch (err) {
       if (err instanceof IntegrityError) return undefined;
       throw err;
@@ -726,51 +728,15 @@ export class Keystore {
     const generation = this.cacheGeneration;
     const sealed = await this.db.get(key);
     if (sealed === undefined) return undefined;
-    const record = this.openCredential(key, sealed, credentialId);
+    const record = openCredential(this.dataKey, key, sealed, credentialId);
     if (generation === this.cacheGeneration) this.cache.set(key, record);
     return forCaller(record);
-  }
-
-  private openCredential(key: string, sealed: Uint8Array, credentialId: Uint8Array): CredentialRecord {
-    const value = this.unsealValue(key, sealed, (cause) => IntegrityError.forCredential(key, credentialId, "record", cause));
-    if (!isCredentialRecord(value)) {
-      throw IntegrityError.forCredential(key, credentialId, "record", new Error("decrypted record is not a credential record"));
-    }
-    return value;
-  }
-
-  /**
-   * Seal a credential record, and decode the very plaintext that was sealed
-   * for the cache: the cached copy is then exactly what a later read returns,
-   * and shares no memory with the caller's object.
-   */
-  private sealCredential(key: string, record: CredentialRecord): { sealed: Uint8Array; decoded: CredentialRecord } {
-    const plaintext = encodeValue(record);
-    const sealed = seal(this.dataKey, plaintext, key);
-    return { sealed, decoded: decodeValue(plaintext) as CredentialRecord };
-  }
-
-  private sealValue(key: string, value: unknown): Uint8Array {
-    const plaintext = encodeValue(value);
-    try {
-      return seal(this.dataKey, plaintext, key);
-    } finally {
-      plaintext.fill(0);
-    }
-  }
-
-  private unsealValue(key: string, sealed: Uint8Array, integrityError: (cause: unknown) => IntegrityError): unknown {
-    try {
-      return decodeValue(unseal(this.dataKey, sealed, key));
-    } catch (err) {
-      throw integrityError(err);
-    }
   }
 
   private counterStorage(): CounterStorage {
     const sealedCount = (idHex: string, value: number): { key: string; value: Uint8Array } => {
       const key = counterKey(idHex);
-      return { key, value: this.sealValue(key, value) };
+      return { key, value: sealValue(this.dataKey, key, value) };
     };
     return {
       read: async (idHex) => {
@@ -779,7 +745,7 @@ export class Keystore {
         // A device counter that was never used is at 0; a credential without one does not exist.
         if (sealed === undefined) return isDeviceCounterLane(idHex) ? 0 : undefined;
         const fail = (cause: unknown): IntegrityError => IntegrityError.forCredential(key, fromHex(idHex), "sign counter", cause);
-        const value = this.unsealValue(key, sealed, fail);
+        const value = unsealValue(this.dataKey, key, sealed, fail);
         if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw fail(new Error("not a counter value"));
         return value;
       },
@@ -808,30 +774,8 @@ function isDeviceCounterLane(lane: string): boolean {
   return lane.startsWith("device-");
 }
 
-/**
- * Records handed out are shallow copies of the cached one, so callers can
- * reassign fields freely. Byte arrays are shared with the cache: treat them as read-only.
- */
-function forCaller(record: CredentialRecord): CredentialRecord {
-  const copy = { ...record };
-  if (record.user !== undefined) copy.user = { ...record.user };
-  return copy;
-}
-
 function assertPassphrase(passphrase: unknown): asserts passphrase is string {
   if (typeof passphrase !== "string") throw new TypeError("passphrase must be a string");
-}
-
-function assertCount(value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`sign count must be a non-negative integer, got ${value}`);
-}
-
-function assertCredentialRecord(record: CredentialRecord): void {
-  if (!(record.id instanceof Uint8Array) || record.id.length === 0) throw new TypeError("credential id must be a non-empty Uint8Array");
-  if (!(record.rpIdHash instanceof Uint8Array) || record.rpIdHash.length !== 32) throw new TypeError("rpIdHash must be 32 bytes");
-  if (!(record.privateKey instanceof Uint8Array) || !(record.publicKey instanceof Uint8Array)) {
-    throw new TypeError("privateKey and publicKey must be Uint8Arrays");
-  }
 }
 
 function addDelta(a: CountDelta, b: CountDelta): CountDelta {
@@ -843,18 +787,4 @@ function isCounts(value: unknown): value is CredentialCounts {
   if (typeof value !== "object" || value === null) return false;
   const { total, discoverable } = value as Partial<CredentialCounts>;
   return Number.isSafeInteger(total) && Number.isSafeInteger(discoverable) && total! >= 0 && discoverable! >= 0 && discoverable! <= total!;
-}
-
-function isCredentialRecord(value: unknown): value is CredentialRecord {
-  if (typeof value !== "object" || value === null) return false;
-  const r = value as Partial<CredentialRecord>;
-  return (
-    r.id instanceof Uint8Array &&
-    r.rpIdHash instanceof Uint8Array &&
-    r.privateKey instanceof Uint8Array &&
-    r.publicKey instanceof Uint8Array &&
-    typeof r.rpId === "string" &&
-    typeof r.alg === "number" &&
-    typeof r.discoverable === "boolean"
-  );
 }
