@@ -55,7 +55,9 @@ import { DIR_MODE, restrictPermissions } from "./permissions.js";
 import type { CredentialRecord, DeviceCounterName } from "../authenticator/store.js";
 import type { ScryptParams } from "./records.js";
 import { sealValue, unsealValue } from "./sealedValue.js";
+import { Settings } from "./settings.js";
 import { SignCounter, type CounterStorage } from "./signCounter.js";
+import { assertOpen, type KeystoreState } from "./state.js";
 
 
 export interface KeystoreOptions {
@@ -97,20 +99,15 @@ type CountDelta = CredentialCounts | "unknown";
 export class Keystore {
   /** Absolute path of the store directory. */
   readonly dir: string;
+  private readonly state: KeystoreState;
+  /**
+   * The same database and record cache the parts use, also held under these names: tests reach for
+   * `db` (to simulate a crash or a failed write) and `cache` (to check its bound).
+   */
   private readonly db: Db;
-  private readonly dataKey: KeyObject;
-  private params: ScryptParams;
-  private readonly queue = new KeyedQueue();
   private readonly cache: CredentialCache;
   private readonly counters: SignCounter;
-  /** Decrypted settings by name: the core may read its configuration on every request. */
-  private readonly settings = new Map<string, unknown>();
-  /**
-   * Bumped by every write that invalidates cached records or settings, so a
-   * read that started before the write does not put a stale value into a cache.
-   */
-  private cacheGeneration = 0;
-  private closing: Promise<void> | undefined;
+  private readonly settings: Settings;
   /**
    * The credential counts as the `counts` record holds them: undefined until first read, null when
    * there is no valid record (a store from before it existed, a tampered record, or a delete of a
@@ -127,15 +124,15 @@ export class Keystore {
   private constructor(dir: string, db: Db, dataKey: KeyObject, params: ScryptParams, options: KeystoreOptions) {
     this.dir = dir;
     this.db = db;
-    this.dataKey = dataKey;
-    this.params = params;
+    this.state = { dir, db, dataKey, params, queue: new KeyedQueue(), cacheGeneration: 0, closing: undefined };
     this.cache = new CredentialCache(options.cacheSize ?? DEFAULT_CACHE_SIZE);
-    this.counters = new SignCounter(this.queue, this.counterStorage(), (idHex) => new CredentialNotFoundError(fromHex(idHex)));
+    this.counters = new SignCounter(this.state.queue, this.counterStorage(), (idHex) => new CredentialNotFoundError(fromHex(idHex)));
+    this.settings = new Settings(this.state);
   }
 
   /** The scrypt parameters the passphrase is currently derived with. */
   get scrypt(): ScryptParams {
-    return { ...this.params };
+    return { ...this.state.params };
   }
 
   // ---- lifecycle -------------------------------------------------------------
@@ -243,13 +240,13 @@ export class Keystore {
    * signature count of every credential that has an unused reservation.
    */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    this.state.closing ??= this.shutdown();
+    return this.state.closing;
   }
 
   private async shutdown(): Promise<void> {
     try {
-      await this.queue.exclusive(() => this.counters.settle());
+      await this.state.queue.exclusive(() => this.counters.settle());
     } finally {
       this.cache.clear();
       this.settings.clear();
@@ -264,22 +261,22 @@ export class Keystore {
    * cost). Records are untouched: they are sealed under the data key.
    */
   async changePassphrase(newPassphrase: string, options: { scrypt?: ScryptParams } = {}): Promise<void> {
-    this.assertOpen();
+    assertOpen(this.state);
     assertPassphrase(newPassphrase);
-    const params: ScryptParams = { ...(options.scrypt ?? this.params) };
+    const params: ScryptParams = { ...(options.scrypt ?? this.state.params) };
     validateScryptParams(params);
-    await this.queue.run(META_LANE, async () => {
+    await this.state.queue.run(META_LANE, async () => {
       const salt = randomSalt();
       const kek = await deriveKey(newPassphrase, salt, params);
-      const rawDataKey = new Uint8Array(this.dataKey.export());
+      const rawDataKey = new Uint8Array(this.state.dataKey.export());
       let wrappedDataKey: Uint8Array;
       try {
         wrappedDataKey = wrapDataKey(kek, rawDataKey);
       } finally {
         rawDataKey.fill(0);
       }
-      await this.db.put(META_KEY, encodeMeta({ version: FORMAT_VERSION, kdf: "scrypt", scrypt: params, salt, wrappedDataKey }));
-      this.params = params;
+      await this.state.db.put(META_KEY, encodeMeta({ version: FORMAT_VERSION, kdf: "scrypt", scrypt: params, salt, wrappedDataKey }));
+      this.state.params = params;
     });
   }
 
@@ -290,25 +287,25 @@ export class Keystore {
    * same ID (also one filed under another RP). One batch: record, index, counter.
    */
   async putCredential(record: CredentialRecord, initialSignCount = 0): Promise<void> {
-    this.assertOpen();
+    assertOpen(this.state);
     assertCredentialRecord(record);
     assertSignCount(initialSignCount);
     const idHex = toHex(record.id);
     const rpHex = toHex(record.rpIdHash);
     const key = credentialKey(rpHex, idHex);
-    const { sealed, decoded } = sealCredential(this.dataKey, key, record);
-    await this.queue.run(idHex, async () => {
+    const { sealed, decoded } = sealCredential(this.state.dataKey, key, record);
+    await this.state.queue.run(idHex, async () => {
       const previousRp = await this.readIndex(idHex);
       const ops: BatchOp[] = [];
       if (previousRp !== undefined && previousRp !== rpHex) ops.push({ type: "del", key: credentialKey(previousRp, idHex) });
       ops.push(
         { type: "put", key, value: sealed },
         { type: "put", key: indexKey(idHex), value: Buffer.from(rpHex, "latin1") },
-        { type: "put", key: counterKey(idHex), value: sealValue(this.dataKey, counterKey(idHex), initialSignCount) },
+        { type: "put", key: counterKey(idHex), value: sealValue(this.state.dataKey, counterKey(idHex), initialSignCount) },
       );
       const delta = await this.replacementDelta(previousRp, idHex, record);
       await this.batchWithCounts(ops, delta);
-      this.cacheGeneration++;
+      this.state.cacheGeneration++;
       if (previousRp !== undefined) this.cache.delete(credentialKey(previousRp, idHex));
       this.cache.set(key, decoded);
       this.counters.forget(idHex);
@@ -322,7 +319,7 @@ export class Keystore {
    * Replaces credentials with the same ID, like putCredential; IDs must be distinct within one call.
    */
   async putCredentials(records: readonly CredentialRecord[], initialSignCount = 0): Promise<void> {
-    this.assertOpen();
+    assertOpen(this.state);
     assertSignCount(initialSignCount);
     const seen = new Set<string>();
     for (const record of records) {
@@ -333,7 +330,7 @@ export class Keystore {
     }
     for (let start = 0; start < records.length; start += BULK_CHUNK) {
       const chunk = records.slice(start, start + BULK_CHUNK);
-      await this.queue.exclusive(() => this.putChunk(chunk, initialSignCount));
+      await this.state.queue.exclusive(() => this.putChunk(chunk, initialSignCount));
     }
   }
 
@@ -343,7 +340,7 @@ export class Keystore {
    * same ID, like putCredential; IDs must be distinct within one call.
    */
   async importCredentials(entries: readonly { record: CredentialRecord; signCount: number }[]): Promise<void> {
-    this.assertOpen();
+    assertOpen(this.state);
     const seen = new Set<string>();
     for (const { record, signCount } of entries) {
       assertCredentialRecord(record);
@@ -355,13 +352,13 @@ export class Keystore {
     if (entries.length === 0) return;
     const records = entries.map((entry) => entry.record);
     const counts = entries.map((entry) => entry.signCount);
-    await this.queue.exclusive(() => this.putChunk(records, counts));
+    await this.state.queue.exclusive(() => this.putChunk(records, counts));
   }
 
   private async putChunk(chunk: readonly CredentialRecord[], initialSignCount: number | readonly number[]): Promise<void> {
-    this.assertOpen();
+    assertOpen(this.state);
     const ids = chunk.map((record) => toHex(record.id));
-    const previous = await this.db.getMany(ids.map(indexKey));
+    const previous = await this.state.db.getMany(ids.map(indexKey));
     const ops: BatchOp[] = [];
     const stale: string[] = [];
     let delta: CountDelta = { total: 0, discoverable: 0 };
@@ -377,36 +374,36 @@ export class Keystore {
         stale.push(credentialKey(previousRp, idHex), key);
       }
       ops.push(
-        { type: "put", key, value: sealValue(this.dataKey, key, record) },
+        { type: "put", key, value: sealValue(this.state.dataKey, key, record) },
         { type: "put", key: indexKey(idHex), value: Buffer.from(rpHex, "latin1") },
-        { type: "put", key: counterKey(idHex), value: sealValue(this.dataKey, counterKey(idHex), typeof initialSignCount === "number" ? initialSignCount : initialSignCount[i]!) },
+        { type: "put", key: counterKey(idHex), value: sealValue(this.state.dataKey, counterKey(idHex), typeof initialSignCount === "number" ? initialSignCount : initialSignCount[i]!) },
       );
     }
     await this.batchWithCounts(ops, delta);
-    this.cacheGeneration++;
+    this.state.cacheGeneration++;
     for (const key of stale) this.cache.delete(key);
     for (const idHex of ids) this.counters.forget(idHex);
   }
 
   /** Rewrite an existing credential's record (e.g. new user info). Its counter is untouched. */
   async updateCredential(record: CredentialRecord): Promise<void> {
-    this.assertOpen();
+    assertOpen(this.state);
     assertCredentialRecord(record);
     const idHex = toHex(record.id);
     const rpHex = toHex(record.rpIdHash);
     const key = credentialKey(rpHex, idHex);
-    const { sealed, decoded } = sealCredential(this.dataKey, key, record);
-    await this.queue.run(idHex, async () => {
+    const { sealed, decoded } = sealCredential(this.state.dataKey, key, record);
+    await this.state.queue.run(idHex, async () => {
       if ((await this.readIndex(idHex)) !== rpHex) throw new CredentialNotFoundError(record.id);
-      await this.db.put(key, sealed);
-      this.cacheGeneration++;
+      await this.state.db.put(key, sealed);
+      this.state.cacheGeneration++;
       this.cache.set(key, decoded);
     });
   }
 
   /** Point read (allowList lookup). Undefined when absent; IntegrityError when the record fails authentication. */
   async getCredential(rpIdHash: Uint8Array, credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
-    this.assertOpen();
+    assertOpen(this.state);
     const key = credentialKey(toHex(rpIdHash), toHex(credentialId));
     const cached = this.cache.get(key);
     if (cached !== undefined) return forCaller(cached);
@@ -415,10 +412,10 @@ export class Keystore {
 
   /** Find a credential by ID alone, through the index. */
   async findCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
-    this.assertOpen();
+    assertOpen(this.state);
     const idHex = toHex(credentialId);
     // On the credential's lane so a concurrent delete cannot fall between the index read and the record read.
-    return this.queue.run(idHex, async () => {
+    return this.state.queue.run(idHex, async () => {
       const rpHex = await this.readIndex(idHex);
       if (rpHex === undefined) return undefined;
       const key = credentialKey(rpHex, idHex);
@@ -434,15 +431,15 @@ export class Keystore {
 
   /** Delete a credential, its index entry and its counter in one batch. False when there was none. */
   async deleteCredential(credentialId: Uint8Array): Promise<boolean> {
-    this.assertOpen();
+    assertOpen(this.state);
     const idHex = toHex(credentialId);
-    return this.queue.run(idHex, async () => {
+    return this.state.queue.run(idHex, async () => {
       const rpHex = await this.readIndex(idHex);
       if (rpHex === undefined) return false;
       const key = credentialKey(rpHex, idHex);
       // The index is written in one batch with the record: an index naming no record was tampered with.
       // Refuse rather than delete the counter and leave the real record behind without one.
-      if ((await this.db.get(key)) === undefined) {
+      if ((await this.state.db.get(key)) === undefined) {
         throw IntegrityError.forCredential(indexKey(idHex), credentialId, "index entry", new Error("it names a record that does not exist"));
       }
       const discoverable = await this.discoverableForCount(key, credentialId);
@@ -455,7 +452,7 @@ export class Keystore {
         ],
         delta,
       );
-      this.cacheGeneration++;
+      this.state.cacheGeneration++;
       this.cache.delete(key);
       this.counters.forget(idHex);
       return true;
@@ -468,7 +465,7 @@ export class Keystore {
    * reported in `corrupted` and does not hide the others.
    */
   async scanCredentials(rpIdHash?: Uint8Array): Promise<ScanResult> {
-    this.assertOpen();
+    assertOpen(this.state);
     const result: ScanResult = { credentials: [], corrupted: [] };
     await this.eachCredential(
       rpIdHash,
@@ -489,7 +486,7 @@ export class Keystore {
     onCorrupted: (corrupted: CorruptedCredential) => void,
   ): Promise<void> {
     const prefix = credentialPrefix(rpIdHash === undefined ? undefined : toHex(rpIdHash));
-    for await (const [key, sealed] of this.db.iterator(prefixRange(prefix))) {
+    for await (const [key, sealed] of this.state.db.iterator(prefixRange(prefix))) {
       const cached = this.cache.peek(key);
       if (cached !== undefined) {
         onRecord(cached);
@@ -498,7 +495,7 @@ export class Keystore {
       const credentialId = credentialIdOfKey(key);
       let record: CredentialRecord;
       try {
-        record = openCredential(this.dataKey, key, sealed, credentialId);
+        record = openCredential(this.state.dataKey, key, sealed, credentialId);
       } catch (err) {
         if (!(err instanceof IntegrityError)) throw err;
         onCorrupted({ credentialId, error: err });
@@ -518,7 +515,7 @@ export class Keystore {
    * is recounted once, by a scan, and the record written back.
    */
   async countCredentials(): Promise<CredentialCounts> {
-    this.assertOpen();
+    assertOpen(this.state);
     if (this.counts) return { ...this.counts };
     return this.withCountLock(async () => {
       const counts = await this.currentCounts();
@@ -533,7 +530,7 @@ export class Keystore {
         },
         () => recount.total++,
       );
-      await this.db.put(COUNTS_KEY, sealValue(this.dataKey, COUNTS_KEY, recount));
+      await this.state.db.put(COUNTS_KEY, sealValue(this.state.dataKey, COUNTS_KEY, recount));
       this.counts = recount;
       return { ...recount };
     });
@@ -547,19 +544,19 @@ export class Keystore {
    * Rejects with CredentialNotFoundError for an unknown credential.
    */
   nextSignCount(credentialId: Uint8Array): Promise<number> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
     return this.counters.next(toHex(credentialId));
   }
 
   /** The last signature count handed out; undefined for an unknown credential. */
   getSignCount(credentialId: Uint8Array): Promise<number | undefined> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
     return this.counters.get(toHex(credentialId));
   }
 
   /** Set the counter to exactly `value`, lower included (for simulating a cloned authenticator). */
   setSignCount(credentialId: Uint8Array, value: number): Promise<void> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
     return this.counters.set(toHex(credentialId), value);
   }
 
@@ -570,53 +567,33 @@ export class Keystore {
    * starts at 0 and, like everything else, is gone after resetAuthenticator.
    */
   nextDeviceCount(name: DeviceCounterName): Promise<number> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
     return this.counters.next(deviceCounterLane(name));
   }
 
   getDeviceCount(name: DeviceCounterName): Promise<number> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
     return this.counters.get(deviceCounterLane(name)).then((value) => value ?? 0);
   }
 
   setDeviceCount(name: DeviceCounterName, value: number): Promise<void> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
+    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
     return this.counters.set(deviceCounterLane(name), value);
   }
 
   // ---- settings ----------------------------------------------------------------
 
   /** A named setting (PIN state, configuration); any CBOR-encodable value. */
-  async getSetting<T>(name: string): Promise<T | undefined> {
-    this.assertOpen();
-    const key = settingKey(name);
-    // Copies out, so a caller editing the value it got does not edit the cache.
-    if (this.settings.has(key)) return structuredClone(this.settings.get(key)) as T;
-    const generation = this.cacheGeneration;
-    const sealed = await this.db.get(key);
-    // Absence is cached too: the core asks for settings (PIN state) on every request.
-    const value = sealed === undefined ? undefined : unsealValue(this.dataKey, key, sealed, (cause) => IntegrityError.forRecord(key, `setting "${name}"`, cause));
-    if (generation === this.cacheGeneration) this.settings.set(key, value);
-    return structuredClone(value) as T | undefined;
+  getSetting<T>(name: string): Promise<T | undefined> {
+    return this.settings.get<T>(name);
   }
 
-  async putSetting(name: string, value: unknown): Promise<void> {
-    this.assertOpen();
-    if (value === undefined) throw new TypeError(`setting "${name}": use deleteSetting to remove a value`);
-    const key = settingKey(name);
-    const plaintext = encodeValue(value);
-    const sealed = seal(this.dataKey, plaintext, key);
-    await this.db.put(key, sealed);
-    this.cacheGeneration++;
-    this.settings.set(key, decodeValue(plaintext)); // what a read from disk would give
+  putSetting(name: string, value: unknown): Promise<void> {
+    return this.settings.put(name, value);
   }
 
-  async deleteSetting(name: string): Promise<void> {
-    this.assertOpen();
-    const key = settingKey(name);
-    await this.db.del(key);
-    this.cacheGeneration++;
-    this.settings.delete(key);
+  deleteSetting(name: string): Promise<void> {
+    return this.settings.delete(name);
   }
 
   /**
@@ -624,16 +601,16 @@ export class Keystore {
    * one batch. The metadata (passphrase, data key) stays, so the store still opens.
    */
   async resetAuthenticator(options: { keep?: readonly string[] } = {}): Promise<void> {
-    this.assertOpen();
+    assertOpen(this.state);
     const kept = new Set([META_KEY, COUNTS_KEY, ...(options.keep ?? []).map(settingKey)]);
-    await this.queue.exclusive(async () => {
+    await this.state.queue.exclusive(async () => {
       // Still one batch, but built as the keys stream past: a chained batch goes straight into
       // LevelDB's write batch, with no array of every key (3 per credential) and its ops in the heap.
-      const batch = this.db.batch();
+      const batch = this.state.db.batch();
       try {
-        for await (const key of this.db.keys()) if (!kept.has(key)) batch.del(key);
+        for await (const key of this.state.db.keys()) if (!kept.has(key)) batch.del(key);
         const empty: CredentialCounts = { total: 0, discoverable: 0 };
-        batch.put(COUNTS_KEY, sealValue(this.dataKey, COUNTS_KEY, empty));
+        batch.put(COUNTS_KEY, sealValue(this.state.dataKey, COUNTS_KEY, empty));
         await this.withCountLock(async () => {
           await batch.write();
           this.counts = empty;
@@ -641,18 +618,15 @@ export class Keystore {
       } finally {
         await batch.close(); // idempotent: a no-op after write(); discards the batch after an error
       }
-      this.cacheGeneration++;
+      this.state.cacheGeneration++;
       this.cache.clear();
-      for (const name of [...this.settings.keys()]) if (!kept.has(settingKey(name))) this.settings.delete(name);
+      this.settings.forgetAfterReset(kept);
       this.counters.forgetAll();
     });
   }
 
   // ---- internals -------------------------------------------------------------
 
-  private assertOpen(): void {
-    if (this.closing !== undefined) throw new StoreClosedError(this.dir);
-  }
 
   /** Runs `task` holding the count lock (see `countLock`). */
   private withCountLock<T>(task: () => Promise<T>): Promise<T> {
@@ -664,11 +638,11 @@ export class Keystore {
   /** The counts from memory or the counts record; null when there is no valid record. Call holding the count lock. */
   private async currentCounts(): Promise<CredentialCounts | null> {
     if (this.counts !== undefined) return this.counts;
-    const sealed = await this.db.get(COUNTS_KEY);
+    const sealed = await this.state.db.get(COUNTS_KEY);
     let counts: CredentialCounts | null = null;
     if (sealed !== undefined) {
       try {
-        const value = decodeValue(unseal(this.dataKey, sealed, COUNTS_KEY));
+        const value = decodeValue(unseal(this.state.dataKey, sealed, COUNTS_KEY));
         if (isCounts(value)) counts = { total: value.total, discoverable: value.discoverable };
       } catch {
         // A counts record that fails authentication is not trusted: countCredentials recounts from the records.
@@ -690,9 +664,9 @@ export class Keystore {
         next = { total: counts.total + delta.total, discoverable: counts.discoverable + delta.discoverable };
         if (next.total < 0 || next.discoverable < 0 || next.discoverable > next.total) next = null;
       }
-      if (next !== null) ops.push({ type: "put", key: COUNTS_KEY, value: sealValue(this.dataKey, COUNTS_KEY, next) });
+      if (next !== null) ops.push({ type: "put", key: COUNTS_KEY, value: sealValue(this.state.dataKey, COUNTS_KEY, next) });
       else if (counts !== null) ops.push({ type: "del", key: COUNTS_KEY });
-      await this.db.batch(ops);
+      await this.state.db.batch(ops);
       this.counts = next;
     });
   }
@@ -709,10 +683,10 @@ export class Keystore {
   private async discoverableForCount(key: string, credentialId: Uint8Array): Promise<boolean | undefined> {
     const cached = this.cache.peek(key);
     if (cached !== undefined) return cached.discoverable;
-    const sealed = await this.db.get(key);
+    const sealed = await this.state.db.get(key);
     if (sealed === undefined) return undefined;
     try {
-      return openCredential(this.dataKey, key, sealed, credentialId).discoverable;
+      return openCredential(this.state.dataKey, key, sealed, credentialId).discoverable;
     } catch (err) {
       if (err instanceof IntegrityError) return undefined;
       throw err;
@@ -720,41 +694,41 @@ export class Keystore {
   }
 
   private async readIndex(idHex: string): Promise<string | undefined> {
-    const value = await this.db.get(indexKey(idHex));
+    const value = await this.state.db.get(indexKey(idHex));
     return value === undefined ? undefined : Buffer.from(value).toString("latin1");
   }
 
   private async readCredential(key: string, credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
-    const generation = this.cacheGeneration;
-    const sealed = await this.db.get(key);
+    const generation = this.state.cacheGeneration;
+    const sealed = await this.state.db.get(key);
     if (sealed === undefined) return undefined;
-    const record = openCredential(this.dataKey, key, sealed, credentialId);
-    if (generation === this.cacheGeneration) this.cache.set(key, record);
+    const record = openCredential(this.state.dataKey, key, sealed, credentialId);
+    if (generation === this.state.cacheGeneration) this.cache.set(key, record);
     return forCaller(record);
   }
 
   private counterStorage(): CounterStorage {
     const sealedCount = (idHex: string, value: number): { key: string; value: Uint8Array } => {
       const key = counterKey(idHex);
-      return { key, value: sealValue(this.dataKey, key, value) };
+      return { key, value: sealValue(this.state.dataKey, key, value) };
     };
     return {
       read: async (idHex) => {
         const key = counterKey(idHex);
-        const sealed = await this.db.get(key);
+        const sealed = await this.state.db.get(key);
         // A device counter that was never used is at 0; a credential without one does not exist.
         if (sealed === undefined) return isDeviceCounterLane(idHex) ? 0 : undefined;
         const fail = (cause: unknown): IntegrityError => IntegrityError.forCredential(key, fromHex(idHex), "sign counter", cause);
-        const value = unsealValue(this.dataKey, key, sealed, fail);
+        const value = unsealValue(this.state.dataKey, key, sealed, fail);
         if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw fail(new Error("not a counter value"));
         return value;
       },
       write: async (idHex, value) => {
         const op = sealedCount(idHex, value);
-        await this.db.put(op.key, op.value);
+        await this.state.db.put(op.key, op.value);
       },
       writeMany: async (entries) => {
-        await this.db.batch(entries.map(([idHex, value]): BatchOp => ({ type: "put", ...sealedCount(idHex, value) })));
+        await this.state.db.batch(entries.map(([idHex, value]): BatchOp => ({ type: "put", ...sealedCount(idHex, value) })));
       },
     };
   }
