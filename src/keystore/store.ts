@@ -10,6 +10,7 @@ import type { KeyObject } from "node:crypto";
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { decodeValue, encodeValue } from "./codec.js";
+import { Counters } from "./counters.js";
 import { CredentialCache, DEFAULT_CACHE_SIZE } from "./credentialCache.js";
 import { assertCredentialRecord, assertSignCount, forCaller, openCredential, sealCredential } from "./credentialRecord.js";
 import {
@@ -28,7 +29,6 @@ import {
 import {
   CredentialNotFoundError,
   IntegrityError,
-  StoreClosedError,
   StoreExistsError,
   StoreFormatError,
   StoreLockedError,
@@ -44,7 +44,6 @@ import {
   credentialIdOfKey,
   credentialKey,
   credentialPrefix,
-  fromHex,
   indexKey,
   prefixRange,
   settingKey,
@@ -54,9 +53,8 @@ import { FORMAT_VERSION, decodeMeta, encodeMeta, type StoreMeta } from "./meta.j
 import { DIR_MODE, restrictPermissions } from "./permissions.js";
 import type { CredentialRecord, DeviceCounterName } from "../authenticator/store.js";
 import type { ScryptParams } from "./records.js";
-import { sealValue, unsealValue } from "./sealedValue.js";
+import { sealValue } from "./sealedValue.js";
 import { Settings } from "./settings.js";
-import { SignCounter, type CounterStorage } from "./signCounter.js";
 import { assertOpen, type KeystoreState } from "./state.js";
 
 
@@ -106,7 +104,7 @@ export class Keystore {
    */
   private readonly db: Db;
   private readonly cache: CredentialCache;
-  private readonly counters: SignCounter;
+  private readonly counters: Counters;
   private readonly settings: Settings;
   /**
    * The credential counts as the `counts` record holds them: undefined until first read, null when
@@ -126,7 +124,7 @@ export class Keystore {
     this.db = db;
     this.state = { dir, db, dataKey, params, queue: new KeyedQueue(), cacheGeneration: 0, closing: undefined };
     this.cache = new CredentialCache(options.cacheSize ?? DEFAULT_CACHE_SIZE);
-    this.counters = new SignCounter(this.state.queue, this.counterStorage(), (idHex) => new CredentialNotFoundError(fromHex(idHex)));
+    this.counters = new Counters(this.state);
     this.settings = new Settings(this.state);
   }
 
@@ -544,20 +542,17 @@ export class Keystore {
    * Rejects with CredentialNotFoundError for an unknown credential.
    */
   nextSignCount(credentialId: Uint8Array): Promise<number> {
-    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.next(toHex(credentialId));
+    return this.counters.nextSignCount(credentialId);
   }
 
   /** The last signature count handed out; undefined for an unknown credential. */
   getSignCount(credentialId: Uint8Array): Promise<number | undefined> {
-    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.get(toHex(credentialId));
+    return this.counters.getSignCount(credentialId);
   }
 
   /** Set the counter to exactly `value`, lower included (for simulating a cloned authenticator). */
   setSignCount(credentialId: Uint8Array, value: number): Promise<void> {
-    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.set(toHex(credentialId), value);
+    return this.counters.setSignCount(credentialId, value);
   }
 
   /**
@@ -567,18 +562,15 @@ export class Keystore {
    * starts at 0 and, like everything else, is gone after resetAuthenticator.
    */
   nextDeviceCount(name: DeviceCounterName): Promise<number> {
-    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.next(deviceCounterLane(name));
+    return this.counters.nextDeviceCount(name);
   }
 
   getDeviceCount(name: DeviceCounterName): Promise<number> {
-    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.get(deviceCounterLane(name)).then((value) => value ?? 0);
+    return this.counters.getDeviceCount(name);
   }
 
   setDeviceCount(name: DeviceCounterName, value: number): Promise<void> {
-    if (this.state.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.set(deviceCounterLane(name), value);
+    return this.counters.setDeviceCount(name, value);
   }
 
   // ---- settings ----------------------------------------------------------------
@@ -706,47 +698,9 @@ export class Keystore {
     if (generation === this.state.cacheGeneration) this.cache.set(key, record);
     return forCaller(record);
   }
-
-  private counterStorage(): CounterStorage {
-    const sealedCount = (idHex: string, value: number): { key: string; value: Uint8Array } => {
-      const key = counterKey(idHex);
-      return { key, value: sealValue(this.state.dataKey, key, value) };
-    };
-    return {
-      read: async (idHex) => {
-        const key = counterKey(idHex);
-        const sealed = await this.state.db.get(key);
-        // A device counter that was never used is at 0; a credential without one does not exist.
-        if (sealed === undefined) return isDeviceCounterLane(idHex) ? 0 : undefined;
-        const fail = (cause: unknown): IntegrityError => IntegrityError.forCredential(key, fromHex(idHex), "sign counter", cause);
-        const value = unsealValue(this.state.dataKey, key, sealed, fail);
-        if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw fail(new Error("not a counter value"));
-        return value;
-      },
-      write: async (idHex, value) => {
-        const op = sealedCount(idHex, value);
-        await this.state.db.put(op.key, op.value);
-      },
-      writeMany: async (entries) => {
-        await this.state.db.batch(entries.map(([idHex, value]): BatchOp => ({ type: "put", ...sealedCount(idHex, value) })));
-      },
-    };
-  }
 }
 
 // ---- helpers -------------------------------------------------------------------
-
-/**
- * Device counters live beside the credentials' (`n!<lane>`), on lanes that
- * are no credential's: "device-..." is not hex, and credential lanes are.
- */
-function deviceCounterLane(name: DeviceCounterName): string {
-  return `device-${name}`;
-}
-
-function isDeviceCounterLane(lane: string): boolean {
-  return lane.startsWith("device-");
-}
 
 function assertPassphrase(passphrase: unknown): asserts passphrase is string {
   if (typeof passphrase !== "string") throw new TypeError("passphrase must be a string");
