@@ -9,8 +9,9 @@
 import type { KeyObject } from "node:crypto";
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { decodeValue, encodeValue } from "./codec.js";
+import { encodeValue } from "./codec.js";
 import { Counters } from "./counters.js";
+import { CountsRecord, addDelta, type CountDelta, type CredentialCounts } from "./counts.js";
 import { CredentialCache, DEFAULT_CACHE_SIZE } from "./credentialCache.js";
 import { assertCredentialRecord, assertSignCount, forCaller, openCredential, sealCredential } from "./credentialRecord.js";
 import {
@@ -21,7 +22,6 @@ import {
   randomSalt,
   seal,
   toKeyObject,
-  unseal,
   unwrapDataKey,
   validateScryptParams,
   wrapDataKey,
@@ -57,7 +57,6 @@ import { sealValue } from "./sealedValue.js";
 import { Settings } from "./settings.js";
 import { assertOpen, type KeystoreState } from "./state.js";
 
-
 export interface KeystoreOptions {
   /** Decrypted credential records kept in memory (default 10,000; 0 disables). */
   cacheSize?: number;
@@ -68,11 +67,7 @@ export interface CreateOptions extends KeystoreOptions {
   scrypt?: ScryptParams;
 }
 
-/** How many credentials the store holds: `total` records, of which `discoverable` were stored as discoverable. */
-export interface CredentialCounts {
-  total: number;
-  discoverable: number;
-}
+export type { CredentialCounts } from "./counts.js";
 
 export interface CorruptedCredential {
   credentialId: Uint8Array;
@@ -91,9 +86,6 @@ const META_LANE = "meta";
 /** Records per batch in putCredentials: large enough to amortize a write, small enough to keep a batch a few hundred KiB. */
 const BULK_CHUNK = 1000;
 
-/** A change to the counts, or "unknown" when a record it depends on could not be read. */
-type CountDelta = CredentialCounts | "unknown";
-
 export class Keystore {
   /** Absolute path of the store directory. */
   readonly dir: string;
@@ -106,26 +98,16 @@ export class Keystore {
   private readonly cache: CredentialCache;
   private readonly counters: Counters;
   private readonly settings: Settings;
-  /**
-   * The credential counts as the `counts` record holds them: undefined until first read, null when
-   * there is no valid record (a store from before it existed, a tampered record, or a delete of a
-   * record that could not be read), in which case countCredentials recounts once and writes it back.
-   */
-  private counts: CredentialCounts | null | undefined;
-  /**
-   * Serializes every write that changes the counts (puts and deletes of any credential, reset), so
-   * counts records reach the disk in the order they were computed. Not a KeyedQueue lane: it is
-   * taken while holding a credential's lane, and must not wait for an exclusive barrier.
-   */
-  private countLock: Promise<unknown> = Promise.resolve();
+  private readonly counts: CountsRecord;
 
-  private constructor(dir: string, db: Db, dataKey: KeyObject, params: ScryptParams, options: KeystoreOptions) {
+  private constructor(dir: string, db: Db, dataKey: KeyObject, params: ScryptParams, options: KeystoreOptions, initialCounts?: CredentialCounts) {
     this.dir = dir;
     this.db = db;
     this.state = { dir, db, dataKey, params, queue: new KeyedQueue(), cacheGeneration: 0, closing: undefined };
     this.cache = new CredentialCache(options.cacheSize ?? DEFAULT_CACHE_SIZE);
     this.counters = new Counters(this.state);
     this.settings = new Settings(this.state);
+    this.counts = new CountsRecord(this.state, initialCounts);
   }
 
   /** The scrypt parameters the passphrase is currently derived with. */
@@ -184,9 +166,7 @@ export class Keystore {
         { type: "put", key: COUNTS_KEY, value: seal(dataKey, countsPlain, COUNTS_KEY) },
       ]);
       await restrictPermissions(location);
-      const store = new Keystore(location, db, dataKey, params, options);
-      store.counts = counts;
-      return store;
+      return new Keystore(location, db, dataKey, params, options, counts);
     } catch (err) {
       await db.close();
       throw err;
@@ -302,7 +282,7 @@ export class Keystore {
         { type: "put", key: counterKey(idHex), value: sealValue(this.state.dataKey, counterKey(idHex), initialSignCount) },
       );
       const delta = await this.replacementDelta(previousRp, idHex, record);
-      await this.batchWithCounts(ops, delta);
+      await this.counts.batchWith(ops, delta);
       this.state.cacheGeneration++;
       if (previousRp !== undefined) this.cache.delete(credentialKey(previousRp, idHex));
       this.cache.set(key, decoded);
@@ -377,7 +357,7 @@ export class Keystore {
         { type: "put", key: counterKey(idHex), value: sealValue(this.state.dataKey, counterKey(idHex), typeof initialSignCount === "number" ? initialSignCount : initialSignCount[i]!) },
       );
     }
-    await this.batchWithCounts(ops, delta);
+    await this.counts.batchWith(ops, delta);
     this.state.cacheGeneration++;
     for (const key of stale) this.cache.delete(key);
     for (const idHex of ids) this.counters.forget(idHex);
@@ -442,7 +422,7 @@ export class Keystore {
       }
       const discoverable = await this.discoverableForCount(key, credentialId);
       const delta: CountDelta = discoverable === undefined ? "unknown" : { total: -1, discoverable: discoverable ? -1 : 0 };
-      await this.batchWithCounts(
+      await this.counts.batchWith(
         [
           { type: "del", key },
           { type: "del", key: indexKey(idHex) },
@@ -506,18 +486,10 @@ export class Keystore {
   /**
    * `total` counts every credential record, corrupted ones included; `discoverable` those stored as
    * discoverable (a record that fails its integrity check later still holds its slot until deleted).
-   *
-   * O(1): getInfo asks on every call, so the counts are a sealed record kept in the same batch as
-   * every credential write rather than a scan (which decrypts every record: seconds at 1M). A store
-   * without a valid counts record (older, tampered with, or after deleting an unreadable record)
-   * is recounted once, by a scan, and the record written back.
+   * O(1) from a record kept with every credential write (counts.ts); a scan only when that record is missing.
    */
-  async countCredentials(): Promise<CredentialCounts> {
-    assertOpen(this.state);
-    if (this.counts) return { ...this.counts };
-    return this.withCountLock(async () => {
-      const counts = await this.currentCounts();
-      if (counts !== null) return { ...counts };
+  countCredentials(): Promise<CredentialCounts> {
+    return this.counts.count(async () => {
       // Counted as the records stream past (every record, corrupted ones included), not collected.
       const recount: CredentialCounts = { total: 0, discoverable: 0 };
       await this.eachCredential(
@@ -528,9 +500,7 @@ export class Keystore {
         },
         () => recount.total++,
       );
-      await this.state.db.put(COUNTS_KEY, sealValue(this.state.dataKey, COUNTS_KEY, recount));
-      this.counts = recount;
-      return { ...recount };
+      return recount;
     });
   }
 
@@ -601,12 +571,7 @@ export class Keystore {
       const batch = this.state.db.batch();
       try {
         for await (const key of this.state.db.keys()) if (!kept.has(key)) batch.del(key);
-        const empty: CredentialCounts = { total: 0, discoverable: 0 };
-        batch.put(COUNTS_KEY, sealValue(this.state.dataKey, COUNTS_KEY, empty));
-        await this.withCountLock(async () => {
-          await batch.write();
-          this.counts = empty;
-        });
+        await this.counts.writeReset(batch);
       } finally {
         await batch.close(); // idempotent: a no-op after write(); discards the batch after an error
       }
@@ -618,50 +583,6 @@ export class Keystore {
   }
 
   // ---- internals -------------------------------------------------------------
-
-
-  /** Runs `task` holding the count lock (see `countLock`). */
-  private withCountLock<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.countLock.then(task);
-    this.countLock = result.catch(() => undefined);
-    return result;
-  }
-
-  /** The counts from memory or the counts record; null when there is no valid record. Call holding the count lock. */
-  private async currentCounts(): Promise<CredentialCounts | null> {
-    if (this.counts !== undefined) return this.counts;
-    const sealed = await this.state.db.get(COUNTS_KEY);
-    let counts: CredentialCounts | null = null;
-    if (sealed !== undefined) {
-      try {
-        const value = decodeValue(unseal(this.state.dataKey, sealed, COUNTS_KEY));
-        if (isCounts(value)) counts = { total: value.total, discoverable: value.discoverable };
-      } catch {
-        // A counts record that fails authentication is not trusted: countCredentials recounts from the records.
-      }
-    }
-    this.counts = counts;
-    return counts;
-  }
-
-  /**
-   * Write `ops` with the counts changed by `delta`, in one batch. When the counts are not known
-   * (or `delta` is "unknown") the counts record is removed instead, so the next countCredentials recounts.
-   */
-  private async batchWithCounts(ops: BatchOp[], delta: CountDelta): Promise<void> {
-    await this.withCountLock(async () => {
-      const counts = await this.currentCounts();
-      let next: CredentialCounts | null = null;
-      if (counts !== null && delta !== "unknown") {
-        next = { total: counts.total + delta.total, discoverable: counts.discoverable + delta.discoverable };
-        if (next.total < 0 || next.discoverable < 0 || next.discoverable > next.total) next = null;
-      }
-      if (next !== null) ops.push({ type: "put", key: COUNTS_KEY, value: sealValue(this.state.dataKey, COUNTS_KEY, next) });
-      else if (counts !== null) ops.push({ type: "del", key: COUNTS_KEY });
-      await this.state.db.batch(ops);
-      this.counts = next;
-    });
-  }
 
   /** How storing `record` changes the counts, given the RP its ID was filed under before (if any). */
   private async replacementDelta(previousRp: string | undefined, idHex: string, record: CredentialRecord): Promise<CountDelta> {
@@ -704,15 +625,4 @@ export class Keystore {
 
 function assertPassphrase(passphrase: unknown): asserts passphrase is string {
   if (typeof passphrase !== "string") throw new TypeError("passphrase must be a string");
-}
-
-function addDelta(a: CountDelta, b: CountDelta): CountDelta {
-  if (a === "unknown" || b === "unknown") return "unknown";
-  return { total: a.total + b.total, discoverable: a.discoverable + b.discoverable };
-}
-
-function isCounts(value: unknown): value is CredentialCounts {
-  if (typeof value !== "object" || value === null) return false;
-  const { total, discoverable } = value as Partial<CredentialCounts>;
-  return Number.isSafeInteger(total) && Number.isSafeInteger(discoverable) && total! >= 0 && discoverable! >= 0 && discoverable! <= total!;
 }
