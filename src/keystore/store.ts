@@ -9,11 +9,13 @@
 import type { KeyObject } from "node:crypto";
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
+import type { CredentialRecord, DeviceCounterName } from "../authenticator/store.js";
 import { encodeValue } from "./codec.js";
 import { Counters } from "./counters.js";
-import { CountsRecord, addDelta, type CountDelta, type CredentialCounts } from "./counts.js";
+import { CountsRecord, type CredentialCounts } from "./counts.js";
 import { CredentialCache, DEFAULT_CACHE_SIZE } from "./credentialCache.js";
-import { assertCredentialRecord, assertSignCount, forCaller, openCredential, sealCredential } from "./credentialRecord.js";
+import { Credentials, type ScanResult } from "./credentials.js";
+import { isLockError, levelMessage, openFailed, openLevel, type Db } from "./database.js";
 import {
   DEFAULT_SCRYPT,
   UnsealError,
@@ -26,34 +28,12 @@ import {
   validateScryptParams,
   wrapDataKey,
 } from "./envelope.js";
-import {
-  CredentialNotFoundError,
-  IntegrityError,
-  StoreExistsError,
-  StoreFormatError,
-  StoreLockedError,
-  StoreNotFoundError,
-  WrongPassphraseError,
-} from "./errors.js";
-import { isLockError, levelMessage, openFailed, openLevel, type BatchOp, type Db } from "./database.js";
+import { StoreExistsError, StoreFormatError, StoreLockedError, StoreNotFoundError, WrongPassphraseError } from "./errors.js";
 import { KeyedQueue } from "./keyedQueue.js";
-import {
-  COUNTS_KEY,
-  META_KEY,
-  counterKey,
-  credentialIdOfKey,
-  credentialKey,
-  credentialPrefix,
-  indexKey,
-  prefixRange,
-  settingKey,
-  toHex,
-} from "./keys.js";
+import { COUNTS_KEY, META_KEY, settingKey } from "./keys.js";
 import { FORMAT_VERSION, decodeMeta, encodeMeta, type StoreMeta } from "./meta.js";
 import { DIR_MODE, restrictPermissions } from "./permissions.js";
-import type { CredentialRecord, DeviceCounterName } from "../authenticator/store.js";
 import type { ScryptParams } from "./records.js";
-import { sealValue } from "./sealedValue.js";
 import { Settings } from "./settings.js";
 import { assertOpen, type KeystoreState } from "./state.js";
 
@@ -69,22 +49,10 @@ export interface CreateOptions extends KeystoreOptions {
 
 export type { CredentialCounts } from "./counts.js";
 
-export interface CorruptedCredential {
-  credentialId: Uint8Array;
-  error: IntegrityError;
-}
-
-export interface ScanResult {
-  credentials: CredentialRecord[];
-  /** Records that failed authentication; they do not stop the scan. */
-  corrupted: CorruptedCredential[];
-}
+export type { CorruptedCredential, ScanResult } from "./credentials.js";
 
 /** Lane for passphrase changes; never a credential ID (those are hex). */
 const META_LANE = "meta";
-
-/** Records per batch in putCredentials: large enough to amortize a write, small enough to keep a batch a few hundred KiB. */
-const BULK_CHUNK = 1000;
 
 export class Keystore {
   /** Absolute path of the store directory. */
@@ -99,6 +67,7 @@ export class Keystore {
   private readonly counters: Counters;
   private readonly settings: Settings;
   private readonly counts: CountsRecord;
+  private readonly credentials: Credentials;
 
   private constructor(dir: string, db: Db, dataKey: KeyObject, params: ScryptParams, options: KeystoreOptions, initialCounts?: CredentialCounts) {
     this.dir = dir;
@@ -108,6 +77,7 @@ export class Keystore {
     this.counters = new Counters(this.state);
     this.settings = new Settings(this.state);
     this.counts = new CountsRecord(this.state, initialCounts);
+    this.credentials = new Credentials(this.state, this.cache, this.counts, this.counters);
   }
 
   /** The scrypt parameters the passphrase is currently derived with. */
@@ -264,30 +234,8 @@ export class Keystore {
    * Store a credential with its counter, replacing any credential with the
    * same ID (also one filed under another RP). One batch: record, index, counter.
    */
-  async putCredential(record: CredentialRecord, initialSignCount = 0): Promise<void> {
-    assertOpen(this.state);
-    assertCredentialRecord(record);
-    assertSignCount(initialSignCount);
-    const idHex = toHex(record.id);
-    const rpHex = toHex(record.rpIdHash);
-    const key = credentialKey(rpHex, idHex);
-    const { sealed, decoded } = sealCredential(this.state.dataKey, key, record);
-    await this.state.queue.run(idHex, async () => {
-      const previousRp = await this.readIndex(idHex);
-      const ops: BatchOp[] = [];
-      if (previousRp !== undefined && previousRp !== rpHex) ops.push({ type: "del", key: credentialKey(previousRp, idHex) });
-      ops.push(
-        { type: "put", key, value: sealed },
-        { type: "put", key: indexKey(idHex), value: Buffer.from(rpHex, "latin1") },
-        { type: "put", key: counterKey(idHex), value: sealValue(this.state.dataKey, counterKey(idHex), initialSignCount) },
-      );
-      const delta = await this.replacementDelta(previousRp, idHex, record);
-      await this.counts.batchWith(ops, delta);
-      this.state.cacheGeneration++;
-      if (previousRp !== undefined) this.cache.delete(credentialKey(previousRp, idHex));
-      this.cache.set(key, decoded);
-      this.counters.forget(idHex);
-    });
+  putCredential(record: CredentialRecord, initialSignCount = 0): Promise<void> {
+    return this.credentials.put(record, initialSignCount);
   }
 
   /**
@@ -296,20 +244,8 @@ export class Keystore {
    * their index entries, counters and the updated counts. Each chunk runs alone on the store.
    * Replaces credentials with the same ID, like putCredential; IDs must be distinct within one call.
    */
-  async putCredentials(records: readonly CredentialRecord[], initialSignCount = 0): Promise<void> {
-    assertOpen(this.state);
-    assertSignCount(initialSignCount);
-    const seen = new Set<string>();
-    for (const record of records) {
-      assertCredentialRecord(record);
-      const idHex = toHex(record.id);
-      if (seen.has(idHex)) throw new TypeError(`credential ${idHex} appears twice in one putCredentials call`);
-      seen.add(idHex);
-    }
-    for (let start = 0; start < records.length; start += BULK_CHUNK) {
-      const chunk = records.slice(start, start + BULK_CHUNK);
-      await this.state.queue.exclusive(() => this.putChunk(chunk, initialSignCount));
-    }
+  putCredentials(records: readonly CredentialRecord[], initialSignCount = 0): Promise<void> {
+    return this.credentials.putMany(records, initialSignCount);
   }
 
   /**
@@ -317,124 +253,28 @@ export class Keystore {
    * and the updated counts go to disk in one batch, alone on the store. Replaces credentials with the
    * same ID, like putCredential; IDs must be distinct within one call.
    */
-  async importCredentials(entries: readonly { record: CredentialRecord; signCount: number }[]): Promise<void> {
-    assertOpen(this.state);
-    const seen = new Set<string>();
-    for (const { record, signCount } of entries) {
-      assertCredentialRecord(record);
-      assertSignCount(signCount);
-      const idHex = toHex(record.id);
-      if (seen.has(idHex)) throw new TypeError(`credential ${idHex} appears twice in one importCredentials call`);
-      seen.add(idHex);
-    }
-    if (entries.length === 0) return;
-    const records = entries.map((entry) => entry.record);
-    const counts = entries.map((entry) => entry.signCount);
-    await this.state.queue.exclusive(() => this.putChunk(records, counts));
-  }
-
-  private async putChunk(chunk: readonly CredentialRecord[], initialSignCount: number | readonly number[]): Promise<void> {
-    assertOpen(this.state);
-    const ids = chunk.map((record) => toHex(record.id));
-    const previous = await this.state.db.getMany(ids.map(indexKey));
-    const ops: BatchOp[] = [];
-    const stale: string[] = [];
-    let delta: CountDelta = { total: 0, discoverable: 0 };
-    for (let i = 0; i < chunk.length; i++) {
-      const record = chunk[i]!;
-      const idHex = ids[i]!;
-      const rpHex = toHex(record.rpIdHash);
-      const key = credentialKey(rpHex, idHex);
-      const previousRp = previous[i] === undefined ? undefined : Buffer.from(previous[i]!).toString("latin1");
-      delta = addDelta(delta, await this.replacementDelta(previousRp, idHex, record));
-      if (previousRp !== undefined) {
-        if (previousRp !== rpHex) ops.push({ type: "del", key: credentialKey(previousRp, idHex) });
-        stale.push(credentialKey(previousRp, idHex), key);
-      }
-      ops.push(
-        { type: "put", key, value: sealValue(this.state.dataKey, key, record) },
-        { type: "put", key: indexKey(idHex), value: Buffer.from(rpHex, "latin1") },
-        { type: "put", key: counterKey(idHex), value: sealValue(this.state.dataKey, counterKey(idHex), typeof initialSignCount === "number" ? initialSignCount : initialSignCount[i]!) },
-      );
-    }
-    await this.counts.batchWith(ops, delta);
-    this.state.cacheGeneration++;
-    for (const key of stale) this.cache.delete(key);
-    for (const idHex of ids) this.counters.forget(idHex);
+  importCredentials(entries: readonly { record: CredentialRecord; signCount: number }[]): Promise<void> {
+    return this.credentials.importAll(entries);
   }
 
   /** Rewrite an existing credential's record (e.g. new user info). Its counter is untouched. */
-  async updateCredential(record: CredentialRecord): Promise<void> {
-    assertOpen(this.state);
-    assertCredentialRecord(record);
-    const idHex = toHex(record.id);
-    const rpHex = toHex(record.rpIdHash);
-    const key = credentialKey(rpHex, idHex);
-    const { sealed, decoded } = sealCredential(this.state.dataKey, key, record);
-    await this.state.queue.run(idHex, async () => {
-      if ((await this.readIndex(idHex)) !== rpHex) throw new CredentialNotFoundError(record.id);
-      await this.state.db.put(key, sealed);
-      this.state.cacheGeneration++;
-      this.cache.set(key, decoded);
-    });
+  updateCredential(record: CredentialRecord): Promise<void> {
+    return this.credentials.update(record);
   }
 
   /** Point read (allowList lookup). Undefined when absent; IntegrityError when the record fails authentication. */
-  async getCredential(rpIdHash: Uint8Array, credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
-    assertOpen(this.state);
-    const key = credentialKey(toHex(rpIdHash), toHex(credentialId));
-    const cached = this.cache.get(key);
-    if (cached !== undefined) return forCaller(cached);
-    return this.readCredential(key, credentialId);
+  getCredential(rpIdHash: Uint8Array, credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
+    return this.credentials.get(rpIdHash, credentialId);
   }
 
   /** Find a credential by ID alone, through the index. */
-  async findCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
-    assertOpen(this.state);
-    const idHex = toHex(credentialId);
-    // On the credential's lane so a concurrent delete cannot fall between the index read and the record read.
-    return this.state.queue.run(idHex, async () => {
-      const rpHex = await this.readIndex(idHex);
-      if (rpHex === undefined) return undefined;
-      const key = credentialKey(rpHex, idHex);
-      const cached = this.cache.get(key);
-      if (cached !== undefined) return forCaller(cached);
-      const record = await this.readCredential(key, credentialId);
-      if (record === undefined) {
-        throw IntegrityError.forCredential(indexKey(idHex), credentialId, "index entry", new Error("it names a record that does not exist"));
-      }
-      return record;
-    });
+  findCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
+    return this.credentials.find(credentialId);
   }
 
   /** Delete a credential, its index entry and its counter in one batch. False when there was none. */
-  async deleteCredential(credentialId: Uint8Array): Promise<boolean> {
-    assertOpen(this.state);
-    const idHex = toHex(credentialId);
-    return this.state.queue.run(idHex, async () => {
-      const rpHex = await this.readIndex(idHex);
-      if (rpHex === undefined) return false;
-      const key = credentialKey(rpHex, idHex);
-      // The index is written in one batch with the record: an index naming no record was tampered with.
-      // Refuse rather than delete the counter and leave the real record behind without one.
-      if ((await this.state.db.get(key)) === undefined) {
-        throw IntegrityError.forCredential(indexKey(idHex), credentialId, "index entry", new Error("it names a record that does not exist"));
-      }
-      const discoverable = await this.discoverableForCount(key, credentialId);
-      const delta: CountDelta = discoverable === undefined ? "unknown" : { total: -1, discoverable: discoverable ? -1 : 0 };
-      await this.counts.batchWith(
-        [
-          { type: "del", key },
-          { type: "del", key: indexKey(idHex) },
-          { type: "del", key: counterKey(idHex) },
-        ],
-        delta,
-      );
-      this.state.cacheGeneration++;
-      this.cache.delete(key);
-      this.counters.forget(idHex);
-      return true;
-    });
+  deleteCredential(credentialId: Uint8Array): Promise<boolean> {
+    return this.credentials.delete(credentialId);
   }
 
   /**
@@ -442,45 +282,8 @@ export class Keystore {
    * RPs when `rpIdHash` is omitted. A record that fails authentication is
    * reported in `corrupted` and does not hide the others.
    */
-  async scanCredentials(rpIdHash?: Uint8Array): Promise<ScanResult> {
-    assertOpen(this.state);
-    const result: ScanResult = { credentials: [], corrupted: [] };
-    await this.eachCredential(
-      rpIdHash,
-      (record) => result.credentials.push(forCaller(record)),
-      (corrupted) => result.corrupted.push(corrupted),
-    );
-    return result;
-  }
-
-  /**
-   * Visit every credential of one RP (or of all RPs) in key order, one record at a time, without
-   * collecting them: a recount of a 1M-credential store must not hold 1M decrypted records.
-   * `record` is the cached or freshly decrypted record itself: copy it before handing it out.
-   */
-  private async eachCredential(
-    rpIdHash: Uint8Array | undefined,
-    onRecord: (record: CredentialRecord) => void,
-    onCorrupted: (corrupted: CorruptedCredential) => void,
-  ): Promise<void> {
-    const prefix = credentialPrefix(rpIdHash === undefined ? undefined : toHex(rpIdHash));
-    for await (const [key, sealed] of this.state.db.iterator(prefixRange(prefix))) {
-      const cached = this.cache.peek(key);
-      if (cached !== undefined) {
-        onRecord(cached);
-        continue;
-      }
-      const credentialId = credentialIdOfKey(key);
-      let record: CredentialRecord;
-      try {
-        record = openCredential(this.state.dataKey, key, sealed, credentialId);
-      } catch (err) {
-        if (!(err instanceof IntegrityError)) throw err;
-        onCorrupted({ credentialId, error: err });
-        continue;
-      }
-      onRecord(record);
-    }
+  scanCredentials(rpIdHash?: Uint8Array): Promise<ScanResult> {
+    return this.credentials.scan(rpIdHash);
   }
 
   /**
@@ -489,19 +292,7 @@ export class Keystore {
    * O(1) from a record kept with every credential write (counts.ts); a scan only when that record is missing.
    */
   countCredentials(): Promise<CredentialCounts> {
-    return this.counts.count(async () => {
-      // Counted as the records stream past (every record, corrupted ones included), not collected.
-      const recount: CredentialCounts = { total: 0, discoverable: 0 };
-      await this.eachCredential(
-        undefined,
-        (record) => {
-          recount.total++;
-          if (record.discoverable) recount.discoverable++;
-        },
-        () => recount.total++,
-      );
-      return recount;
-    });
+    return this.counts.count(() => this.credentials.recount());
   }
 
   // ---- signature counters ----------------------------------------------------
@@ -580,44 +371,6 @@ export class Keystore {
       this.settings.forgetAfterReset(kept);
       this.counters.forgetAll();
     });
-  }
-
-  // ---- internals -------------------------------------------------------------
-
-  /** How storing `record` changes the counts, given the RP its ID was filed under before (if any). */
-  private async replacementDelta(previousRp: string | undefined, idHex: string, record: CredentialRecord): Promise<CountDelta> {
-    const added = record.discoverable ? 1 : 0;
-    if (previousRp === undefined) return { total: 1, discoverable: added };
-    const before = await this.discoverableForCount(credentialKey(previousRp, idHex), record.id);
-    return before === undefined ? "unknown" : { total: 0, discoverable: added - (before ? 1 : 0) };
-  }
-
-  /** Whether the record at `key` is discoverable; undefined when it is missing or fails authentication. */
-  private async discoverableForCount(key: string, credentialId: Uint8Array): Promise<boolean | undefined> {
-    const cached = this.cache.peek(key);
-    if (cached !== undefined) return cached.discoverable;
-    const sealed = await this.state.db.get(key);
-    if (sealed === undefined) return undefined;
-    try {
-      return openCredential(this.state.dataKey, key, sealed, credentialId).discoverable;
-    } catch (err) {
-      if (err instanceof IntegrityError) return undefined;
-      throw err;
-    }
-  }
-
-  private async readIndex(idHex: string): Promise<string | undefined> {
-    const value = await this.state.db.get(indexKey(idHex));
-    return value === undefined ? undefined : Buffer.from(value).toString("latin1");
-  }
-
-  private async readCredential(key: string, credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
-    const generation = this.state.cacheGeneration;
-    const sealed = await this.state.db.get(key);
-    if (sealed === undefined) return undefined;
-    const record = openCredential(this.state.dataKey, key, sealed, credentialId);
-    if (generation === this.state.cacheGeneration) this.cache.set(key, record);
-    return forCaller(record);
   }
 }
 
