@@ -5,34 +5,22 @@
  *
  * One process at a time: LevelDB's LOCK keeps others out while a store is
  * open, which is also what makes the in-memory caches coherent.
+ *
+ * Keystore is the one class callers use. It holds the state its parts share
+ * (state.ts) and forwards to them: lifecycle.ts (create, open, passphrase),
+ * credentials.ts, counts.ts, counters.ts and settings.ts. What spans every part
+ * (close and the factory reset) stays here.
  */
-import type { KeyObject } from "node:crypto";
-import { mkdir, stat } from "node:fs/promises";
-import path from "node:path";
 import type { CredentialRecord, DeviceCounterName } from "../authenticator/store.js";
-import { encodeValue } from "./codec.js";
 import { Counters } from "./counters.js";
 import { CountsRecord, type CredentialCounts } from "./counts.js";
 import { CredentialCache, DEFAULT_CACHE_SIZE } from "./credentialCache.js";
 import { Credentials, type ScanResult } from "./credentials.js";
-import { isLockError, levelMessage, openFailed, openLevel, type Db } from "./database.js";
-import {
-  DEFAULT_SCRYPT,
-  UnsealError,
-  deriveKey,
-  generateDataKey,
-  randomSalt,
-  seal,
-  toKeyObject,
-  unwrapDataKey,
-  validateScryptParams,
-  wrapDataKey,
-} from "./envelope.js";
-import { StoreExistsError, StoreFormatError, StoreLockedError, StoreNotFoundError, WrongPassphraseError } from "./errors.js";
+import type { Db } from "./database.js";
 import { KeyedQueue } from "./keyedQueue.js";
 import { COUNTS_KEY, META_KEY, settingKey } from "./keys.js";
-import { FORMAT_VERSION, decodeMeta, encodeMeta, type StoreMeta } from "./meta.js";
-import { DIR_MODE, restrictPermissions } from "./permissions.js";
+import { createStore, openStore, rewrapDataKey, storeExists, type OpenedStore } from "./lifecycle.js";
+import { restrictPermissions } from "./permissions.js";
 import type { ScryptParams } from "./records.js";
 import { Settings } from "./settings.js";
 import { assertOpen, type KeystoreState } from "./state.js";
@@ -48,11 +36,7 @@ export interface CreateOptions extends KeystoreOptions {
 }
 
 export type { CredentialCounts } from "./counts.js";
-
 export type { CorruptedCredential, ScanResult } from "./credentials.js";
-
-/** Lane for passphrase changes; never a credential ID (those are hex). */
-const META_LANE = "meta";
 
 export class Keystore {
   /** Absolute path of the store directory. */
@@ -69,14 +53,14 @@ export class Keystore {
   private readonly counts: CountsRecord;
   private readonly credentials: Credentials;
 
-  private constructor(dir: string, db: Db, dataKey: KeyObject, params: ScryptParams, options: KeystoreOptions, initialCounts?: CredentialCounts) {
+  private constructor({ dir, db, dataKey, params, counts }: OpenedStore, options: KeystoreOptions) {
     this.dir = dir;
     this.db = db;
     this.state = { dir, db, dataKey, params, queue: new KeyedQueue(), cacheGeneration: 0, closing: undefined };
     this.cache = new CredentialCache(options.cacheSize ?? DEFAULT_CACHE_SIZE);
     this.counters = new Counters(this.state);
     this.settings = new Settings(this.state);
-    this.counts = new CountsRecord(this.state, initialCounts);
+    this.counts = new CountsRecord(this.state, counts);
     this.credentials = new Credentials(this.state, this.cache, this.counts, this.counters);
   }
 
@@ -88,99 +72,18 @@ export class Keystore {
   // ---- lifecycle -------------------------------------------------------------
 
   /** True when `dir` holds a LevelDB (its CURRENT file); does not open it, so works while another process has it open. */
-  static async exists(dir: string): Promise<boolean> {
-    try {
-      return (await stat(path.join(dir, "CURRENT"))).isFile();
-    } catch {
-      return false;
-    }
+  static exists(dir: string): Promise<boolean> {
+    return storeExists(dir);
   }
 
   /** Create a new store. Refuses a directory that already holds one. */
-  static async create(dir: string, passphrase: string, options: CreateOptions = {}): Promise<Keystore> {
-    assertPassphrase(passphrase);
-    const params: ScryptParams = { ...(options.scrypt ?? DEFAULT_SCRYPT) };
-    validateScryptParams(params);
-    const location = path.resolve(dir);
-    // No exists() shortcut: a LevelDB left empty by a create that crashed before writing `meta`
-    // must not block a second attempt. The check that counts is the one under the lock below.
-    await mkdir(location, { recursive: true, mode: DIR_MODE });
-    await restrictPermissions(location);
-
-    let db: Db;
-    try {
-      db = await openLevel(location, true);
-    } catch (err) {
-      // Locked: another process is creating or using a store here right now.
-      if (isLockError(err)) throw new StoreExistsError(location, { cause: err });
-      throw openFailed(location, err);
-    }
-    try {
-      // Under the lock, so two concurrent creates cannot both pass: anything in the database means a store is here.
-      if ((await db.keys({ limit: 1 }).all()).length > 0) throw new StoreExistsError(location);
-      const salt = randomSalt();
-      const rawDataKey = generateDataKey();
-      let meta: StoreMeta;
-      let dataKey: KeyObject;
-      try {
-        const kek = await deriveKey(passphrase, salt, params);
-        meta = { version: FORMAT_VERSION, kdf: "scrypt", scrypt: params, salt, wrappedDataKey: wrapDataKey(kek, rawDataKey) };
-        dataKey = toKeyObject(rawDataKey);
-      } finally {
-        rawDataKey.fill(0);
-      }
-      const counts: CredentialCounts = { total: 0, discoverable: 0 };
-      const countsPlain = encodeValue(counts);
-      await db.batch([
-        { type: "put", key: META_KEY, value: encodeMeta(meta) },
-        { type: "put", key: COUNTS_KEY, value: seal(dataKey, countsPlain, COUNTS_KEY) },
-      ]);
-      await restrictPermissions(location);
-      return new Keystore(location, db, dataKey, params, options, counts);
-    } catch (err) {
-      await db.close();
-      throw err;
-    }
+  static create(dir: string, passphrase: string, options: CreateOptions = {}): Promise<Keystore> {
+    return createStore(dir, passphrase, options.scrypt, (opened) => new Keystore(opened, options));
   }
 
   /** Open an existing store. Nothing is written when the passphrase is wrong. */
-  static async open(dir: string, passphrase: string, options: KeystoreOptions = {}): Promise<Keystore> {
-    assertPassphrase(passphrase);
-    const location = path.resolve(dir);
-    // Check before constructing Level: classic-level creates the directory even with createIfMissing: false.
-    if (!(await Keystore.exists(location))) throw new StoreNotFoundError(location);
-
-    let db: Db;
-    try {
-      db = await openLevel(location, false);
-    } catch (err) {
-      if (isLockError(err)) throw new StoreLockedError(location, { cause: err });
-      if (/does not exist/i.test(levelMessage(err))) throw new StoreNotFoundError(location);
-      throw openFailed(location, err);
-    }
-    try {
-      const raw = await db.get(META_KEY);
-      if (raw === undefined) throw new StoreNotFoundError(location);
-      let meta: StoreMeta;
-      try {
-        meta = decodeMeta(raw);
-      } catch (err) {
-        throw new StoreFormatError(location, (err as Error).message, { cause: err });
-      }
-      const kek = await deriveKey(passphrase, meta.salt, meta.scrypt);
-      let dataKey: KeyObject;
-      try {
-        dataKey = unwrapDataKey(kek, meta.wrappedDataKey);
-      } catch (err) {
-        if (err instanceof UnsealError) throw new WrongPassphraseError(location);
-        throw err;
-      }
-      await restrictPermissions(location);
-      return new Keystore(location, db, dataKey, meta.scrypt, options);
-    } catch (err) {
-      await db.close();
-      throw err;
-    }
+  static open(dir: string, passphrase: string, options: KeystoreOptions = {}): Promise<Keystore> {
+    return openStore(dir, passphrase, (opened) => new Keystore(opened, options));
   }
 
   /**
@@ -208,24 +111,8 @@ export class Keystore {
    * Rewrap the data key under a new passphrase (and optionally a new scrypt
    * cost). Records are untouched: they are sealed under the data key.
    */
-  async changePassphrase(newPassphrase: string, options: { scrypt?: ScryptParams } = {}): Promise<void> {
-    assertOpen(this.state);
-    assertPassphrase(newPassphrase);
-    const params: ScryptParams = { ...(options.scrypt ?? this.state.params) };
-    validateScryptParams(params);
-    await this.state.queue.run(META_LANE, async () => {
-      const salt = randomSalt();
-      const kek = await deriveKey(newPassphrase, salt, params);
-      const rawDataKey = new Uint8Array(this.state.dataKey.export());
-      let wrappedDataKey: Uint8Array;
-      try {
-        wrappedDataKey = wrapDataKey(kek, rawDataKey);
-      } finally {
-        rawDataKey.fill(0);
-      }
-      await this.state.db.put(META_KEY, encodeMeta({ version: FORMAT_VERSION, kdf: "scrypt", scrypt: params, salt, wrappedDataKey }));
-      this.state.params = params;
-    });
+  changePassphrase(newPassphrase: string, options: { scrypt?: ScryptParams } = {}): Promise<void> {
+    return rewrapDataKey(this.state, newPassphrase, options.scrypt);
   }
 
   // ---- credentials -----------------------------------------------------------
@@ -374,8 +261,3 @@ export class Keystore {
   }
 }
 
-// ---- helpers -------------------------------------------------------------------
-
-function assertPassphrase(passphrase: unknown): asserts passphrase is string {
-  if (typeof passphrase !== "string") throw new TypeError("passphrase must be a string");
-}
