@@ -12,48 +12,48 @@ import { SignCounter, type CounterStorage } from "./signCounter.js";
 import { whenOpen, type KeystoreState } from "./state.js";
 
 export class Counters {
-  private readonly lanes: SignCounter;
+  private readonly signCounter: SignCounter;
 
   constructor(private readonly state: KeystoreState) {
-    this.lanes = new SignCounter(state.queue, counterStorage(state), (idHex) => new CredentialNotFoundError(fromHex(idHex)));
+    this.signCounter = new SignCounter(state.queue, counterStorage(state), (idHex) => new CredentialNotFoundError(fromHex(idHex)));
   }
 
   nextSignCount(credentialId: Uint8Array): Promise<number> {
-    return whenOpen(this.state, () => this.lanes.next(toHex(credentialId)));
+    return whenOpen(this.state, () => this.signCounter.next(toHex(credentialId)));
   }
 
   getSignCount(credentialId: Uint8Array): Promise<number | undefined> {
-    return whenOpen(this.state, () => this.lanes.get(toHex(credentialId)));
+    return whenOpen(this.state, () => this.signCounter.get(toHex(credentialId)));
   }
 
   setSignCount(credentialId: Uint8Array, value: number): Promise<void> {
-    return whenOpen(this.state, () => this.lanes.set(toHex(credentialId), value));
+    return whenOpen(this.state, () => this.signCounter.set(toHex(credentialId), value));
   }
 
   nextDeviceCount(name: DeviceCounterName): Promise<number> {
-    return whenOpen(this.state, () => this.lanes.next(deviceCounterLane(name)));
+    return whenOpen(this.state, () => this.signCounter.next(deviceCounterLane(name)));
   }
 
   getDeviceCount(name: DeviceCounterName): Promise<number> {
-    return whenOpen(this.state, () => this.lanes.get(deviceCounterLane(name)).then((value) => value ?? 0));
+    return whenOpen(this.state, () => this.signCounter.get(deviceCounterLane(name)).then((value) => value ?? 0));
   }
 
   setDeviceCount(name: DeviceCounterName, value: number): Promise<void> {
-    return whenOpen(this.state, () => this.lanes.set(deviceCounterLane(name), value));
+    return whenOpen(this.state, () => this.signCounter.set(deviceCounterLane(name), value));
   }
 
   /** Drop one credential's in-memory counter (its records were rewritten or deleted). Call on its lane. */
   forget(credentialIdHex: string): void {
-    this.lanes.forget(credentialIdHex);
+    this.signCounter.forget(credentialIdHex);
   }
 
   forgetAll(): void {
-    this.lanes.forgetAll();
+    this.signCounter.forgetAll();
   }
 
   /** Write back the exact last value of every unused reservation. Call inside `queue.exclusive`. */
   settle(): Promise<void> {
-    return this.lanes.settle();
+    return this.signCounter.settle();
   }
 }
 

@@ -2,8 +2,9 @@
  * The credential records: put (one, many, an import), update, get, find, delete and scan. Their
  * contracts are documented on the Keystore methods that call them; what is here is how.
  *
- * Every write of a credential is one batch holding its record, its index entry (`i!`, so an ID alone
- * finds the record), its counter and the moved counts (counts.ts), and runs on the credential's lane.
+ * A write that adds, replaces or deletes a credential is one batch: its record, its index entry (`i!`,
+ * so an ID alone finds the record), its counter and the counts (counts.ts). Work on one credential
+ * runs on its lane of the KeyedQueue; bulk writes run alone on the store.
  */
 import type { CredentialRecord } from "../authenticator/store.js";
 import { addDelta, type CountDelta, type CountsRecord, type CredentialCounts } from "./counts.js";

@@ -17,7 +17,7 @@ export interface KeystoreState {
   readonly dataKey: KeyObject;
   /** The scrypt parameters the passphrase is currently derived with. */
   params: ScryptParams;
-  /** Lanes keyed by credential ID; see keyedQueue.ts. */
+  /** One lane per credential ID (and per device counter, and one for the metadata); see keyedQueue.ts. */
   readonly queue: KeyedQueue;
   /**
    * Bumped by every write that invalidates cached records or settings, so a
