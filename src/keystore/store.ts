@@ -5,59 +5,25 @@
  *
  * One process at a time: LevelDB's LOCK keeps others out while a store is
  * open, which is also what makes the in-memory caches coherent.
+ *
+ * Keystore is the one class callers use. It holds the state its parts share
+ * (state.ts) and forwards to them: lifecycle.ts (create, open, passphrase),
+ * credentials.ts, counts.ts, counters.ts and settings.ts. What spans every part
+ * (close and the factory reset) stays here.
  */
-import type { KeyObject } from "node:crypto";
-import { mkdir, stat } from "node:fs/promises";
-import path from "node:path";
-import { Level } from "level";
-import { decodeValue, encodeValue } from "./codec.js";
-import { CredentialCache, DEFAULT_CACHE_SIZE } from "./credentialCache.js";
-import {
-  DEFAULT_SCRYPT,
-  UnsealError,
-  deriveKey,
-  generateDataKey,
-  randomSalt,
-  seal,
-  toKeyObject,
-  unseal,
-  unwrapDataKey,
-  validateScryptParams,
-  wrapDataKey,
-} from "./envelope.js";
-import {
-  CredentialNotFoundError,
-  IntegrityError,
-  KeystoreError,
-  StoreClosedError,
-  StoreExistsError,
-  StoreFormatError,
-  StoreLockedError,
-  StoreNotFoundError,
-  WrongPassphraseError,
-} from "./errors.js";
-import { KeyedQueue } from "./keyedQueue.js";
-import {
-  COUNTS_KEY,
-  META_KEY,
-  counterKey,
-  credentialIdOfKey,
-  credentialKey,
-  credentialPrefix,
-  fromHex,
-  indexKey,
-  prefixRange,
-  settingKey,
-  toHex,
-} from "./keys.js";
-import { FORMAT_VERSION, decodeMeta, encodeMeta, type StoreMeta } from "./meta.js";
-import { DIR_MODE, restrictPermissions } from "./permissions.js";
 import type { CredentialRecord, DeviceCounterName } from "../authenticator/store.js";
+import { Counters } from "./counters.js";
+import { CountsRecord, type CredentialCounts } from "./counts.js";
+import { CredentialCache, DEFAULT_CACHE_SIZE } from "./credentialCache.js";
+import { Credentials, type ScanResult } from "./credentials.js";
+import type { Db } from "./database.js";
+import { KeyedQueue } from "./keyedQueue.js";
+import { COUNTS_KEY, META_KEY, settingKey } from "./keys.js";
+import { createStore, openStore, rewrapDataKey, storeExists, type OpenedStore } from "./lifecycle.js";
+import { restrictPermissions } from "./permissions.js";
 import type { ScryptParams } from "./records.js";
-import { SignCounter, type CounterStorage } from "./signCounter.js";
-
-type Db = Level<string, Uint8Array>;
-type BatchOp = { type: "put"; key: string; value: Uint8Array } | { type: "del"; key: string };
+import { Settings } from "./settings.js";
+import { assertOpen, type KeystoreState } from "./state.js";
 
 export interface KeystoreOptions {
   /** Decrypted credential records kept in memory (default 10,000; 0 disables). */
@@ -69,174 +35,55 @@ export interface CreateOptions extends KeystoreOptions {
   scrypt?: ScryptParams;
 }
 
-/** How many credentials the store holds: `total` records, of which `discoverable` were stored as discoverable. */
-export interface CredentialCounts {
-  total: number;
-  discoverable: number;
-}
-
-export interface CorruptedCredential {
-  credentialId: Uint8Array;
-  error: IntegrityError;
-}
-
-export interface ScanResult {
-  credentials: CredentialRecord[];
-  /** Records that failed authentication; they do not stop the scan. */
-  corrupted: CorruptedCredential[];
-}
-
-/** Lane for passphrase changes; never a credential ID (those are hex). */
-const META_LANE = "meta";
-
-/** Records per batch in putCredentials: large enough to amortize a write, small enough to keep a batch a few hundred KiB. */
-const BULK_CHUNK = 1000;
-
-/** A change to the counts, or "unknown" when a record it depends on could not be read. */
-type CountDelta = CredentialCounts | "unknown";
+export type { CredentialCounts } from "./counts.js";
+export type { CorruptedCredential, ScanResult } from "./credentials.js";
 
 export class Keystore {
   /** Absolute path of the store directory. */
   readonly dir: string;
+  private readonly state: KeystoreState;
+  /**
+   * The same database and record cache the parts use, also held under these names: tests reach for
+   * `db` (to simulate a crash or a failed write) and `cache` (to check its bound).
+   */
   private readonly db: Db;
-  private readonly dataKey: KeyObject;
-  private params: ScryptParams;
-  private readonly queue = new KeyedQueue();
   private readonly cache: CredentialCache;
-  private readonly counters: SignCounter;
-  /** Decrypted settings by name: the core may read its configuration on every request. */
-  private readonly settings = new Map<string, unknown>();
-  /**
-   * Bumped by every write that invalidates cached records or settings, so a
-   * read that started before the write does not put a stale value into a cache.
-   */
-  private cacheGeneration = 0;
-  private closing: Promise<void> | undefined;
-  /**
-   * The credential counts as the `counts` record holds them: undefined until first read, null when
-   * there is no valid record (a store from before it existed, a tampered record, or a delete of a
-   * record that could not be read), in which case countCredentials recounts once and writes it back.
-   */
-  private counts: CredentialCounts | null | undefined;
-  /**
-   * Serializes every write that changes the counts (puts and deletes of any credential, reset), so
-   * counts records reach the disk in the order they were computed. Not a KeyedQueue lane: it is
-   * taken while holding a credential's lane, and must not wait for an exclusive barrier.
-   */
-  private countLock: Promise<unknown> = Promise.resolve();
+  private readonly counters: Counters;
+  private readonly settings: Settings;
+  private readonly counts: CountsRecord;
+  private readonly credentials: Credentials;
 
-  private constructor(dir: string, db: Db, dataKey: KeyObject, params: ScryptParams, options: KeystoreOptions) {
+  private constructor({ dir, db, dataKey, params, counts }: OpenedStore, options: KeystoreOptions) {
     this.dir = dir;
     this.db = db;
-    this.dataKey = dataKey;
-    this.params = params;
+    this.state = { dir, db, dataKey, params, queue: new KeyedQueue(), cacheGeneration: 0, closing: undefined };
     this.cache = new CredentialCache(options.cacheSize ?? DEFAULT_CACHE_SIZE);
-    this.counters = new SignCounter(this.queue, this.counterStorage(), (idHex) => new CredentialNotFoundError(fromHex(idHex)));
+    this.counters = new Counters(this.state);
+    this.settings = new Settings(this.state);
+    this.counts = new CountsRecord(this.state, counts);
+    this.credentials = new Credentials(this.state, this.cache, this.counts, this.counters);
   }
 
   /** The scrypt parameters the passphrase is currently derived with. */
   get scrypt(): ScryptParams {
-    return { ...this.params };
+    return { ...this.state.params };
   }
 
   // ---- lifecycle -------------------------------------------------------------
 
   /** True when `dir` holds a LevelDB (its CURRENT file); does not open it, so works while another process has it open. */
-  static async exists(dir: string): Promise<boolean> {
-    try {
-      return (await stat(path.join(dir, "CURRENT"))).isFile();
-    } catch {
-      return false;
-    }
+  static exists(dir: string): Promise<boolean> {
+    return storeExists(dir);
   }
 
   /** Create a new store. Refuses a directory that already holds one. */
-  static async create(dir: string, passphrase: string, options: CreateOptions = {}): Promise<Keystore> {
-    assertPassphrase(passphrase);
-    const params: ScryptParams = { ...(options.scrypt ?? DEFAULT_SCRYPT) };
-    validateScryptParams(params);
-    const location = path.resolve(dir);
-    // No exists() shortcut: a LevelDB left empty by a create that crashed before writing `meta`
-    // must not block a second attempt. The check that counts is the one under the lock below.
-    await mkdir(location, { recursive: true, mode: DIR_MODE });
-    await restrictPermissions(location);
-
-    let db: Db;
-    try {
-      db = await openLevel(location, true);
-    } catch (err) {
-      // Locked: another process is creating or using a store here right now.
-      if (isLockError(err)) throw new StoreExistsError(location, { cause: err });
-      throw openFailed(location, err);
-    }
-    try {
-      // Under the lock, so two concurrent creates cannot both pass: anything in the database means a store is here.
-      if ((await db.keys({ limit: 1 }).all()).length > 0) throw new StoreExistsError(location);
-      const salt = randomSalt();
-      const rawDataKey = generateDataKey();
-      let meta: StoreMeta;
-      let dataKey: KeyObject;
-      try {
-        const kek = await deriveKey(passphrase, salt, params);
-        meta = { version: FORMAT_VERSION, kdf: "scrypt", scrypt: params, salt, wrappedDataKey: wrapDataKey(kek, rawDataKey) };
-        dataKey = toKeyObject(rawDataKey);
-      } finally {
-        rawDataKey.fill(0);
-      }
-      const counts: CredentialCounts = { total: 0, discoverable: 0 };
-      const countsPlain = encodeValue(counts);
-      await db.batch([
-        { type: "put", key: META_KEY, value: encodeMeta(meta) },
-        { type: "put", key: COUNTS_KEY, value: seal(dataKey, countsPlain, COUNTS_KEY) },
-      ]);
-      await restrictPermissions(location);
-      const store = new Keystore(location, db, dataKey, params, options);
-      store.counts = counts;
-      return store;
-    } catch (err) {
-      await db.close();
-      throw err;
-    }
+  static create(dir: string, passphrase: string, options: CreateOptions = {}): Promise<Keystore> {
+    return createStore(dir, passphrase, options.scrypt, (opened) => new Keystore(opened, options));
   }
 
   /** Open an existing store. Nothing is written when the passphrase is wrong. */
-  static async open(dir: string, passphrase: string, options: KeystoreOptions = {}): Promise<Keystore> {
-    assertPassphrase(passphrase);
-    const location = path.resolve(dir);
-    // Check before constructing Level: classic-level creates the directory even with createIfMissing: false.
-    if (!(await Keystore.exists(location))) throw new StoreNotFoundError(location);
-
-    let db: Db;
-    try {
-      db = await openLevel(location, false);
-    } catch (err) {
-      if (isLockError(err)) throw new StoreLockedError(location, { cause: err });
-      if (/does not exist/i.test(levelMessage(err))) throw new StoreNotFoundError(location);
-      throw openFailed(location, err);
-    }
-    try {
-      const raw = await db.get(META_KEY);
-      if (raw === undefined) throw new StoreNotFoundError(location);
-      let meta: StoreMeta;
-      try {
-        meta = decodeMeta(raw);
-      } catch (err) {
-        throw new StoreFormatError(location, (err as Error).message, { cause: err });
-      }
-      const kek = await deriveKey(passphrase, meta.salt, meta.scrypt);
-      let dataKey: KeyObject;
-      try {
-        dataKey = unwrapDataKey(kek, meta.wrappedDataKey);
-      } catch (err) {
-        if (err instanceof UnsealError) throw new WrongPassphraseError(location);
-        throw err;
-      }
-      await restrictPermissions(location);
-      return new Keystore(location, db, dataKey, meta.scrypt, options);
-    } catch (err) {
-      await db.close();
-      throw err;
-    }
+  static open(dir: string, passphrase: string, options: KeystoreOptions = {}): Promise<Keystore> {
+    return openStore(dir, passphrase, (opened) => new Keystore(opened, options));
   }
 
   /**
@@ -244,13 +91,13 @@ export class Keystore {
    * signature count of every credential that has an unused reservation.
    */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    this.state.closing ??= this.shutdown();
+    return this.state.closing;
   }
 
   private async shutdown(): Promise<void> {
     try {
-      await this.queue.exclusive(() => this.counters.settle());
+      await this.state.queue.exclusive(() => this.counters.settle());
     } finally {
       this.cache.clear();
       this.settings.clear();
@@ -264,24 +111,8 @@ export class Keystore {
    * Rewrap the data key under a new passphrase (and optionally a new scrypt
    * cost). Records are untouched: they are sealed under the data key.
    */
-  async changePassphrase(newPassphrase: string, options: { scrypt?: ScryptParams } = {}): Promise<void> {
-    this.assertOpen();
-    assertPassphrase(newPassphrase);
-    const params: ScryptParams = { ...(options.scrypt ?? this.params) };
-    validateScryptParams(params);
-    await this.queue.run(META_LANE, async () => {
-      const salt = randomSalt();
-      const kek = await deriveKey(newPassphrase, salt, params);
-      const rawDataKey = new Uint8Array(this.dataKey.export());
-      let wrappedDataKey: Uint8Array;
-      try {
-        wrappedDataKey = wrapDataKey(kek, rawDataKey);
-      } finally {
-        rawDataKey.fill(0);
-      }
-      await this.db.put(META_KEY, encodeMeta({ version: FORMAT_VERSION, kdf: "scrypt", scrypt: params, salt, wrappedDataKey }));
-      this.params = params;
-    });
+  changePassphrase(newPassphrase: string, options: { scrypt?: ScryptParams } = {}): Promise<void> {
+    return rewrapDataKey(this.state, newPassphrase, options.scrypt);
   }
 
   // ---- credentials -----------------------------------------------------------
@@ -290,30 +121,8 @@ export class Keystore {
    * Store a credential with its counter, replacing any credential with the
    * same ID (also one filed under another RP). One batch: record, index, counter.
    */
-  async putCredential(record: CredentialRecord, initialSignCount = 0): Promise<void> {
-    this.assertOpen();
-    assertCredentialRecord(record);
-    assertCount(initialSignCount);
-    const idHex = toHex(record.id);
-    const rpHex = toHex(record.rpIdHash);
-    const key = credentialKey(rpHex, idHex);
-    const { sealed, decoded } = this.sealCredential(key, record);
-    await this.queue.run(idHex, async () => {
-      const previousRp = await this.readIndex(idHex);
-      const ops: BatchOp[] = [];
-      if (previousRp !== undefined && previousRp !== rpHex) ops.push({ type: "del", key: credentialKey(previousRp, idHex) });
-      ops.push(
-        { type: "put", key, value: sealed },
-        { type: "put", key: indexKey(idHex), value: Buffer.from(rpHex, "latin1") },
-        { type: "put", key: counterKey(idHex), value: this.sealValue(counterKey(idHex), initialSignCount) },
-      );
-      const delta = await this.replacementDelta(previousRp, idHex, record);
-      await this.batchWithCounts(ops, delta);
-      this.cacheGeneration++;
-      if (previousRp !== undefined) this.cache.delete(credentialKey(previousRp, idHex));
-      this.cache.set(key, decoded);
-      this.counters.forget(idHex);
-    });
+  putCredential(record: CredentialRecord, initialSignCount = 0): Promise<void> {
+    return this.credentials.put(record, initialSignCount);
   }
 
   /**
@@ -322,20 +131,8 @@ export class Keystore {
    * their index entries, counters and the updated counts. Each chunk runs alone on the store.
    * Replaces credentials with the same ID, like putCredential; IDs must be distinct within one call.
    */
-  async putCredentials(records: readonly CredentialRecord[], initialSignCount = 0): Promise<void> {
-    this.assertOpen();
-    assertCount(initialSignCount);
-    const seen = new Set<string>();
-    for (const record of records) {
-      assertCredentialRecord(record);
-      const idHex = toHex(record.id);
-      if (seen.has(idHex)) throw new TypeError(`credential ${idHex} appears twice in one putCredentials call`);
-      seen.add(idHex);
-    }
-    for (let start = 0; start < records.length; start += BULK_CHUNK) {
-      const chunk = records.slice(start, start + BULK_CHUNK);
-      await this.queue.exclusive(() => this.putChunk(chunk, initialSignCount));
-    }
+  putCredentials(records: readonly CredentialRecord[], initialSignCount = 0): Promise<void> {
+    return this.credentials.putMany(records, initialSignCount);
   }
 
   /**
@@ -343,124 +140,28 @@ export class Keystore {
    * and the updated counts go to disk in one batch, alone on the store. Replaces credentials with the
    * same ID, like putCredential; IDs must be distinct within one call.
    */
-  async importCredentials(entries: readonly { record: CredentialRecord; signCount: number }[]): Promise<void> {
-    this.assertOpen();
-    const seen = new Set<string>();
-    for (const { record, signCount } of entries) {
-      assertCredentialRecord(record);
-      assertCount(signCount);
-      const idHex = toHex(record.id);
-      if (seen.has(idHex)) throw new TypeError(`credential ${idHex} appears twice in one importCredentials call`);
-      seen.add(idHex);
-    }
-    if (entries.length === 0) return;
-    const records = entries.map((entry) => entry.record);
-    const counts = entries.map((entry) => entry.signCount);
-    await this.queue.exclusive(() => this.putChunk(records, counts));
-  }
-
-  private async putChunk(chunk: readonly CredentialRecord[], initialSignCount: number | readonly number[]): Promise<void> {
-    this.assertOpen();
-    const ids = chunk.map((record) => toHex(record.id));
-    const previous = await this.db.getMany(ids.map(indexKey));
-    const ops: BatchOp[] = [];
-    const stale: string[] = [];
-    let delta: CountDelta = { total: 0, discoverable: 0 };
-    for (let i = 0; i < chunk.length; i++) {
-      const record = chunk[i]!;
-      const idHex = ids[i]!;
-      const rpHex = toHex(record.rpIdHash);
-      const key = credentialKey(rpHex, idHex);
-      const previousRp = previous[i] === undefined ? undefined : Buffer.from(previous[i]!).toString("latin1");
-      delta = addDelta(delta, await this.replacementDelta(previousRp, idHex, record));
-      if (previousRp !== undefined) {
-        if (previousRp !== rpHex) ops.push({ type: "del", key: credentialKey(previousRp, idHex) });
-        stale.push(credentialKey(previousRp, idHex), key);
-      }
-      ops.push(
-        { type: "put", key, value: this.sealValue(key, record) },
-        { type: "put", key: indexKey(idHex), value: Buffer.from(rpHex, "latin1") },
-        { type: "put", key: counterKey(idHex), value: this.sealValue(counterKey(idHex), typeof initialSignCount === "number" ? initialSignCount : initialSignCount[i]!) },
-      );
-    }
-    await this.batchWithCounts(ops, delta);
-    this.cacheGeneration++;
-    for (const key of stale) this.cache.delete(key);
-    for (const idHex of ids) this.counters.forget(idHex);
+  importCredentials(entries: readonly { record: CredentialRecord; signCount: number }[]): Promise<void> {
+    return this.credentials.importAll(entries);
   }
 
   /** Rewrite an existing credential's record (e.g. new user info). Its counter is untouched. */
-  async updateCredential(record: CredentialRecord): Promise<void> {
-    this.assertOpen();
-    assertCredentialRecord(record);
-    const idHex = toHex(record.id);
-    const rpHex = toHex(record.rpIdHash);
-    const key = credentialKey(rpHex, idHex);
-    const { sealed, decoded } = this.sealCredential(key, record);
-    await this.queue.run(idHex, async () => {
-      if ((await this.readIndex(idHex)) !== rpHex) throw new CredentialNotFoundError(record.id);
-      await this.db.put(key, sealed);
-      this.cacheGeneration++;
-      this.cache.set(key, decoded);
-    });
+  updateCredential(record: CredentialRecord): Promise<void> {
+    return this.credentials.update(record);
   }
 
   /** Point read (allowList lookup). Undefined when absent; IntegrityError when the record fails authentication. */
-  async getCredential(rpIdHash: Uint8Array, credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
-    this.assertOpen();
-    const key = credentialKey(toHex(rpIdHash), toHex(credentialId));
-    const cached = this.cache.get(key);
-    if (cached !== undefined) return forCaller(cached);
-    return this.readCredential(key, credentialId);
+  getCredential(rpIdHash: Uint8Array, credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
+    return this.credentials.get(rpIdHash, credentialId);
   }
 
   /** Find a credential by ID alone, through the index. */
-  async findCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
-    this.assertOpen();
-    const idHex = toHex(credentialId);
-    // On the credential's lane so a concurrent delete cannot fall between the index read and the record read.
-    return this.queue.run(idHex, async () => {
-      const rpHex = await this.readIndex(idHex);
-      if (rpHex === undefined) return undefined;
-      const key = credentialKey(rpHex, idHex);
-      const cached = this.cache.get(key);
-      if (cached !== undefined) return forCaller(cached);
-      const record = await this.readCredential(key, credentialId);
-      if (record === undefined) {
-        throw IntegrityError.forCredential(indexKey(idHex), credentialId, "index entry", new Error("it names a record that does not exist"));
-      }
-      return record;
-    });
+  findCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
+    return this.credentials.find(credentialId);
   }
 
   /** Delete a credential, its index entry and its counter in one batch. False when there was none. */
-  async deleteCredential(credentialId: Uint8Array): Promise<boolean> {
-    this.assertOpen();
-    const idHex = toHex(credentialId);
-    return this.queue.run(idHex, async () => {
-      const rpHex = await this.readIndex(idHex);
-      if (rpHex === undefined) return false;
-      const key = credentialKey(rpHex, idHex);
-      // The index is written in one batch with the record: an index naming no record was tampered with.
-      // Refuse rather than delete the counter and leave the real record behind without one.
-      if ((await this.db.get(key)) === undefined) {
-        throw IntegrityError.forCredential(indexKey(idHex), credentialId, "index entry", new Error("it names a record that does not exist"));
-      }
-      const discoverable = await this.discoverableForCount(key, credentialId);
-      const delta: CountDelta = discoverable === undefined ? "unknown" : { total: -1, discoverable: discoverable ? -1 : 0 };
-      await this.batchWithCounts(
-        [
-          { type: "del", key },
-          { type: "del", key: indexKey(idHex) },
-          { type: "del", key: counterKey(idHex) },
-        ],
-        delta,
-      );
-      this.cacheGeneration++;
-      this.cache.delete(key);
-      this.counters.forget(idHex);
-      return true;
-    });
+  deleteCredential(credentialId: Uint8Array): Promise<boolean> {
+    return this.credentials.delete(credentialId);
   }
 
   /**
@@ -468,76 +169,17 @@ export class Keystore {
    * RPs when `rpIdHash` is omitted. A record that fails authentication is
    * reported in `corrupted` and does not hide the others.
    */
-  async scanCredentials(rpIdHash?: Uint8Array): Promise<ScanResult> {
-    this.assertOpen();
-    const result: ScanResult = { credentials: [], corrupted: [] };
-    await this.eachCredential(
-      rpIdHash,
-      (record) => result.credentials.push(forCaller(record)),
-      (corrupted) => result.corrupted.push(corrupted),
-    );
-    return result;
-  }
-
-  /**
-   * Visit every credential of one RP (or of all RPs) in key order, one record at a time, without
-   * collecting them: a recount of a 1M-credential store must not hold 1M decrypted records.
-   * `record` is the cached or freshly decrypted record itself: copy it before handing it out.
-   */
-  private async eachCredential(
-    rpIdHash: Uint8Array | undefined,
-    onRecord: (record: CredentialRecord) => void,
-    onCorrupted: (corrupted: CorruptedCredential) => void,
-  ): Promise<void> {
-    const prefix = credentialPrefix(rpIdHash === undefined ? undefined : toHex(rpIdHash));
-    for await (const [key, sealed] of this.db.iterator(prefixRange(prefix))) {
-      const cached = this.cache.peek(key);
-      if (cached !== undefined) {
-        onRecord(cached);
-        continue;
-      }
-      const credentialId = credentialIdOfKey(key);
-      let record: CredentialRecord;
-      try {
-        record = this.openCredential(key, sealed, credentialId);
-      } catch (err) {
-        if (!(err instanceof IntegrityError)) throw err;
-        onCorrupted({ credentialId, error: err });
-        continue;
-      }
-      onRecord(record);
-    }
+  scanCredentials(rpIdHash?: Uint8Array): Promise<ScanResult> {
+    return this.credentials.scan(rpIdHash);
   }
 
   /**
    * `total` counts every credential record, corrupted ones included; `discoverable` those stored as
    * discoverable (a record that fails its integrity check later still holds its slot until deleted).
-   *
-   * O(1): getInfo asks on every call, so the counts are a sealed record kept in the same batch as
-   * every credential write rather than a scan (which decrypts every record: seconds at 1M). A store
-   * without a valid counts record (older, tampered with, or after deleting an unreadable record)
-   * is recounted once, by a scan, and the record written back.
+   * O(1) from a record kept with every credential write (counts.ts); a scan only when that record is missing.
    */
-  async countCredentials(): Promise<CredentialCounts> {
-    this.assertOpen();
-    if (this.counts) return { ...this.counts };
-    return this.withCountLock(async () => {
-      const counts = await this.currentCounts();
-      if (counts !== null) return { ...counts };
-      // Counted as the records stream past (every record, corrupted ones included), not collected.
-      const recount: CredentialCounts = { total: 0, discoverable: 0 };
-      await this.eachCredential(
-        undefined,
-        (record) => {
-          recount.total++;
-          if (record.discoverable) recount.discoverable++;
-        },
-        () => recount.total++,
-      );
-      await this.db.put(COUNTS_KEY, this.sealValue(COUNTS_KEY, recount));
-      this.counts = recount;
-      return { ...recount };
-    });
+  countCredentials(): Promise<CredentialCounts> {
+    return this.counts.count(() => this.credentials.recount());
   }
 
   // ---- signature counters ----------------------------------------------------
@@ -548,20 +190,17 @@ export class Keystore {
    * Rejects with CredentialNotFoundError for an unknown credential.
    */
   nextSignCount(credentialId: Uint8Array): Promise<number> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.next(toHex(credentialId));
+    return this.counters.nextSignCount(credentialId);
   }
 
   /** The last signature count handed out; undefined for an unknown credential. */
   getSignCount(credentialId: Uint8Array): Promise<number | undefined> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.get(toHex(credentialId));
+    return this.counters.getSignCount(credentialId);
   }
 
   /** Set the counter to exactly `value`, lower included (for simulating a cloned authenticator). */
   setSignCount(credentialId: Uint8Array, value: number): Promise<void> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.set(toHex(credentialId), value);
+    return this.counters.setSignCount(credentialId, value);
   }
 
   /**
@@ -571,53 +210,30 @@ export class Keystore {
    * starts at 0 and, like everything else, is gone after resetAuthenticator.
    */
   nextDeviceCount(name: DeviceCounterName): Promise<number> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.next(deviceCounterLane(name));
+    return this.counters.nextDeviceCount(name);
   }
 
   getDeviceCount(name: DeviceCounterName): Promise<number> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.get(deviceCounterLane(name)).then((value) => value ?? 0);
+    return this.counters.getDeviceCount(name);
   }
 
   setDeviceCount(name: DeviceCounterName, value: number): Promise<void> {
-    if (this.closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    return this.counters.set(deviceCounterLane(name), value);
+    return this.counters.setDeviceCount(name, value);
   }
 
   // ---- settings ----------------------------------------------------------------
 
   /** A named setting (PIN state, configuration); any CBOR-encodable value. */
-  async getSetting<T>(name: string): Promise<T | undefined> {
-    this.assertOpen();
-    const key = settingKey(name);
-    // Copies out, so a caller editing the value it got does not edit the cache.
-    if (this.settings.has(key)) return structuredClone(this.settings.get(key)) as T;
-    const generation = this.cacheGeneration;
-    const sealed = await this.db.get(key);
-    // Absence is cached too: the core asks for settings (PIN state) on every request.
-    const value = sealed === undefined ? undefined : this.unsealValue(key, sealed, (cause) => IntegrityError.forRecord(key, `setting "${name}"`, cause));
-    if (generation === this.cacheGeneration) this.settings.set(key, value);
-    return structuredClone(value) as T | undefined;
+  getSetting<T>(name: string): Promise<T | undefined> {
+    return this.settings.get<T>(name);
   }
 
-  async putSetting(name: string, value: unknown): Promise<void> {
-    this.assertOpen();
-    if (value === undefined) throw new TypeError(`setting "${name}": use deleteSetting to remove a value`);
-    const key = settingKey(name);
-    const plaintext = encodeValue(value);
-    const sealed = seal(this.dataKey, plaintext, key);
-    await this.db.put(key, sealed);
-    this.cacheGeneration++;
-    this.settings.set(key, decodeValue(plaintext)); // what a read from disk would give
+  putSetting(name: string, value: unknown): Promise<void> {
+    return this.settings.put(name, value);
   }
 
-  async deleteSetting(name: string): Promise<void> {
-    this.assertOpen();
-    const key = settingKey(name);
-    await this.db.del(key);
-    this.cacheGeneration++;
-    this.settings.delete(key);
+  deleteSetting(name: string): Promise<void> {
+    return this.settings.delete(name);
   }
 
   /**
@@ -625,292 +241,23 @@ export class Keystore {
    * one batch. The metadata (passphrase, data key) stays, so the store still opens.
    */
   async resetAuthenticator(options: { keep?: readonly string[] } = {}): Promise<void> {
-    this.assertOpen();
+    assertOpen(this.state);
     const kept = new Set([META_KEY, COUNTS_KEY, ...(options.keep ?? []).map(settingKey)]);
-    await this.queue.exclusive(async () => {
+    await this.state.queue.exclusive(async () => {
       // Still one batch, but built as the keys stream past: a chained batch goes straight into
       // LevelDB's write batch, with no array of every key (3 per credential) and its ops in the heap.
-      const batch = this.db.batch();
+      const batch = this.state.db.batch();
       try {
-        for await (const key of this.db.keys()) if (!kept.has(key)) batch.del(key);
-        const empty: CredentialCounts = { total: 0, discoverable: 0 };
-        batch.put(COUNTS_KEY, this.sealValue(COUNTS_KEY, empty));
-        await this.withCountLock(async () => {
-          await batch.write();
-          this.counts = empty;
-        });
+        for await (const key of this.state.db.keys()) if (!kept.has(key)) batch.del(key);
+        await this.counts.writeReset(batch);
       } finally {
         await batch.close(); // idempotent: a no-op after write(); discards the batch after an error
       }
-      this.cacheGeneration++;
+      this.state.cacheGeneration++;
       this.cache.clear();
-      for (const name of [...this.settings.keys()]) if (!kept.has(settingKey(name))) this.settings.delete(name);
+      this.settings.forgetAfterReset(kept);
       this.counters.forgetAll();
     });
   }
-
-  // ---- internals -------------------------------------------------------------
-
-  private assertOpen(): void {
-    if (this.closing !== undefined) throw new StoreClosedError(this.dir);
-  }
-
-  /** Runs `task` holding the count lock (see `countLock`). */
-  private withCountLock<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.countLock.then(task);
-    this.countLock = result.catch(() => undefined);
-    return result;
-  }
-
-  /** The counts from memory or the counts record; null when there is no valid record. Call holding the count lock. */
-  private async currentCounts(): Promise<CredentialCounts | null> {
-    if (this.counts !== undefined) return this.counts;
-    const sealed = await this.db.get(COUNTS_KEY);
-    let counts: CredentialCounts | null = null;
-    if (sealed !== undefined) {
-      try {
-        const value = decodeValue(unseal(this.dataKey, sealed, COUNTS_KEY));
-        if (isCounts(value)) counts = { total: value.total, discoverable: value.discoverable };
-      } catch {
-        // A counts record that fails authentication is not trusted: countCredentials recounts from the records.
-      }
-    }
-    this.counts = counts;
-    return counts;
-  }
-
-  /**
-   * Write `ops` with the counts changed by `delta`, in one batch. When the counts are not known
-   * (or `delta` is "unknown") the counts record is removed instead, so the next countCredentials recounts.
-   */
-  private async batchWithCounts(ops: BatchOp[], delta: CountDelta): Promise<void> {
-    await this.withCountLock(async () => {
-      const counts = await this.currentCounts();
-      let next: CredentialCounts | null = null;
-      if (counts !== null && delta !== "unknown") {
-        next = { total: counts.total + delta.total, discoverable: counts.discoverable + delta.discoverable };
-        if (next.total < 0 || next.discoverable < 0 || next.discoverable > next.total) next = null;
-      }
-      if (next !== null) ops.push({ type: "put", key: COUNTS_KEY, value: this.sealValue(COUNTS_KEY, next) });
-      else if (counts !== null) ops.push({ type: "del", key: COUNTS_KEY });
-      await this.db.batch(ops);
-      this.counts = next;
-    });
-  }
-
-  /** How storing `record` changes the counts, given the RP its ID was filed under before (if any). */
-  private async replacementDelta(previousRp: string | undefined, idHex: string, record: CredentialRecord): Promise<CountDelta> {
-    const added = record.discoverable ? 1 : 0;
-    if (previousRp === undefined) return { total: 1, discoverable: added };
-    const before = await this.discoverableForCount(credentialKey(previousRp, idHex), record.id);
-    return before === undefined ? "unknown" : { total: 0, discoverable: added - (before ? 1 : 0) };
-  }
-
-  /** Whether the record at `key` is discoverable; undefined when it is missing or fails authentication. */
-  private async discoverableForCount(key: string, credentialId: Uint8Array): Promise<boolean | undefined> {
-    const cached = this.cache.peek(key);
-    if (cached !== undefined) return cached.discoverable;
-    const sealed = await this.db.get(key);
-    if (sealed === undefined) return undefined;
-    try {
-      return this.openCredential(key, sealed, credentialId).discoverable;
-    } catch (err) {
-      if (err instanceof IntegrityError) return undefined;
-      throw err;
-    }
-  }
-
-  private async readIndex(idHex: string): Promise<string | undefined> {
-    const value = await this.db.get(indexKey(idHex));
-    return value === undefined ? undefined : Buffer.from(value).toString("latin1");
-  }
-
-  private async readCredential(key: string, credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
-    const generation = this.cacheGeneration;
-    const sealed = await this.db.get(key);
-    if (sealed === undefined) return undefined;
-    const record = this.openCredential(key, sealed, credentialId);
-    if (generation === this.cacheGeneration) this.cache.set(key, record);
-    return forCaller(record);
-  }
-
-  private openCredential(key: string, sealed: Uint8Array, credentialId: Uint8Array): CredentialRecord {
-    const value = this.unsealValue(key, sealed, (cause) => IntegrityError.forCredential(key, credentialId, "record", cause));
-    if (!isCredentialRecord(value)) {
-      throw IntegrityError.forCredential(key, credentialId, "record", new Error("decrypted record is not a credential record"));
-    }
-    return value;
-  }
-
-  /**
-   * Seal a credential record, and decode the very plaintext that was sealed
-   * for the cache: the cached copy is then exactly what a later read returns,
-   * and shares no memory with the caller's object.
-   */
-  private sealCredential(key: string, record: CredentialRecord): { sealed: Uint8Array; decoded: CredentialRecord } {
-    const plaintext = encodeValue(record);
-    const sealed = seal(this.dataKey, plaintext, key);
-    return { sealed, decoded: decodeValue(plaintext) as CredentialRecord };
-  }
-
-  private sealValue(key: string, value: unknown): Uint8Array {
-    const plaintext = encodeValue(value);
-    try {
-      return seal(this.dataKey, plaintext, key);
-    } finally {
-      plaintext.fill(0);
-    }
-  }
-
-  private unsealValue(key: string, sealed: Uint8Array, integrityError: (cause: unknown) => IntegrityError): unknown {
-    try {
-      return decodeValue(unseal(this.dataKey, sealed, key));
-    } catch (err) {
-      throw integrityError(err);
-    }
-  }
-
-  private counterStorage(): CounterStorage {
-    const sealedCount = (idHex: string, value: number): { key: string; value: Uint8Array } => {
-      const key = counterKey(idHex);
-      return { key, value: this.sealValue(key, value) };
-    };
-    return {
-      read: async (idHex) => {
-        const key = counterKey(idHex);
-        const sealed = await this.db.get(key);
-        // A device counter that was never used is at 0; a credential without one does not exist.
-        if (sealed === undefined) return isDeviceCounterLane(idHex) ? 0 : undefined;
-        const fail = (cause: unknown): IntegrityError => IntegrityError.forCredential(key, fromHex(idHex), "sign counter", cause);
-        const value = this.unsealValue(key, sealed, fail);
-        if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw fail(new Error("not a counter value"));
-        return value;
-      },
-      write: async (idHex, value) => {
-        const op = sealedCount(idHex, value);
-        await this.db.put(op.key, op.value);
-      },
-      writeMany: async (entries) => {
-        await this.db.batch(entries.map(([idHex, value]): BatchOp => ({ type: "put", ...sealedCount(idHex, value) })));
-      },
-    };
-  }
 }
 
-// ---- helpers -------------------------------------------------------------------
-
-/**
- * Device counters live beside the credentials' (`n!<lane>`), on lanes that
- * are no credential's: "device-..." is not hex, and credential lanes are.
- */
-function deviceCounterLane(name: DeviceCounterName): string {
-  return `device-${name}`;
-}
-
-function isDeviceCounterLane(lane: string): boolean {
-  return lane.startsWith("device-");
-}
-
-/**
- * LevelDB's memory, set explicitly rather than left to classic-level's defaults. What the process
- * holds for LevelDB is about cacheSize + 2 x writeBufferSize + the open tables, and the open tables
- * are what grow with the store:
- *
- * - maxOpenFiles (classic-level: 1000) bounds LevelDB's table cache, and on 64-bit LevelDB reads
- *   tables through mmap. Every page of a table a read touches stays mapped, and counted in the RSS,
- *   until the table leaves the cache; random lookups over a large store touch most of each table
- *   (2 MiB, maxFileSize). A 1M-credential store has about 440 tables, so with the default the RSS
- *   grows towards the size of the whole store (840 MiB) as different credentials are read. 50 files
- *   (40 tables after LevelDB's 10 for its own use) bound the mapped tables to about 80 MiB and hold
- *   every table of a store up to about 90,000 credentials. Beyond that, reads miss the table cache
- *   and reopen tables: one RP's range scan at 1M takes about 0.22 ms instead of 0.09 ms.
- * - cacheSize (LevelDB's block cache, default 8 MiB): decompressed blocks, a bound of its own; the
- *   keystore's CredentialCache holds the decrypted records above it. Kept at 8 MiB.
- * - writeBufferSize (default 4 MiB): the memtable, up to two of them while one is flushed. Bulk
- *   fills want it; a serving process writes little (counters). Kept at 4 MiB.
- * - maxFileSize (default 2 MiB): the table size, which the mapped-table bound above is counted in.
- *
- * Iterators are left at classic-level's defaults: they do not fill the block cache, and each holds at
- * most highWaterMarkBytes (16 KiB) of entries ahead of the reader.
- */
-const LEVEL_OPTIONS = {
-  maxOpenFiles: 50,
-  cacheSize: 8 * 2 ** 20,
-  writeBufferSize: 4 * 2 ** 20,
-  maxFileSize: 2 * 2 ** 20,
-} as const;
-
-function openLevel(dir: string, createIfMissing: boolean): Promise<Db> {
-  const db = new Level<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view", createIfMissing, errorIfExists: false, ...LEVEL_OPTIONS });
-  return db.open().then(() => db);
-}
-
-/** LevelDB reports a held LOCK as LEVEL_LOCKED on the error or its cause ("lock ... already held by process"). */
-function isLockError(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if ((e as { code?: unknown }).code === "LEVEL_LOCKED") return true;
-    if (/\block\b.*(held|unavailable|temporarily)/i.test(e.message)) return true;
-  }
-  return false;
-}
-
-function levelMessage(err: unknown): string {
-  const messages: string[] = [];
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) messages.push(e.message);
-  return messages.join(": ");
-}
-
-function openFailed(dir: string, err: unknown): KeystoreError {
-  return new KeystoreError("STORE_OPEN_FAILED", `could not open store ${dir}: ${levelMessage(err)}`, { cause: err });
-}
-
-/**
- * Records handed out are shallow copies of the cached one, so callers can
- * reassign fields freely. Byte arrays are shared with the cache: treat them as read-only.
- */
-function forCaller(record: CredentialRecord): CredentialRecord {
-  const copy = { ...record };
-  if (record.user !== undefined) copy.user = { ...record.user };
-  return copy;
-}
-
-function assertPassphrase(passphrase: unknown): asserts passphrase is string {
-  if (typeof passphrase !== "string") throw new TypeError("passphrase must be a string");
-}
-
-function assertCount(value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`sign count must be a non-negative integer, got ${value}`);
-}
-
-function assertCredentialRecord(record: CredentialRecord): void {
-  if (!(record.id instanceof Uint8Array) || record.id.length === 0) throw new TypeError("credential id must be a non-empty Uint8Array");
-  if (!(record.rpIdHash instanceof Uint8Array) || record.rpIdHash.length !== 32) throw new TypeError("rpIdHash must be 32 bytes");
-  if (!(record.privateKey instanceof Uint8Array) || !(record.publicKey instanceof Uint8Array)) {
-    throw new TypeError("privateKey and publicKey must be Uint8Arrays");
-  }
-}
-
-function addDelta(a: CountDelta, b: CountDelta): CountDelta {
-  if (a === "unknown" || b === "unknown") return "unknown";
-  return { total: a.total + b.total, discoverable: a.discoverable + b.discoverable };
-}
-
-function isCounts(value: unknown): value is CredentialCounts {
-  if (typeof value !== "object" || value === null) return false;
-  const { total, discoverable } = value as Partial<CredentialCounts>;
-  return Number.isSafeInteger(total) && Number.isSafeInteger(discoverable) && total! >= 0 && discoverable! >= 0 && discoverable! <= total!;
-}
-
-function isCredentialRecord(value: unknown): value is CredentialRecord {
-  if (typeof value !== "object" || value === null) return false;
-  const r = value as Partial<CredentialRecord>;
-  return (
-    r.id instanceof Uint8Array &&
-    r.rpIdHash instanceof Uint8Array &&
-    r.privateKey instanceof Uint8Array &&
-    r.publicKey instanceof Uint8Array &&
-    typeof r.rpId === "string" &&
-    typeof r.alg === "number" &&
-    typeof r.discoverable === "boolean"
-  );
-}
