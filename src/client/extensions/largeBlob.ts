@@ -13,18 +13,13 @@ import type { CallOptions } from "../ctap/command.js";
 import { WebAuthnError } from "../errors.js";
 import type { CredentialDescriptor } from "../optionsJSON.js";
 import type { PinUvAuthToken } from "../pin/pinUvAuthToken.js";
+import type { LargeBlobOutputJSON } from "../responseJSON.js";
 import { bufferSource, extensionObject, optionalBoolean, optionalString } from "./inputs.js";
 import { findBlob, readLargeBlobArray, withBlob, writeLargeBlobArray } from "./largeBlobArray.js";
 
 export type LargeBlobSupport = "required" | "preferred";
 
 export type LargeBlobGetInput = { read: true } | { write: Uint8Array };
-
-export interface LargeBlobOutputJSON {
-  supported?: boolean;
-  blob?: string;
-  written?: boolean;
-}
 
 /** The authenticator keeps a large-blob array and hands out largeBlobKeys. */
 export function supportsLargeBlobs(info: AuthenticatorInfo): boolean {
