@@ -5,6 +5,13 @@
  * authenticator either honoured it or failed the request.
  */
 import type { AuthenticationExtensionsClientOutputs } from "../responseJSON.js";
+import type { ClientExtension } from "./extension.js";
+
+export const credPropsExtension: ClientExtension = {
+  name: "credProps",
+  // Only true asks for it; any other value is ignored rather than refused.
+  create: ({ options }) => (options.extensions.credProps === true ? { outputs: ({ rk }) => ({ credProps: { rk } }) } : undefined),
+};
 
 export function credPropsOutput(
   inputs: Record<string, unknown>,
