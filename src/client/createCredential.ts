@@ -3,7 +3,7 @@
  * WebAuthn L3 section 5.1.3 ("Create a New Credential") as far as a client
  * with a single CTAP2 authenticator and no UI needs it.
  */
-import { encodeCanonical, type CborMap } from "../ctap/cbor.js";
+import { encodeCanonical } from "../ctap/cbor.js";
 import { conveyAttestation } from "./attestation.js";
 import type { ParsedAuthenticatorData } from "../ctap/authenticatorData.js";
 import { toBase64Url } from "../bytes/base64url.js";
@@ -17,24 +17,14 @@ import { Permission } from "../ctap/permissions.js";
 import { authenticatorMakeCredential, type MakeCredentialResponse } from "./ctap/authenticatorMakeCredential.js";
 import { malformed } from "./ctap/command.js";
 import { WebAuthnError } from "./errors.js";
-import { credPropsOutput } from "./extensions/credProps.js";
-import { credProtectInput, credProtectRequest } from "./extensions/credProtect.js";
-import { hmacSecretInput, hmacSecretOutputs, type HmacSecretRequest } from "./extensions/hmacSecret.js";
-import { optionalBoolean } from "./extensions/inputs.js";
-import { parseLargeBlobCreateInput, supportsLargeBlobs } from "./extensions/largeBlob.js";
-import { parsePrfCreateInput, prfResultsJSON, prfSalts } from "./extensions/prf.js";
-import { choosePinUvAuthProtocol } from "./pin/keyAgreement.js";
+import { authenticatorInputs, clientOutputs, permissionsOf, registrationProcessors } from "./extensions/registry.js";
 import { pinUvAuthParam } from "./pin/pinUvAuthToken.js";
 import { canVerifyUser, uvDisposition, verifyUser } from "./userVerification.js";
 import { parseCallOrigins, resolveRpId } from "./origin.js";
 import { parseCreationOptionsJSON, type CreationOptions } from "./optionsJSON.js";
 import { registrationUvRequirement, resolveResidentKey } from "./requirements.js";
 import { checkedAuthenticatorData } from "./responseChecks.js";
-import type {
-  AuthenticationExtensionsClientOutputs,
-  AuthenticatorTransport,
-  RegistrationResponseJSON,
-} from "./responseJSON.js";
+import type { AuthenticatorTransport, RegistrationResponseJSON } from "./responseJSON.js";
 
 /** Largest credential ID WebAuthn allows (section 6.5.1, credentialIdLength). */
 const MAX_CREDENTIAL_ID_LENGTH = 1023;
@@ -57,41 +47,24 @@ export async function createCredential(
     );
   }
   // Extension inputs are checked before anything reaches the authenticator, as WebIDL conversion would.
-  const inputs = {
-    prf: parsePrfCreateInput(options.extensions),
-    hmacCreateSecret: optionalBoolean(options.extensions.hmacCreateSecret, "extensions.hmacCreateSecret") === true,
-    largeBlob: parseLargeBlobCreateInput(options.extensions),
-    credProtect: credProtectRequest(options.extensions, options.residentKey, options.userVerification),
-  };
+  const extensions = registrationProcessors({ options });
   const { clientDataJSON, clientDataHash } = collectClientData("webauthn.create", options.challenge, caller.origin, top?.origin);
 
   return runCallCeremony(options.timeout ?? settings.defaultTimeoutMs, call, async (ctap) => {
     const info = await client.getInfo(ctap);
     assertAlgorithmSupported(options, info);
     const rk = resolveResidentKey(options.residentKey, info, canVerifyUser(info, client.pinAvailable));
-
-    const largeBlobs = supportsLargeBlobs(info);
-    if (inputs.largeBlob === "required" && !(rk && largeBlobs)) {
-      throw new WebAuthnError(
-        "NotAllowedError",
-        rk
-          ? "largeBlob support is required but the authenticator has no large-blob storage"
-          : "largeBlob support is required, which needs a discoverable credential (residentKey required)",
-      );
-    }
-    const wantLargeBlobKey = inputs.largeBlob !== undefined && rk && largeBlobs;
-    const credProtectLevel = credProtectInput(inputs.credProtect, info.extensions.includes("credProtect"));
-    const hmacVersion = info.extensions.includes("hmac-secret") ? choosePinUvAuthProtocol(info) : undefined;
-    const wantHmacSecret = (inputs.prf !== undefined || inputs.hmacCreateSecret) && hmacVersion !== undefined;
-
-    const requirement = registrationUvRequirement(options.userVerification, info, rk, wantHmacSecret);
+    // Before any PIN or UV: an extension the authenticator cannot serve as required refuses here.
+    const plans = extensions.map((e) => e.plan?.({ info, rk }));
+    const preferUv = plans.some((p) => p?.preferUv === true);
+    const requirement = registrationUvRequirement(options.userVerification, info, rk, preferUv);
     const disposition = uvDisposition(requirement, info, client.pinAvailable);
     const verification = await verifyUser(
       client,
       info,
       disposition,
       // ga as well, for probing excludeCredentials with the token, as Chrome asks.
-      { permissions: Permission.mc | Permission.ga, rpId },
+      { permissions: Permission.mc | Permission.ga | permissionsOf(plans), rpId },
       ctap,
     );
     const { token } = verification;
@@ -106,19 +79,7 @@ export async function createCredential(
       excludeList = held ? [held] : [];
     }
 
-    const extensions: CborMap = new Map();
-    if (credProtectLevel !== undefined) extensions.set("credProtect", credProtectLevel);
-    let hmacAtCreation: HmacSecretRequest | undefined;
-    if (wantHmacSecret) {
-      extensions.set("hmac-secret", true);
-      // hmac-secret-mc (CTAP 2.2) evaluates the PRF at creation; without it the results are left out, as Chrome does.
-      if (inputs.prf?.eval && info.extensions.includes("hmac-secret-mc")) {
-        hmacAtCreation = await hmacSecretInput(client.transport, token?.version ?? hmacVersion!, prfSalts(inputs.prf.eval), ctap);
-        extensions.set("hmac-secret-mc", hmacAtCreation.input);
-      }
-    }
-    if (wantLargeBlobKey) extensions.set("largeBlobKey", true);
-
+    const extensionInputs = await authenticatorInputs(extensions, { transport: client.transport, info, token, ctap });
     const response = await authenticatorMakeCredential(
       client.transport,
       {
@@ -127,13 +88,13 @@ export async function createCredential(
         user: options.user,
         pubKeyCredParams: options.pubKeyCredParams,
         excludeList,
-        extensions,
+        extensions: extensionInputs,
         options: new Map([["rk", rk], ["uv", uvOption]]),
         ...(token ? { pinUvAuthParam: pinUvAuthParam(token, clientDataHash), pinUvAuthProtocol: token.version } : {}),
       },
       ctap,
     );
-    const { credential, extensions: extensionOutputs } = checkAttestedCredential(response, rpId, settings.passThroughBrokenResponses);
+    const { credential, authData } = checkAttestedCredential(response, rpId, settings.passThroughBrokenResponses);
     let publicKey: Uint8Array | undefined;
     let publicKeyAlgorithm: number;
     try {
@@ -146,25 +107,7 @@ export async function createCredential(
     if (!options.pubKeyCredParams.some((p) => p.alg === publicKeyAlgorithm)) {
       throw malformed("authenticatorMakeCredential", `credential algorithm ${publicKeyAlgorithm} was not requested`);
     }
-    const clientExtensionResults: AuthenticationExtensionsClientOutputs = { ...credPropsOutput(options.extensions, rk) };
-    const hmacCreated = extensionOutputs?.get("hmac-secret") === true;
-    if (inputs.prf) {
-      const mcOutput = extensionOutputs?.get("hmac-secret-mc");
-      clientExtensionResults.prf = {
-        enabled: hmacCreated,
-        ...(hmacAtCreation && mcOutput !== undefined
-          ? { results: prfResultsJSON(hmacSecretOutputs(hmacAtCreation, mcOutput, "authenticatorMakeCredential")) }
-          : {}),
-      };
-    }
-    if (inputs.hmacCreateSecret) clientExtensionResults.hmacCreateSecret = hmacCreated;
-    if (inputs.largeBlob) {
-      const supported = wantLargeBlobKey && response.largeBlobKey?.length === 32;
-      if (inputs.largeBlob === "required" && !supported) {
-        throw malformed("authenticatorMakeCredential", "largeBlob support was required but no largeBlobKey came back");
-      }
-      clientExtensionResults.largeBlob = { supported };
-    }
+    const clientExtensionResults = await clientOutputs(extensions, { response, authData, rk });
     const conveyed = conveyAttestation(response, options.attestation, settings.noneAttestationAaguid);
     const attestationObject = encodeCanonical(
       new Map<string, unknown>([
@@ -210,7 +153,7 @@ function checkAttestedCredential(
   response: MakeCredentialResponse,
   rpId: string,
   passThrough = false,
-): { credential: NonNullable<ParsedAuthenticatorData["attestedCredentialData"]>; extensions: CborMap | undefined } {
+): { credential: NonNullable<ParsedAuthenticatorData["attestedCredentialData"]>; authData: ParsedAuthenticatorData } {
   const command = "authenticatorMakeCredential";
   const authData = checkedAuthenticatorData(response.authData, rpId, command, passThrough);
   const credential = authData.attestedCredentialData;
@@ -219,7 +162,7 @@ function checkAttestedCredential(
   if (idLength === 0 || idLength > MAX_CREDENTIAL_ID_LENGTH) {
     throw malformed(command, `credential ID length ${idLength} is outside 1..${MAX_CREDENTIAL_ID_LENGTH}`);
   }
-  return { credential, extensions: authData.extensions };
+  return { credential, authData };
 }
 
 /** getTransports(): sorted and de-duplicated, as Blink returns them. */

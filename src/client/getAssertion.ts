@@ -8,7 +8,6 @@
  * chooser would (the first, unless `selectCredential` says otherwise).
  */
 import { toBase64Url } from "../bytes/base64url.js";
-import type { CborMap } from "../ctap/cbor.js";
 import { runCallCeremony } from "./ceremony.js";
 import { collectClientData } from "./clientData.js";
 import type { CeremonyCallOptions, ClientContext } from "./context.js";
@@ -27,13 +26,8 @@ import { parseRequestOptionsJSON, type CredentialDescriptor } from "./optionsJSO
 import { authenticationUvRequirement } from "./requirements.js";
 import { checkedAuthenticatorData } from "./responseChecks.js";
 import type { AuthenticationExtensionsClientOutputs, AuthenticationResponseJSON } from "./responseJSON.js";
-import { option } from "./ctap/authenticatorGetInfo.js";
 import { Permission } from "../ctap/permissions.js";
-import { hmacSecretInput, hmacSecretOutputs, type HmacSecretRequest } from "./extensions/hmacSecret.js";
-import { largeBlobGetOutput, parseLargeBlobGetInput, supportsLargeBlobs } from "./extensions/largeBlob.js";
-import { appIdApplies, parseAppIdInput } from "./extensions/appid.js";
-import { parsePrfGetInput, prfResultsJSON, prfSalts, prfValuesFor } from "./extensions/prf.js";
-import { choosePinUvAuthProtocol } from "./pin/keyAgreement.js";
+import { authenticationProcessors, authenticatorInputs, clientOutputs, permissionsOf } from "./extensions/registry.js";
 import { pinUvAuthParam } from "./pin/pinUvAuthToken.js";
 import { uvDisposition, verifyUser } from "./userVerification.js";
 
@@ -65,9 +59,7 @@ export async function getAssertion(
   // The AppID replaces it when the credential is known only under the AppID (appid extension).
   let rpId = resolveRpId(options.rpId, caller);
   // Extension inputs are checked before anything reaches the authenticator.
-  const appId = parseAppIdInput(options.extensions, caller);
-  const prf = parsePrfGetInput(options.extensions, options.allowCredentials);
-  const largeBlob = parseLargeBlobGetInput(options.extensions, options.allowCredentials);
+  const extensions = authenticationProcessors({ options, caller });
   const { clientDataJSON, clientDataHash } = collectClientData("webauthn.get", options.challenge, caller.origin, top?.origin);
 
   return runCallCeremony(options.timeout ?? settings.defaultTimeoutMs, call, async (ctap) => {
@@ -77,43 +69,35 @@ export async function getAssertion(
     if (options.allowCredentials.length > 0 && allowList.length === 0) {
       throw noCredentials("no ID in allowCredentials fits this authenticator's maxCredentialIdLength");
     }
-    // Before any PIN token: a token is bound to the RP ID it is asked for.
-    const appIdUsed = appId !== undefined && (await appIdApplies(client.transport, allowList, info, { rpId, appId, clientDataHash }, ctap));
-    if (appIdUsed) rpId = appId;
-    const largeBlobs = supportsLargeBlobs(info);
-    const writing = largeBlob !== undefined && "write" in largeBlob && largeBlobs;
+    // Before any PIN token: a token is bound to the RP ID it is asked for (appid, WebAuthn L3 section 10.1.1).
+    for (const extension of extensions) {
+      const replacement = await extension.chooseRpId?.({ transport: client.transport, info, ctap, rpId, allowList, clientDataHash });
+      if (replacement !== undefined) rpId = replacement;
+    }
+    const plans = extensions.map((e) => e.plan?.({ info }));
     let requirement = authenticationUvRequirement(options.userVerification, info, allowList.length === 0);
-    // Writing a large blob to a key protected by UV needs a token with the lbw permission.
-    if (writing && (option(info, "clientPin") === true || option(info, "uv") === true)) requirement = "required";
+    if (plans.some((p) => p?.requireUv === true)) requirement = "required";
     const disposition = uvDisposition(requirement, info, client.pinAvailable);
-    const permissions = Permission.ga | (writing ? Permission.lbw : 0);
+    const permissions = Permission.ga | permissionsOf(plans);
     const { uvOption, token } = await verifyUser(client, info, disposition, { permissions, rpId }, ctap);
 
-    // PRF inputs per credential need the one credential known before the request is sent.
-    const perCredential = prf !== undefined && prf.evalByCredential.length > 0 && allowList.length > 1;
-    if (!fitsInOneRequest(allowList, info) || perCredential) {
+    // Inputs that differ per credential (prf's evalByCredential) need the one credential known before the request.
+    const oneCredential = plans.some((p) => p?.oneCredential === true) && allowList.length > 1;
+    if (!fitsInOneRequest(allowList, info) || oneCredential) {
       const held = await probeCredentials(client.transport, allowList, info, { rpId, clientDataHash }, ctap, token);
       if (!held) throw noCredentials("the authenticator holds none of allowCredentials");
       allowList = [held];
     }
 
-    const extensions: CborMap = new Map();
-    let hmacRequest: HmacSecretRequest | undefined;
-    const hmacVersion = info.extensions.includes("hmac-secret") ? choosePinUvAuthProtocol(info) : undefined;
-    const prfValues = prf && prfValuesFor(prf, allowList.length === 1 ? allowList[0]!.id : undefined);
-    if (prfValues && hmacVersion !== undefined) {
-      hmacRequest = await hmacSecretInput(client.transport, token?.version ?? hmacVersion, prfSalts(prfValues), ctap);
-      extensions.set("hmac-secret", hmacRequest.input);
-    }
-    if (largeBlob && largeBlobs) extensions.set("largeBlobKey", true);
-
+    const session = { transport: client.transport, info, token, ctap };
+    const extensionInputs = await authenticatorInputs(extensions, { ...session, allowList });
     const first = await authenticatorGetAssertion(
       client.transport,
       {
         rpId,
         clientDataHash,
         allowList,
-        extensions,
+        extensions: extensionInputs,
         options: new Map([["uv", uvOption]]),
         ...(token ? { pinUvAuthParam: pinUvAuthParam(token, clientDataHash), pinUvAuthProtocol: token.version } : {}),
       },
@@ -127,25 +111,7 @@ export async function getAssertion(
     const chosen = await choose(responses, call.selectCredential);
     const parsed = checkedAuthenticatorData(chosen.authData, rpId, "authenticatorGetAssertion", settings.passThroughBrokenResponses);
 
-    const clientExtensionResults: AuthenticationExtensionsClientOutputs = {};
-    if (appId !== undefined) clientExtensionResults.appid = appIdUsed;
-    if (prf) {
-      const output = parsed.extensions?.get("hmac-secret");
-      clientExtensionResults.prf =
-        hmacRequest && output !== undefined
-          ? { results: prfResultsJSON(hmacSecretOutputs(hmacRequest, output, "authenticatorGetAssertion")) }
-          : {};
-    }
-    if (largeBlob) {
-      clientExtensionResults.largeBlob = await largeBlobGetOutput(
-        client.transport,
-        info,
-        largeBlob,
-        chosen.largeBlobKey,
-        token,
-        ctap,
-      );
-    }
+    const clientExtensionResults = await clientOutputs(extensions, { ...session, response: chosen, authData: parsed });
     return toJSON(chosen, allowList, clientDataJSON, settings.attachment, clientExtensionResults);
   });
 }

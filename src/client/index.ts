@@ -19,6 +19,7 @@ export type {
   AuthenticatorAssertionResponseJSON,
   AuthenticatorAttestationResponseJSON,
   AuthenticatorTransport,
+  LargeBlobOutputJSON,
   RegistrationResponseJSON,
 } from "./responseJSON.js";
 export { parseAuthenticatorData } from "../ctap/authenticatorData.js";
@@ -28,4 +29,3 @@ export { toBase64Url, fromBase64Url } from "../bytes/base64url.js";
 export { setPin, changePin, getPinRetries, getUvRetries, getPinStatus } from "./pin/index.js";
 export type { PinCallOptions, PinRetries, PinStatus } from "./pin/index.js";
 export type { PrfOutputJSON, PrfResultsJSON } from "./extensions/prf.js";
-export type { LargeBlobOutputJSON } from "./extensions/largeBlob.js";

@@ -39,11 +39,12 @@ export function registrationUvRequirement(
   requested: Requirement,
   info: AuthenticatorInfo,
   residentKey: boolean,
-  hmacSecret: boolean,
+  /** An extension's output depends on UV (RegistrationPlan.preferUv). */
+  preferUv: boolean,
 ): Requirement {
   if (residentKey || option(info, "alwaysUv") === true) return "required";
   // Two hmac-secret PRFs exist per credential, with and without UV; WebAuthn exposes the UV one.
-  const requirement = hmacSecret && requested === "discouraged" ? "preferred" : requested;
+  const requirement = preferUv && requested === "discouraged" ? "preferred" : requested;
   const withoutUvAllowed = requirement === "discouraged" && option(info, "makeCredUvNotRqd") === true;
   if (option(info, "clientPin") === true && !withoutUvAllowed) return "required";
   return requirement;

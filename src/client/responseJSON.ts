@@ -5,7 +5,16 @@
  * @simplewebauthn/server's verify functions take.
  */
 import type { AuthenticatorAttachment, Base64URLString } from "./optionsJSON.js";
-import type { LargeBlobOutputJSON } from "./extensions/largeBlob.js";
+
+/**
+ * The largeBlob output (WebAuthn L3 section 10.1.5): `supported` at
+ * registration, `blob` (base64url) or `written` at authentication.
+ */
+export interface LargeBlobOutputJSON {
+  supported?: boolean;
+  blob?: string;
+  written?: boolean;
+}
 
 export type AuthenticatorTransport = "usb" | "nfc" | "ble" | "smart-card" | "hybrid" | "internal";
 

@@ -27,8 +27,25 @@ import { probeCredentials } from "../credentialLists.js";
 import { WebAuthnError } from "../errors.js";
 import type { CredentialDescriptor } from "../optionsJSON.js";
 import type { CallerOrigin } from "../origin.js";
+import type { ClientExtension } from "./extension.js";
 
 const PSL = { allowPrivateDomains: true, extractHostname: false } as const;
+
+export const appidExtension: ClientExtension = {
+  name: "appid",
+  get({ options, caller }) {
+    const appId = parseAppIdInput(options.extensions, caller);
+    if (appId === undefined) return undefined;
+    let used = false;
+    return {
+      async chooseRpId({ transport, info, ctap, rpId, allowList, clientDataHash }) {
+        used = await appIdApplies(transport, allowList, info, { rpId, appId, clientDataHash }, ctap);
+        return used ? appId : undefined;
+      },
+      outputs: () => ({ appid: used }),
+    };
+  },
+};
 
 /** The AppID this caller may use, from the `appid` extension input; undefined when there is none. */
 export function parseAppIdInput(extensions: Record<string, unknown>, caller: CallerOrigin): string | undefined {

@@ -4,11 +4,10 @@
  * The client knows because it chose the rk option itself and the
  * authenticator either honoured it or failed the request.
  */
-import type { AuthenticationExtensionsClientOutputs } from "../responseJSON.js";
+import type { ClientExtension } from "./extension.js";
 
-export function credPropsOutput(
-  inputs: Record<string, unknown>,
-  residentKeyCreated: boolean,
-): AuthenticationExtensionsClientOutputs {
-  return inputs.credProps === true ? { credProps: { rk: residentKeyCreated } } : {};
-}
+export const credPropsExtension: ClientExtension = {
+  name: "credProps",
+  // Only true asks for it; any other value is ignored rather than refused.
+  create: ({ options }) => (options.extensions.credProps === true ? { outputs: ({ rk }) => ({ credProps: { rk } }) } : undefined),
+};

@@ -15,6 +15,7 @@
 import { CredProtect } from "../../ctap/credProtect.js";
 import { WebAuthnError } from "../errors.js";
 import type { Requirement } from "../optionsJSON.js";
+import type { ClientExtension } from "./extension.js";
 import { optionalBoolean, optionalString } from "./inputs.js";
 
 /** credentialProtectionPolicy values: the names of the credProtect levels. */
@@ -26,6 +27,22 @@ export interface CredProtectRequest {
   explicit: boolean;
   enforce: boolean;
 }
+
+export const credProtectExtension: ClientExtension = {
+  name: "credProtect",
+  create({ options }) {
+    const request = credProtectRequest(options.extensions, options.residentKey, options.userVerification);
+    if (!request) return undefined;
+    let level: number | undefined;
+    return {
+      plan({ info }) {
+        level = credProtectInput(request, info.extensions.includes("credProtect"));
+        return undefined;
+      },
+      inputs: () => (level === undefined ? {} : { credProtect: level }),
+    };
+  },
+};
 
 export function credProtectRequest(
   extensions: Record<string, unknown>,

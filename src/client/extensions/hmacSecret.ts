@@ -3,14 +3,17 @@
  * hmac-secret-mc (CTAP 2.2 section 12.7): one or two 32-byte salts go to the
  * authenticator encrypted under a fresh PIN/UV auth protocol shared secret,
  * with saltAuth proving they came from the holder of that secret; the
- * HMAC outputs come back encrypted under the same secret.
+ * HMAC outputs come back encrypted under the same secret. This is the
+ * plumbing of the client extensions built on it (prf, hmacCreateSecret).
  */
 import type { CommandName } from "../../ctap/commands.js";
 import { HmacSecretInput } from "../../ctap/messages/hmacSecret.js";
 import type { CborMap } from "../../ctap/cbor.js";
 import type { CtapTransport } from "../../ctap/transport.js";
+import type { AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
 import { malformed, type CallOptions } from "../ctap/command.js";
 import {
+  choosePinUvAuthProtocol,
   decryptFromAuthenticator,
   establishSharedSecret,
   type PinUvAuthProtocolVersion,
@@ -31,6 +34,11 @@ export interface HmacSecretRequest {
 export interface HmacSecretOutputs {
   first: Uint8Array;
   second?: Uint8Array;
+}
+
+/** The PIN/UV auth protocol to speak hmac-secret in, or undefined when the authenticator has no hmac-secret. */
+export function hmacSecretProtocol(info: AuthenticatorInfo): PinUvAuthProtocolVersion | undefined {
+  return info.extensions.includes("hmac-secret") ? choosePinUvAuthProtocol(info) : undefined;
 }
 
 /** Salts → the hmac-secret (or hmac-secret-mc) input map, with a fresh key agreement. */

@@ -6,13 +6,16 @@
  * it (./largeBlobArray.ts). Only discoverable credentials get a key.
  */
 import type { CborValue } from "../../ctap/cbor.js";
+import { Permission } from "../../ctap/permissions.js";
 import type { CtapTransport } from "../../ctap/transport.js";
 import { toBase64Url } from "../../bytes/base64url.js";
 import { option, type AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
-import type { CallOptions } from "../ctap/command.js";
+import { malformed, type CallOptions } from "../ctap/command.js";
 import { WebAuthnError } from "../errors.js";
 import type { CredentialDescriptor } from "../optionsJSON.js";
 import type { PinUvAuthToken } from "../pin/pinUvAuthToken.js";
+import type { LargeBlobOutputJSON } from "../responseJSON.js";
+import type { AuthenticationProcessor, ClientExtension, RegistrationProcessor } from "./extension.js";
 import { bufferSource, extensionObject, optionalBoolean, optionalString } from "./inputs.js";
 import { findBlob, readLargeBlobArray, withBlob, writeLargeBlobArray } from "./largeBlobArray.js";
 
@@ -20,10 +23,58 @@ export type LargeBlobSupport = "required" | "preferred";
 
 export type LargeBlobGetInput = { read: true } | { write: Uint8Array };
 
-export interface LargeBlobOutputJSON {
-  supported?: boolean;
-  blob?: string;
-  written?: boolean;
+export const largeBlobExtension: ClientExtension = {
+  name: "largeBlob",
+  create({ options }) {
+    const support = parseLargeBlobCreateInput(options.extensions);
+    return support && largeBlobRegistration(support);
+  },
+  get({ options }) {
+    const input = parseLargeBlobGetInput(options.extensions, options.allowCredentials);
+    return input && largeBlobAuthentication(input);
+  },
+};
+
+function largeBlobRegistration(support: LargeBlobSupport): RegistrationProcessor {
+  let wantKey = false;
+  return {
+    plan({ info, rk }) {
+      const largeBlobs = supportsLargeBlobs(info);
+      if (support === "required" && !(rk && largeBlobs)) {
+        throw new WebAuthnError(
+          "NotAllowedError",
+          rk
+            ? "largeBlob support is required but the authenticator has no large-blob storage"
+            : "largeBlob support is required, which needs a discoverable credential (residentKey required)",
+        );
+      }
+      wantKey = rk && largeBlobs;
+      return undefined;
+    },
+    inputs: () => (wantKey ? { largeBlobKey: true } : {}),
+    outputs({ response }) {
+      const supported = wantKey && response.largeBlobKey?.length === 32;
+      if (support === "required" && !supported) {
+        throw malformed("authenticatorMakeCredential", "largeBlob support was required but no largeBlobKey came back");
+      }
+      return { largeBlob: { supported } };
+    },
+  };
+}
+
+function largeBlobAuthentication(input: LargeBlobGetInput): AuthenticationProcessor {
+  return {
+    plan({ info }) {
+      const writing = "write" in input && supportsLargeBlobs(info);
+      // Writing a large blob to a key protected by UV needs a token with the lbw permission.
+      const protectedByUv = option(info, "clientPin") === true || option(info, "uv") === true;
+      return writing ? { permissions: Permission.lbw, requireUv: protectedByUv } : undefined;
+    },
+    inputs: ({ info }) => (supportsLargeBlobs(info) ? { largeBlobKey: true } : {}),
+    outputs: async ({ transport, info, response, token, ctap }) => ({
+      largeBlob: await largeBlobGetOutput(transport, info, input, response.largeBlobKey, token, ctap),
+    }),
+  };
 }
 
 /** The authenticator keeps a large-blob array and hands out largeBlobKeys. */

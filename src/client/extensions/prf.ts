@@ -9,8 +9,16 @@ import { createHash } from "node:crypto";
 import { fromBase64Url, isBase64Url, toBase64Url } from "../../bytes/base64url.js";
 import { WebAuthnError } from "../errors.js";
 import type { CredentialDescriptor } from "../optionsJSON.js";
+import type { PinUvAuthProtocolVersion } from "../pin/keyAgreement.js";
+import type { AuthenticationProcessor, ClientExtension, RegistrationProcessor } from "./extension.js";
+import {
+  hmacSecretInput,
+  hmacSecretOutputs,
+  hmacSecretProtocol,
+  type HmacSecretOutputs,
+  type HmacSecretRequest,
+} from "./hmacSecret.js";
 import { bufferSource, extensionObject, optionalBufferSource } from "./inputs.js";
-import type { HmacSecretOutputs } from "./hmacSecret.js";
 
 export interface PrfValues {
   first: Uint8Array;
@@ -38,6 +46,68 @@ export interface PrfOutputJSON {
 }
 
 const PRF_CONTEXT = new TextEncoder().encode("WebAuthn PRF\0");
+
+export const prfExtension: ClientExtension = {
+  name: "prf",
+  create({ options }) {
+    const input = parsePrfCreateInput(options.extensions);
+    return input && prfRegistration(input);
+  },
+  get({ options }) {
+    const input = parsePrfGetInput(options.extensions, options.allowCredentials);
+    return input && prfAuthentication(input);
+  },
+};
+
+function prfRegistration(input: PrfCreateInput): RegistrationProcessor {
+  let version: PinUvAuthProtocolVersion | undefined;
+  let atCreation: HmacSecretRequest | undefined;
+  return {
+    plan({ info }) {
+      version = hmacSecretProtocol(info);
+      return { preferUv: version !== undefined };
+    },
+    async inputs({ transport, info, token, ctap }) {
+      if (version === undefined) return {};
+      // hmac-secret-mc (CTAP 2.2) evaluates the PRF at creation; without it the results are left out, as Chrome does.
+      if (!input.eval || !info.extensions.includes("hmac-secret-mc")) return { "hmac-secret": true };
+      atCreation = await hmacSecretInput(transport, token?.version ?? version, prfSalts(input.eval), ctap);
+      return { "hmac-secret": true, "hmac-secret-mc": atCreation.input };
+    },
+    outputs({ authData }) {
+      const mcOutput = authData.extensions?.get("hmac-secret-mc");
+      return {
+        prf: {
+          enabled: authData.extensions?.get("hmac-secret") === true,
+          ...(atCreation && mcOutput !== undefined
+            ? { results: prfResultsJSON(hmacSecretOutputs(atCreation, mcOutput, "authenticatorMakeCredential")) }
+            : {}),
+        },
+      };
+    },
+  };
+}
+
+function prfAuthentication(input: PrfGetInput): AuthenticationProcessor {
+  let request: HmacSecretRequest | undefined;
+  return {
+    // PRF inputs per credential need the one credential known before the request is sent.
+    plan: () => ({ oneCredential: input.evalByCredential.length > 0 }),
+    async inputs({ transport, info, token, ctap, allowList }) {
+      const version = hmacSecretProtocol(info);
+      const values = prfValuesFor(input, allowList.length === 1 ? allowList[0]!.id : undefined);
+      if (!values || version === undefined) return {};
+      request = await hmacSecretInput(transport, token?.version ?? version, prfSalts(values), ctap);
+      return { "hmac-secret": request.input };
+    },
+    outputs({ authData }) {
+      const output = authData.extensions?.get("hmac-secret");
+      return {
+        prf: request && output !== undefined ? { results: prfResultsJSON(hmacSecretOutputs(request, output, "authenticatorGetAssertion")) } : {},
+      };
+    },
+  };
+}
 
 /** The hmac-secret salt for one PRF input: SHA-256("WebAuthn PRF" || 0x00 || input). */
 export function prfSalt(input: Uint8Array): Uint8Array {
