@@ -11,4 +11,12 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  {
+    // The CLI is the outermost adapter: the library, the hosts and the other adapters never import it.
+    files: ["src/**/*.ts"],
+    ignores: ["src/cli/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/cli/**"], message: "src/cli is the outermost layer; nothing else in src imports it" }] }],
+    },
+  },
 );

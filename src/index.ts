@@ -3,7 +3,17 @@
  * virtual key; the layers under it are exported for tests that drive them
  * directly (raw CTAP bytes, a custom presence policy, another transport).
  */
-export { Softkey, type CredentialSummary, type DeviceSettings, type InitOptions, type OpenOptions } from "./softkey.js";
+export { Softkey, type CredentialSummary, type DeviceSettings, type InitOptions, type OpenOptions, type SoftkeyCall } from "./softkey.js";
+export type {
+  SoftkeyEvents,
+  CeremonyName,
+  CeremonyEvent,
+  CeremonyStartEvent,
+  CeremonySuccessEvent,
+  CeremonyFailureEvent,
+  CredentialDeletedEvent,
+} from "./softkeyEvents.js";
+export type { WaitForEventOptions } from "./typedEvents.js";
 
 export { WebAuthnClient, WebAuthnError, setPin, changePin, getPinRetries, getUvRetries, getPinStatus } from "./client/index.js";
 export type * from "./client/index.js";

@@ -2,6 +2,9 @@
  * The assembled virtual security key: an encrypted keystore, the CTAP2
  * authenticator core on top of it, and a WebAuthn client that talks to the
  * core through bytes only. This is what the CLI and the library API hand out.
+ * It emits events (softkeyEvents.ts) for the ceremonies and deletions run
+ * through it, so adapters such as Playwright's attach listen instead of
+ * wrapping its methods.
  */
 import { Keystore } from "./keystore/store.js";
 import type { CredentialRecord } from "./authenticator/store.js";
@@ -17,13 +20,18 @@ import {
 } from "./authenticator/deviceConfig.js";
 import { createPresence, type BuiltInUvMode, type PresencePolicyName } from "./presence/index.js";
 import type { UserPresence } from "./presence/presence.js";
-import { WebAuthnClient, type PinSource } from "./client/client.js";
+import { WebAuthnClient, type CreateCallOptions, type PinSource } from "./client/client.js";
+import type { GetCallOptions } from "./client/getAssertion.js";
+import type { CreationOptionsInput, RequestOptionsInput } from "./client/optionsJSON.js";
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "./client/responseJSON.js";
 import { algorithmName } from "./ctap/cose.js";
 import { Setting } from "./authenticator/settings.js";
 import { deterministicKeyFactory } from "./crypto/deterministicKeys.js";
 import { NO_FAULTS, responseFaults, type ResponseFaults } from "./authenticator/faultSwitches.js";
 import { CredentialNotFoundError } from "./keystore/errors.js";
 import { defaultProfile, profileClientOptions, profileConfig, profileHasBuiltInUv, resolveProfile, type Profile } from "./profiles/index.js";
+import { ceremonyEvent, errorName, type CeremonyName, type SoftkeyEvents } from "./softkeyEvents.js";
+import { TypedEvents } from "./typedEvents.js";
 
 /** The device settings chosen at `init` and kept in the store. */
 export interface DeviceSettings {
@@ -83,13 +91,24 @@ export interface CredentialSummary {
   backupState: boolean;
 }
 
-export class Softkey {
+/**
+ * A ceremony's call options, plus the client to run it with: default `softkey.client`; another one
+ * (built over `softkey.authenticator` with a PIN, "platform" attachment, ...) still reports to this
+ * Softkey's listeners.
+ */
+export type SoftkeyCall<C> = C & { client?: WebAuthnClient };
+
+export class Softkey extends TypedEvents<SoftkeyEvents> {
+  private ceremonies = 0;
+
   private constructor(
     readonly keystore: Keystore,
     readonly authenticator: Authenticator,
     readonly client: WebAuthnClient,
     readonly device: DeviceSettings,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Create a new store (refusing an existing one) and open it. */
   static async init(dir: string, passphrase: string, init: InitOptions = {}, open: Omit<OpenOptions, "passphrase"> = {}): Promise<Softkey> {
@@ -149,13 +168,33 @@ export class Softkey {
   }
 
   /** navigator.credentials.create(): creation options JSON in, RegistrationResponseJSON out. */
-  create(...args: Parameters<WebAuthnClient["create"]>): ReturnType<WebAuthnClient["create"]> {
-    return this.client.create(...args);
+  create(options: CreationOptionsInput, call: SoftkeyCall<CreateCallOptions>): Promise<RegistrationResponseJSON> {
+    return this.observed("create", options, call, (client, clientCall) => client.create(options, clientCall));
   }
 
   /** navigator.credentials.get(): request options JSON in, AuthenticationResponseJSON out. */
-  get(...args: Parameters<WebAuthnClient["get"]>): ReturnType<WebAuthnClient["get"]> {
-    return this.client.get(...args);
+  get(options: RequestOptionsInput, call: SoftkeyCall<GetCallOptions>): Promise<AuthenticationResponseJSON> {
+    return this.observed("get", options, call, (client, clientCall) => client.get(options, clientCall));
+  }
+
+  /** Runs a ceremony between its start event and its success or failure event. */
+  private async observed<C extends CreateCallOptions, R extends { id: string }>(
+    ceremony: CeremonyName,
+    options: unknown,
+    call: SoftkeyCall<C>,
+    run: (client: WebAuthnClient, call: C) => Promise<R>,
+  ): Promise<R> {
+    const { client = this.client, ...clientCall } = call;
+    const event = ceremonyEvent(++this.ceremonies, ceremony, options, clientCall);
+    this.emit("ceremonyStart", event);
+    try {
+      const credential = await run(client, clientCall as C);
+      this.emit("ceremonySuccess", { ...event, credentialId: credential.id });
+      return credential;
+    } catch (error) {
+      this.emit("ceremonyFailure", { ...event, errorName: errorName(error) });
+      throw error;
+    }
   }
 
   /** Credentials in the store, optionally of one RP, plus the IDs of records that failed their integrity check. */
@@ -170,7 +209,12 @@ export class Softkey {
   /** Delete one credential by its base64url ID; false when there is none. */
   async deleteCredential(credentialId: string): Promise<boolean> {
     const id = Buffer.from(credentialId, "base64url");
-    return this.keystore.deleteCredential(id);
+    // The RP is read only for a listener; a record that fails its integrity check is deleted all the same.
+    const listened = this.listenerCount("credentialDeleted") > 0;
+    const record = listened ? await this.keystore.findCredential(id).catch(() => undefined) : undefined;
+    const deleted = await this.keystore.deleteCredential(id);
+    if (deleted) this.emit("credentialDeleted", { credentialId, ...(record ? { rpId: record.rpId } : {}) });
+    return deleted;
   }
 
   /** The emulated device's profile. */

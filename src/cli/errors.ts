@@ -6,6 +6,7 @@ import { CommanderError } from "commander";
 import { IntegrityError, KeystoreError, type KeystoreErrorCode } from "../keystore/errors.js";
 import { WebAuthnError, type WebAuthnErrorName } from "../client/errors.js";
 import { NoTerminalError } from "../presence/index.js";
+import { ServeError } from "../serve/serveError.js";
 import { ExitCode } from "./exitCodes.js";
 
 /** An error the CLI itself raises, carrying its exit code. */
@@ -64,6 +65,7 @@ export function describeError(error: unknown): ReportedError {
     return { exitCode, line: oneLine(`${error.name}: ${error.message}`) };
   }
   if (error instanceof NoTerminalError) return { exitCode: ExitCode.NO_TERMINAL, line: oneLine(error.message) };
+  if (error instanceof ServeError) return { exitCode: ExitCode.CANNOT_SERVE, line: oneLine(error.message) };
   const message = error instanceof Error ? error.message || error.name : String(error);
   return { exitCode: ExitCode.INTERNAL, line: oneLine(`internal error: ${message} (re-run with --debug for details)`) };
 }

@@ -10,7 +10,8 @@
  * ```
  */
 export { attach, SoftkeyAttachment } from "./attach.js";
-export type { AccountSelector, AttachOptions, PendingConditionalRequest } from "./attach.js";
+export type { AttachOptions } from "./attach.js";
+export type { AccountSelector, PendingConditionalRequest } from "./conditionalRequests.js";
 export type {
   CeremonyFailedEvent,
   CeremonySource,

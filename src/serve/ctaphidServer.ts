@@ -3,19 +3,14 @@
  * serves the authenticator core as a virtual USB key over a socket (or /dev/uhid).
  */
 import type { CtapTransport } from "../ctap/transport.js";
+import type { CtaphidServer } from "./host.js";
 import { parseCtaphidSpec } from "./ctaphidSpec.js";
 import { listenCtaphidStream } from "./ctaphidStream.js";
 import { listenCtaphidUdp } from "./ctaphidUdp.js";
 import type { CtaphidDeviceOptions } from "./sharedDevice.js";
 import { startUhidDevice } from "./uhid.js";
 
-export interface CtaphidServer {
-  /** Where it listens, in spec form with the actual port: `tcp:127.0.0.1:41234`, `unix:/tmp/key.sock`, `uhid`. */
-  readonly address: string;
-  /** The actual port for tcp and udp. */
-  readonly port?: number;
-  close(): Promise<void>;
-}
+export type { CtaphidServer };
 
 export interface CtaphidServerOptions {
   log?: (line: string) => void;

@@ -7,7 +7,7 @@ import { chmod, lstat, unlink } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 
 import type { CtapTransport } from "../ctap/transport.js";
-import type { CtaphidServer } from "./ctaphidServer.js";
+import type { CtaphidServer } from "./host.js";
 import { formatCtaphidSpec, isLoopbackHost, type CtaphidSpec } from "./ctaphidSpec.js";
 import { ReportSplitter } from "./reportStream.js";
 import { SharedCtaphidDevice, type CtaphidDeviceOptions, type ReportPeer } from "./sharedDevice.js";

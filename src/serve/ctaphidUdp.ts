@@ -7,7 +7,7 @@ import { isIPv6 } from "node:net";
 
 import type { CtapTransport } from "../ctap/transport.js";
 import { HID_REPORT_SIZE } from "../ctaphid/packets.js";
-import type { CtaphidServer } from "./ctaphidServer.js";
+import type { CtaphidServer } from "./host.js";
 import { formatCtaphidSpec, isLoopbackHost, type CtaphidSpec } from "./ctaphidSpec.js";
 import { SharedCtaphidDevice, type CtaphidDeviceOptions, type ReportPeer } from "./sharedDevice.js";
 

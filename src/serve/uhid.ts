@@ -17,7 +17,7 @@ import {
   encodeSetReportReply,
   outputToCtaphidReport,
 } from "../ctaphid/uhid.js";
-import type { CtaphidServer } from "./ctaphidServer.js";
+import type { CtaphidServer } from "./host.js";
 import { SharedCtaphidDevice, type CtaphidDeviceOptions, type ReportPeer } from "./sharedDevice.js";
 
 export const UHID_PATH = "/dev/uhid";

@@ -248,6 +248,18 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("a relying party in Chromium wi
     expect(await deleted).toEqual({ credentialId: registered.credentialId, rpId: "localhost" });
     expect(await login(page)).toMatchObject({ ok: false, name: "NotAllowedError" });
   });
+
+  it("runs the page's ceremonies through the Softkey, whose own listeners see them", async () => {
+    const { page, softkey } = await open();
+    const seen: string[] = [];
+    softkey.on("ceremonySuccess", (e) => seen.push(`${e.ceremony} ${e.rpId} ${e.origin} ${e.credentialId}`));
+    const registered = await register(page, "alice");
+    expect(await login(page)).toMatchObject({ ok: true });
+    expect(seen).toEqual([
+      `create localhost ${rp.origin} ${registered.credentialId}`,
+      `get localhost ${rp.origin} ${registered.credentialId}`,
+    ]);
+  });
 });
 
 interface RpWindow {

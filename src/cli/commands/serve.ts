@@ -5,19 +5,14 @@
  */
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import type { Softkey } from "../../softkey.js";
-import type { CtapTransport } from "../../ctap/transport.js";
-import { startCtaphidServer, type CtaphidServer } from "../../serve/ctaphidServer.js";
 import { formatCtaphidSpec, parseCtaphidSpec, type CtaphidSpec } from "../../serve/ctaphidSpec.js";
-import { withCtapLog } from "../../serve/ctapLog.js";
-import type { CtaphidDeviceOptions } from "../../serve/sharedDevice.js";
-import { withU2fLog } from "../../serve/u2fLog.js";
-import { u2fDeviceOptions } from "../../authenticator/u2f/u2fHandler.js";
+import { startServe, type ServeSession } from "../../serve/startServe.js";
 import { UHID_PATH, UHID_UNAVAILABLE } from "../../serve/uhid.js";
 import { globalsOf, openSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
 import { planHttpHosts, TOKEN_ENV } from "../serveHttp.js";
+import { stopSignal } from "../stopSignal.js";
 
 interface ServeFlags {
   ctaphid: string[];
@@ -26,9 +21,6 @@ interface ServeFlags {
   http: string[];
   tokenFile?: string;
 }
-
-const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
-type StopSignal = (typeof STOP_SIGNALS)[number];
 
 export function registerServe(program: Command, ctx: CliContext): void {
   program
@@ -85,32 +77,32 @@ Examples:
       }
       const stderrLine = (line: string) => ctx.io.stderr(`${line}\n`);
       const log = flags.quiet ? undefined : stderrLine;
-      // --quiet silences the log, not a warning that the key is reachable from other machines.
-      const hostLog = flags.quiet ? (line: string) => void (line.startsWith("ctaphid: warning:") && stderrLine(line)) : stderrLine;
       // Listen for the stop signals from the start: one arriving while the store opens still ends the run cleanly.
       const stop = stopSignal();
       try {
         await http?.writeTokenFile();
         const softkey = await openSoftkey(ctx, globals, { ceremonies: true });
-        let servers: CtaphidServer[] = [];
-        // CTAP1/U2F (CTAPHID_MSG) only when the profile offers it; no CTAPHID_CBOR for a U2F-only key.
-        const u2f = u2fDeviceOptions(softkey.authenticator);
+        let session: ServeSession | undefined;
         try {
-          const transport: CtapTransport = log ? withCtapLog(softkey.authenticator, log) : softkey.authenticator;
-          const device: CtaphidDeviceOptions = { cbor: u2f.cbor, ...(u2f.msg ? { msg: log ? withU2fLog(u2f.msg, log) : u2f.msg } : {}) };
           // Stopped while the store opened: there is nothing to announce.
           if (!stop.fired) {
-            // HTTP first (it logs nothing when it starts), so a host that fails still leaves one stderr line.
-            const httpServices = http ? await http.start(softkey, { ...(log ? { log } : {}), warn: stderrLine }) : [];
-            servers = httpServices;
-            servers = [...(await startAll(specs, transport, hostLog, device)), ...httpServices];
-            ctx.io.stdout(`${JSON.stringify({ listening: servers.map((server) => server.address) })}\n`);
+            session = await startServe(softkey, {
+              ctaphid: specs,
+              ...(http ? { http: http.service } : {}),
+              ...(log ? { log } : {}),
+              warn: stderrLine,
+            });
+            ctx.io.stdout(`${JSON.stringify({ listening: session.addresses })}\n`);
           }
           const signal = await stop.received;
           log?.(`serve: ${signal}: stopping`);
         } finally {
-          u2f.msg?.close();
-          await shutDown(servers, softkey);
+          // Hosts first (no request can start any more), then the store, which records the exact counters.
+          try {
+            await session?.close();
+          } finally {
+            await softkey.close();
+          }
         }
         log?.("serve: stopped");
       } finally {
@@ -142,80 +134,4 @@ function parseSpecs(flags: ServeFlags): CtaphidSpec[] {
     seen.add(key);
   }
   return specs;
-}
-
-/**
- * Start every host; if one fails, close those already started and say which
- * one failed. The hosts' own log lines wait until all of them listen, so a
- * failed start leaves exactly one stderr line, the error.
- */
-async function startAll(
-  specs: CtaphidSpec[],
-  transport: CtapTransport,
-  log: (line: string) => void,
-  device: CtaphidDeviceOptions,
-): Promise<CtaphidServer[]> {
-  const servers: CtaphidServer[] = [];
-  const held: string[] = [];
-  let mode: "hold" | "pass" | "drop" = "hold";
-  const hostLog = (line: string) => (mode === "pass" ? log(line) : mode === "hold" ? void held.push(line) : undefined);
-  for (const spec of specs) {
-    const text = formatCtaphidSpec(spec);
-    try {
-      servers.push(await startCtaphidServer(text, transport, { log: hostLog, device }));
-    } catch (error) {
-      mode = "drop";
-      await Promise.allSettled(servers.map((server) => server.close()));
-      const message = (error as Error).message;
-      const line = message === UHID_UNAVAILABLE ? message : `cannot serve ${text}: ${message}`;
-      throw new CliError(ExitCode.CANNOT_SERVE, line, { cause: error });
-    }
-  }
-  mode = "pass";
-  for (const line of held) log(line);
-  return servers;
-}
-
-/** Hosts first (no request can start any more), then the store, which records the exact counters. */
-async function shutDown(servers: CtaphidServer[], softkey: Softkey): Promise<void> {
-  const closed = await Promise.allSettled(servers.map((server) => server.close()));
-  await softkey.close();
-  const failed = closed.find((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failed) throw failed.reason;
-}
-
-interface StopSignalWait {
-  received: Promise<StopSignal>;
-  /** Whether a stop signal has arrived. */
-  readonly fired: boolean;
-  /** Removes the handlers: a second Ctrl-C after this gets Node's default (the process ends at once). */
-  dispose(): void;
-}
-
-function stopSignal(): StopSignalWait {
-  const handlers = new Map<StopSignal, () => void>();
-  let fired = false;
-  const dispose = () => {
-    for (const [signal, handler] of handlers) process.off(signal, handler);
-    handlers.clear();
-  };
-  const received = new Promise<StopSignal>((resolve) => {
-    for (const signal of STOP_SIGNALS) {
-      const handler = () => {
-        // The first signal starts a clean shutdown; a second one while it runs ends the process the default way.
-        fired = true;
-        dispose();
-        resolve(signal);
-      };
-      handlers.set(signal, handler);
-      process.on(signal, handler);
-    }
-  });
-  return {
-    received,
-    dispose,
-    get fired() {
-      return fired;
-    },
-  };
 }

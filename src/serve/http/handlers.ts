@@ -18,7 +18,7 @@ export interface CeremonyCall {
   signal: AbortSignal;
 }
 
-/** What the service needs of the virtual key; a Softkey provides it (see cli/serveHttp.ts). */
+/** What the service needs of the virtual key; a Softkey provides it (see softkeyBackend.ts). */
 export interface HttpBackend {
   create(options: object, call: CeremonyCall): Promise<RegistrationResponseJSON>;
   get(options: object, call: CeremonyCall): Promise<AuthenticationResponseJSON>;
