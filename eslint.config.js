@@ -3,6 +3,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "keystore/", "coverage/"] },
+  { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,11 +13,8 @@ export default tseslint.config(
     },
   },
   {
-    // The CLI is the outermost adapter: the library, the hosts and the other adapters never import it.
+    // Small modules: no file in src/ over 450 lines (docs/architecture.md). Import direction is dependency-cruiser's job.
     files: ["src/**/*.ts"],
-    ignores: ["src/cli/**"],
-    rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["**/cli/**"], message: "src/cli is the outermost layer; nothing else in src imports it" }] }],
-    },
+    rules: { "max-lines": ["error", { max: 450, skipBlankLines: false, skipComments: false }] },
   },
 );
