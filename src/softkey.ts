@@ -98,6 +98,8 @@ export interface CredentialSummary {
  */
 export type SoftkeyCall<C> = C & { client?: WebAuthnClient };
 
+const CEREMONY_EVENTS = ["ceremonyStart", "ceremonySuccess", "ceremonyFailure"] as const;
+
 export class Softkey extends TypedEvents<SoftkeyEvents> {
   private ceremonies = 0;
 
@@ -185,6 +187,8 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     run: (client: WebAuthnClient, call: C) => Promise<R>,
   ): Promise<R> {
     const { client = this.client, ...clientCall } = call;
+    // Nobody listening: no event to build (the hot path of load tests and benchmarks).
+    if (!CEREMONY_EVENTS.some((name) => this.listenerCount(name) > 0)) return run(client, clientCall as C);
     const event = ceremonyEvent(++this.ceremonies, ceremony, options, clientCall);
     this.emit("ceremonyStart", event);
     try {

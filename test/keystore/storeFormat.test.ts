@@ -57,7 +57,7 @@ describe("a store written by softkey 0.1.0", () => {
         [bob, [{ type: "public-key", id: bob.id }]],
       ] as const) {
         const challenge = Buffer.from(`after the upgrade ${credential.id}`).toString("base64url");
-        const response = await key.get({ challenge, rpId: "example.com", allowCredentials: allow, userVerification: "required" }, { origin: ORIGIN });
+        const response = await key.get({ challenge, rpId: "example.com", allowCredentials: [...allow], userVerification: "required" }, { origin: ORIGIN });
         const { verified, authenticationInfo } = await verifyAuthenticationResponse({
           response,
           expectedChallenge: challenge,
