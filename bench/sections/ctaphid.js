@@ -13,7 +13,7 @@ import { openDevice, registerOne, request } from "./core.js";
 import { startServe } from "./serveProcess.js";
 
 /** Just enough of a CTAPHID host's peer: one channel, one request at a time, keepalives skipped. */
-class Channel {
+export class Channel {
   constructor(socket) {
     this.socket = socket;
     this.cid = CID_BROADCAST;

@@ -32,6 +32,7 @@ export async function listenCtaphidStream(
     // Reports are tiny and latency-bound: without this Nagle and delayed ACKs cap a client at ~11 requests/s.
     if (tcp) socket.setNoDelay(true);
     const splitter = new ReportSplitter();
+    let corked = false;
     const peer: ReportPeer = {
       write(report) {
         if (socket.destroyed || !socket.writable) return;
@@ -39,6 +40,15 @@ export async function listenCtaphidStream(
           log("ctaphid: closing a connection that does not read its answers");
           socket.destroy();
           return;
+        }
+        // A message's reports are sent in one go: held until this tick ends, then written with one syscall.
+        if (!corked) {
+          corked = true;
+          socket.cork();
+          process.nextTick(() => {
+            corked = false;
+            socket.uncork();
+          });
         }
         socket.write(report);
       },
