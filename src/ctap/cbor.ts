@@ -34,6 +34,28 @@ export class CborDecodeError extends Error {
 const MAX_DEPTH = 8;
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
+/** Text strings up to this many bytes are read without TextDecoder when they are ASCII (map keys, IDs, names). */
+const SHORT_TEXT = 32;
+
+function utf8(bytes: Uint8Array): string {
+  try {
+    return textDecoder.decode(bytes);
+  } catch {
+    throw new CborDecodeError("text string is not valid UTF-8");
+  }
+}
+
+/** A short string: ASCII is turned into text directly (a TextDecoder call costs about a microsecond). */
+function shortText(bytes: Uint8Array, start: number, end: number): string {
+  let text = "";
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80) return utf8(bytes.subarray(start, end));
+    text += String.fromCharCode(byte);
+  }
+  return text;
+}
+
 /** Decode exactly one CBOR item that fills `bytes` completely. */
 export function decodeCbor(bytes: Uint8Array): CborValue {
   const reader = new StrictReader(bytes);
@@ -111,11 +133,7 @@ class StrictReader {
       case 3: {
         const n = this.length(info);
         this.offset += n;
-        try {
-          return textDecoder.decode(this.bytes.subarray(this.offset - n, this.offset));
-        } catch {
-          throw new CborDecodeError("text string is not valid UTF-8");
-        }
+        return n <= SHORT_TEXT ? shortText(this.bytes, this.offset - n, this.offset) : utf8(this.bytes.subarray(this.offset - n, this.offset));
       }
       case 4: {
         const n = this.length(info);
@@ -190,8 +208,14 @@ const commonStrings = new Map<string, Uint8Array>();
 
 const textEncoder = new TextEncoder();
 
+/**
+ * One scratch buffer for every encoding: encoding never re-enters itself (it calls no outside code), so
+ * each message is written into it and copied out once at its exact size, the only allocation.
+ */
+let scratch = new Uint8Array(8192);
+
 class CborWriter {
-  private buffer = new Uint8Array(256);
+  private buffer = scratch;
   private length = 0;
 
   finish(): Uint8Array {
@@ -210,6 +234,8 @@ class CborWriter {
     const grown = new Uint8Array(size);
     grown.set(this.buffer.subarray(0, this.length));
     this.buffer = grown;
+    // A large message grows the shared buffer for the ones after it, up to a bound.
+    if (size <= 1 << 20) scratch = grown;
   }
 
   private head(major: number, argument: number | bigint): void {
@@ -247,6 +273,33 @@ class CborWriter {
     this.length += data.length;
   }
 
+  /** A map, its undefined members left out, in canonical key order (kept as it is when already sorted, as built maps usually are). */
+  private map(map: Map<unknown, unknown>): void {
+    let count = 0;
+    let sorted = true;
+    let previous: unknown;
+    for (const [key, item] of map) {
+      if (item === undefined) continue;
+      if (count > 0 && sorted && compareKeys(previous, key) >= 0) sorted = false;
+      previous = key;
+      count++;
+    }
+    this.head(5, count);
+    if (sorted) {
+      for (const [key, item] of map) {
+        if (item === undefined) continue;
+        this.write(key);
+        this.write(item);
+      }
+      return;
+    }
+    const entries = [...map].filter(([, item]) => item !== undefined).sort(([a], [b]) => compareKeys(a, b));
+    for (const [key, item] of entries) {
+      this.write(key);
+      this.write(item);
+    }
+  }
+
   write(value: unknown): void {
     if (typeof value === "number") {
       if (!Number.isSafeInteger(value)) throw new TypeError(`CTAP CBOR has no floats: ${value}`);
@@ -256,12 +309,7 @@ class CborWriter {
       if (value >= 0n) this.head(0, value);
       else this.head(1, -1n - value);
     } else if (typeof value === "string") {
-      let utf8 = commonStrings.get(value);
-      if (utf8 === undefined) {
-        utf8 = textEncoder.encode(value);
-        if (value.length <= 16 && commonStrings.size < 256) commonStrings.set(value, utf8);
-      }
-      this.bytes(3, utf8);
+      this.bytes(3, utf8Of(value));
     } else if (value instanceof Uint8Array) {
       this.bytes(2, value);
     } else if (typeof value === "boolean") {
@@ -274,35 +322,36 @@ class CborWriter {
       this.head(4, value.length);
       for (const item of value) this.write(item);
     } else if (value instanceof Map) {
-      const entries = [...(value as Map<unknown, unknown>)].filter(([, v]) => v !== undefined);
-      if (!isSorted(entries)) entries.sort(([a], [b]) => compareKeys(a, b));
-      this.head(5, entries.length);
-      for (const [k, v] of entries) {
-        this.write(k);
-        this.write(v);
-      }
-    } else {
+      this.map(value as Map<unknown, unknown>);    } else {
       throw new TypeError(`cannot encode ${value === undefined ? "undefined" : typeof value} as CTAP CBOR`);
     }
   }
 }
 
-function isSorted(entries: [unknown, unknown][]): boolean {
-  for (let i = 1; i < entries.length; i++) if (compareKeys(entries[i - 1]![0], entries[i]![0]) >= 0) return false;
-  return true;
-}
 
-/** Canonical key order: major type first, then length of the encoding, then bytes (CTAP 2.1 section 8). */
+/** Canonical key order: major type first, then length of the encoding, then bytes (CTAP 2.2 section 8). */
 export function compareKeys(a: unknown, b: unknown): number {
-  const rank = (k: unknown): number => (typeof k === "number" ? (k >= 0 ? 0 : 1) : 3);
-  const ra = rank(a);
-  const rb = rank(b);
+  const ra = keyRank(a);
+  const rb = keyRank(b);
   if (ra !== rb) return ra - rb;
   if (typeof a === "number" && typeof b === "number") return ra === 0 ? a - b : b - a;
-  const sa = String(a);
-  const sb = String(b);
-  const la = Buffer.byteLength(sa);
-  const lb = Buffer.byteLength(sb);
-  if (la !== lb) return la - lb;
-  return Buffer.compare(Buffer.from(sa), Buffer.from(sb));
+  const ua = utf8Of(String(a));
+  const ub = utf8Of(String(b));
+  if (ua.length !== ub.length) return ua.length - ub.length;
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return ua[i]! - ub[i]!;
+  return 0;
+}
+
+function keyRank(key: unknown): number {
+  return typeof key === "number" ? (key >= 0 ? 0 : 1) : 3;
+}
+
+/** The UTF-8 of a string; the few short strings every message repeats (keys, "public-key", option names) are kept. */
+function utf8Of(text: string): Uint8Array {
+  let bytes = commonStrings.get(text);
+  if (bytes === undefined) {
+    bytes = textEncoder.encode(text);
+    if (text.length <= 16 && commonStrings.size < 256) commonStrings.set(text, bytes);
+  }
+  return bytes;
 }
