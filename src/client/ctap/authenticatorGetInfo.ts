@@ -4,8 +4,10 @@
  */
 import { GetInfoResponse } from "../../ctap/messages/getInfo.js";
 import type { CtapTransport } from "../../ctap/transport.js";
-import { callAuthenticator, malformed, readResponse, type CallOptions } from "./command.js";
+import { bytesEqual } from "../../bytes/equal.js";
+import { decodeResponse, exchange, malformed, readResponse, type CallOptions } from "./command.js";
 
+/** Shared between ceremonies (authenticatorGetInfo keeps the last one): never modified after parsing. */
 export interface AuthenticatorInfo {
   versions: string[];
   extensions: string[];
@@ -40,9 +42,21 @@ export function option(info: AuthenticatorInfo, id: string): boolean | undefined
   return info.options.get(id) ?? OPTION_DEFAULTS[id];
 }
 
+/** The last answer read: a client asks before every ceremony, and the answer rarely changes. */
+let last: { body: Uint8Array; info: AuthenticatorInfo } | undefined;
+
+/** authenticatorGetInfo, asked every time; an answer identical to the last one is not parsed again. */
 export async function authenticatorGetInfo(transport: CtapTransport, call?: CallOptions): Promise<AuthenticatorInfo> {
+  const body = await exchange(transport, "authenticatorGetInfo", undefined, call);
+  if (last && bytesEqual(last.body, body)) return last.info;
+  const info = parseInfo(body);
+  last = { body: body.slice(), info };
+  return info;
+}
+
+function parseInfo(body: Uint8Array): AuthenticatorInfo {
   const command = "authenticatorGetInfo";
-  const r = readResponse(GetInfoResponse, await callAuthenticator(transport, command, undefined, call), command);
+  const r = readResponse(GetInfoResponse, decodeResponse(body, command), command);
   if (r.aaguid.length !== 16) throw malformed(command, "aaguid must be 16 bytes");
   const info: AuthenticatorInfo = {
     versions: r.versions,

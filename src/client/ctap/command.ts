@@ -39,6 +39,16 @@ export async function callAuthenticator(
   params: Map<number | string, unknown> | undefined,
   options: CallOptions = {},
 ): Promise<CborMap> {
+  return decodeResponse(await exchange(transport, command, params, options), command);
+}
+
+/** Send one command; the response body (after a CTAP2_OK status byte), still encoded. */
+export async function exchange(
+  transport: CtapTransport,
+  command: CommandName,
+  params: Map<number | string, unknown> | undefined,
+  options: CallOptions = {},
+): Promise<Uint8Array> {
   const body = params && params.size > 0 ? encodeCanonical(params) : new Uint8Array(0);
   const request = new Uint8Array(1 + body.length);
   request[0] = Command[command];
@@ -53,10 +63,15 @@ export async function callAuthenticator(
   if (response.length === 0) throw malformed(command, "empty response");
   const status = response[0]!;
   if (status !== Status.CTAP2_OK) throw new CtapStatusError(status, command);
-  if (response.length === 1) return new Map();
+  return response.subarray(1);
+}
+
+/** A response body decoded: an empty body is an empty map; anything but a CBOR map is malformed. */
+export function decodeResponse(body: Uint8Array, command: CommandName): CborMap {
+  if (body.length === 0) return new Map();
   let decoded: CborValue;
   try {
-    decoded = decodeCbor(response.subarray(1));
+    decoded = decodeCbor(body);
   } catch (cause) {
     throw malformed(command, (cause as Error).message, cause);
   }
