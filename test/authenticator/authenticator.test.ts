@@ -225,6 +225,20 @@ describe("authenticatorGetAssertion and authenticatorGetNextAssertion", () => {
     expect((await key.call(NEXT)).status).toBe(Status.CTAP2_ERR_NOT_ALLOWED);
   });
 
+  it("each getNextAssertion restarts the 30-second window (CTAP 2.2 section 6.3 step 7)", async () => {
+    let clock = 0;
+    key = await openTestKey({ now: () => clock });
+    for (const n of [1, 2, 3, 4]) await register(key, { rk: true, uv: true, userId: Uint8Array.of(n) });
+    expect((await key.call(GA, getAssertionParams())).body!.get(5)).toBe(4);
+    // 50 seconds in all, but never 30 between two steps.
+    clock += 25_000;
+    expect((await key.call(NEXT)).status).toBe(Status.CTAP2_OK);
+    clock += 25_000;
+    expect((await key.call(NEXT)).status).toBe(Status.CTAP2_OK);
+    clock += 30_001;
+    expect((await key.call(NEXT)).status).toBe(Status.CTAP2_ERR_NOT_ALLOWED);
+  });
+
   it("up=false signs without asking the user, even one who would refuse", async () => {
     key = await openTestKey();
     const { credentialId } = await register(key);
