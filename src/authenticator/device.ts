@@ -81,7 +81,7 @@ export class Authenticator implements CtapTransport {
       if (!handler) throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, `${commandName(request[0]!)} is not supported`);
       if (!ctx.config.ctap2) throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, "this device speaks CTAP1/U2F only");
       ctx.session.beforeCommand(command);
-      const params = decodeParameters(request.subarray(1));
+      const params = decodeParameters(request.subarray(1), ctx.config.requestCbor);
       const response = await handler(params, ctx, context);
       return response ? encodeWithStatus(Status.CTAP2_OK, response) : Uint8Array.of(Status.CTAP2_OK);
     } catch (error) {

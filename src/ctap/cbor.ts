@@ -6,6 +6,9 @@
  * hostile input, and the core must answer CTAP2_ERR_INVALID_CBOR for
  * truncation, trailing bytes, duplicate map keys, indefinite lengths and
  * nesting deeper than a request can need, none of which cbor-x reports.
+ * With `canonical`, it also refuses what CTAP 2.2 section 8 forbids a sender
+ * to write, as OpenSK's decoder and real keys do: integers and lengths not in
+ * their shortest form, and map keys out of canonical order.
  * Floats, tags and `undefined` never occur in CTAP requests; they decode to a
  * `CborUnsupported` marker so validation answers CBOR_UNEXPECTED_TYPE for them.
  */
@@ -34,9 +37,17 @@ export class CborDecodeError extends Error {
 const MAX_DEPTH = 8;
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
+/** The smallest argument each long head form may carry; anything below fits a shorter form. */
+const SHORTEST_FORM_MINIMUM: Record<number, number | bigint> = { 24: 24, 25: 0x100, 26: 0x10000, 27: 0x100000000 };
+
+export interface DecodeOptions {
+  /** Refuse non-canonical encodings (CTAP 2.2 section 8): long forms of small arguments, map keys out of order. */
+  canonical?: boolean;
+}
+
 /** Decode exactly one CBOR item that fills `bytes` completely. */
-export function decodeCbor(bytes: Uint8Array): CborValue {
-  const reader = new StrictReader(bytes);
+export function decodeCbor(bytes: Uint8Array, options: DecodeOptions = {}): CborValue {
+  const reader = new StrictReader(bytes, options.canonical === true);
   const value = reader.item(0);
   if (reader.offset !== bytes.length) throw new CborDecodeError("trailing bytes after CBOR item");
   return value;
@@ -45,8 +56,20 @@ export function decodeCbor(bytes: Uint8Array): CborValue {
 class StrictReader {
   offset = 0;
   private readonly view: DataView;
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly canonical: boolean,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** The head's argument, refused in canonical mode when a shorter form could carry it. */
+  private argument(info: number): number | bigint {
+    const value = this.rawArgument(info);
+    if (this.canonical && info >= 24 && value < SHORTEST_FORM_MINIMUM[info]!) {
+      throw new CborDecodeError("an integer or length is not in its shortest form (CTAP 2.2 section 8)");
+    }
+    return value;
   }
 
   private need(n: number): void {
@@ -54,7 +77,7 @@ class StrictReader {
   }
 
   /** Reads the argument of a head; returns a number, or a bigint above 2^53. */
-  private argument(info: number): number | bigint {
+  private rawArgument(info: number): number | bigint {
     if (info < 24) return info;
     switch (info) {
       case 24:
@@ -126,12 +149,21 @@ class StrictReader {
       case 5: {
         const n = this.length(info);
         const map: CborMap = new Map();
+        let previousKey: Uint8Array | undefined;
         for (let i = 0; i < n; i++) {
+          const keyStart = this.offset;
           const key = this.item(depth + 1);
           if (typeof key !== "number" && typeof key !== "string") {
             throw new CborDecodeError("map keys must be integers or text strings");
           }
           if (map.has(key)) throw new CborDecodeError("duplicate map key");
+          if (this.canonical) {
+            const encodedKey = this.bytes.subarray(keyStart, this.offset);
+            if (previousKey && compareEncodedKeys(previousKey, encodedKey) >= 0) {
+              throw new CborDecodeError("map keys are not in canonical order (CTAP 2.2 section 8)");
+            }
+            previousKey = encodedKey;
+          }
           map.set(key, this.item(depth + 1));
         }
         return map;
@@ -162,6 +194,14 @@ class StrictReader {
       }
     }
   }
+}
+
+/** Canonical order of two encoded keys: major type first, then the shorter encoding, then byte by byte (CTAP 2.2 section 8). */
+function compareEncodedKeys(a: Uint8Array, b: Uint8Array): number {
+  const major = (a[0]! >> 5) - (b[0]! >> 5);
+  if (major !== 0) return major;
+  if (a.length !== b.length) return a.length - b.length;
+  return Buffer.compare(a, b);
 }
 
 /**

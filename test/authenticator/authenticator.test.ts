@@ -295,6 +295,29 @@ describe("framing and malformed requests", () => {
     expect(await key.authenticator.transact(request)).toEqual(Uint8Array.of(expected));
   });
 
+  /** A request map written with its keys in reverse order: well-formed CBOR, but not canonical. */
+  const reversed = (params: Map<number, unknown>) =>
+    concat(Uint8Array.of(0xa0 | params.size), ...[...params].reverse().flatMap(([k, v]) => [encodeCanonical(k), encodeCanonical(v)]));
+
+  it("refuses non-canonical request CBOR with INVALID_CBOR, as a key does; a lenient profile takes it", async () => {
+    key = await openTestKey();
+    const params = makeCredentialParams();
+    expect(await key.authenticator.transact(concat(Uint8Array.of(MC), reversed(params)))).toEqual(Uint8Array.of(Status.CTAP2_ERR_INVALID_CBOR));
+    // A long-form integer: clientDataHash's length 32 written as 58 20 is canonical, 59 0020 is not.
+    const canonical = encodeCanonical(getAssertionParams());
+    const at = Buffer.from(canonical).indexOf(Buffer.from([0x58, 0x20]));
+    const longForm = concat(canonical.subarray(0, at), Uint8Array.of(0x59, 0x00, 0x20), canonical.subarray(at + 2));
+    expect(await key.authenticator.transact(concat(Uint8Array.of(GA), longForm))).toEqual(Uint8Array.of(Status.CTAP2_ERR_INVALID_CBOR));
+    expect((await key.store.countCredentials()).total).toBe(0);
+    await key.close();
+
+    key = await openTestKey({ config: { requestCbor: "lenient" } });
+    expect((await key.authenticator.transact(concat(Uint8Array.of(MC), reversed(params))))[0]).toBe(Status.CTAP2_OK);
+    expect((await key.authenticator.transact(concat(Uint8Array.of(GA), longForm)))[0]).toBe(Status.CTAP2_ERR_NO_CREDENTIALS);
+    // Lenient is not anything-goes: malformed CBOR is still refused.
+    expect(await key.authenticator.transact(Uint8Array.of(MC, 0xa2, 0x01, 0x01, 0x01, 0x02))).toEqual(Uint8Array.of(Status.CTAP2_ERR_INVALID_CBOR));
+  });
+
   it("never throws and always answers a defined status for random requests", async () => {
     key = await openTestKey();
     let seed = 42;
