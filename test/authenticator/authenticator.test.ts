@@ -113,7 +113,8 @@ describe("authenticatorMakeCredential", () => {
     ["a pubKeyCredParams entry without alg", (() => { const p = makeCredentialParams(); p.set(4, [new Map([["type", "public-key"]])]); return p; })(), Status.CTAP2_ERR_MISSING_PARAMETER],
     ["a user.id over 64 bytes", makeCredentialParams({ userId: new Uint8Array(65) }), Status.CTAP1_ERR_INVALID_LENGTH],
     ["pinUvAuthParam without a protocol", (() => { const p = makeCredentialParams(); p.set(8, new Uint8Array(16)); return p; })(), Status.CTAP2_ERR_MISSING_PARAMETER],
-    ["a discoverable credential without UV on a UV-protected key", makeCredentialParams({ rk: true }), Status.CTAP2_ERR_PUAT_REQUIRED],
+    // Step 7: built-in UV and no PIN: the key cannot verify a user it was not asked to, so OPERATION_DENIED, not PUAT_REQUIRED.
+    ["a discoverable credential without UV on a key with built-in UV and no PIN", makeCredentialParams({ rk: true }), Status.CTAP2_ERR_OPERATION_DENIED],
   ];
   it.each(faults)("answers the exact status for %s and stores nothing", async (_name, params, expected) => {
     key = await openTestKey();
@@ -237,6 +238,18 @@ describe("authenticatorGetAssertion and authenticatorGetNextAssertion", () => {
     expect((await key.call(NEXT)).status).toBe(Status.CTAP2_OK);
     clock += 30_001;
     expect((await key.call(NEXT)).status).toBe(Status.CTAP2_ERR_NOT_ALLOWED);
+  });
+
+  it("treats an empty allowList as none: discoverable credentials answer (\"not specified or empty\")", async () => {
+    key = await openTestKey();
+    const { credentialId } = await register(key, { rk: true, uv: true });
+    await register(key); // a non-discoverable one is not found without its ID
+    const params = getAssertionParams();
+    params.set(3, []);
+    const { status, body } = await key.call(GA, params);
+    expect(status).toBe(Status.CTAP2_OK);
+    expect((body!.get(1) as Map<string, unknown>).get("id")).toEqual(credentialId);
+    expect((body!.get(4) as Map<string, unknown>).get("id")).toEqual(Uint8Array.of(1, 2, 3, 4));
   });
 
   it("up=false signs without asking the user, even one who would refuse", async () => {
