@@ -77,9 +77,14 @@ export interface ToolOptions {
 
 /** Run one libfido2 tool with the shim preloaded, under a pseudo-terminal. */
 export function runTool(shim: string, argv: string[], options: ToolOptions = {}): Promise<ToolRun> {
+  return runOnTerminal(argv, { ...options, env: { LD_PRELOAD: shim, ...options.env } });
+}
+
+/** Run any command with a pseudo-terminal as its controlling terminal (run_tty.py), answering its prompts. */
+export function runOnTerminal(argv: string[], options: ToolOptions = {}): Promise<ToolRun> {
   const spec = {
     argv,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LD_PRELOAD: shim, ...options.env },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...options.env },
     prompts: options.prompts ?? [],
     timeout: options.timeoutSeconds ?? 30,
   };
