@@ -63,6 +63,19 @@ class StrictReader {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  /** Canonical order of two encoded keys in the input: major type first, then the shorter encoding, then byte by byte (CTAP 2.2 section 8). */
+  private compareEncoded(aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+    const bytes = this.bytes;
+    const major = (bytes[aStart]! >> 5) - (bytes[bStart]! >> 5);
+    if (major !== 0) return major;
+    if (aEnd - aStart !== bEnd - bStart) return aEnd - aStart - (bEnd - bStart);
+    for (let i = 0; i < aEnd - aStart; i++) {
+      const difference = bytes[aStart + i]! - bytes[bStart + i]!;
+      if (difference !== 0) return difference;
+    }
+    return 0;
+  }
+
   /** The head's argument, refused in canonical mode when a shorter form could carry it. */
   private argument(info: number): number | bigint {
     const value = this.rawArgument(info);
@@ -149,7 +162,9 @@ class StrictReader {
       case 5: {
         const n = this.length(info);
         const map: CborMap = new Map();
-        let previousKey: Uint8Array | undefined;
+        // Where the previous key's encoding starts and ends, to check the canonical order without copying.
+        let previousStart = -1;
+        let previousEnd = -1;
         for (let i = 0; i < n; i++) {
           const keyStart = this.offset;
           const key = this.item(depth + 1);
@@ -158,11 +173,11 @@ class StrictReader {
           }
           if (map.has(key)) throw new CborDecodeError("duplicate map key");
           if (this.canonical) {
-            const encodedKey = this.bytes.subarray(keyStart, this.offset);
-            if (previousKey && compareEncodedKeys(previousKey, encodedKey) >= 0) {
+            if (previousStart >= 0 && this.compareEncoded(previousStart, previousEnd, keyStart, this.offset) >= 0) {
               throw new CborDecodeError("map keys are not in canonical order (CTAP 2.2 section 8)");
             }
-            previousKey = encodedKey;
+            previousStart = keyStart;
+            previousEnd = this.offset;
           }
           map.set(key, this.item(depth + 1));
         }
@@ -194,14 +209,6 @@ class StrictReader {
       }
     }
   }
-}
-
-/** Canonical order of two encoded keys: major type first, then the shorter encoding, then byte by byte (CTAP 2.2 section 8). */
-function compareEncodedKeys(a: Uint8Array, b: Uint8Array): number {
-  const major = (a[0]! >> 5) - (b[0]! >> 5);
-  if (major !== 0) return major;
-  if (a.length !== b.length) return a.length - b.length;
-  return Buffer.compare(a, b);
 }
 
 /**
