@@ -70,7 +70,7 @@ function neverAnswered(signal: AbortSignal | undefined): Promise<boolean> {
 }
 
 /** The question, e.g. "Register for example.com as Alice", "Sign in for example.com (verify your fingerprint)". */
-export function describe(request: PresenceRequest, verifying = false): string {
+function describe(request: PresenceRequest, verifying = false): string {
   const what: Record<PresenceRequest["purpose"], string> = {
     makeCredential: "Register",
     getAssertion: "Sign in",
