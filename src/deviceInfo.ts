@@ -10,6 +10,7 @@ import { aaguidToString } from "./authenticator/deviceConfig.js";
 import { algorithmName } from "./ctap/cose.js";
 import { Command } from "./ctap/commands.js";
 import { memberName } from "./ctap/messages/getInfo.js";
+import type { RequestCbor } from "./authenticator/params.js";
 
 export interface StoreInfo {
   store: string;
@@ -17,6 +18,8 @@ export interface StoreInfo {
   aaguid: string;
   attestation: string;
   kdf: { algorithm: "scrypt"; N: number; r: number; p: number };
+  /** How the device reads request CBOR: "canonical" refuses non-canonical requests as a key does; "lenient" (a profile's choice) accepts them. */
+  requestCbor: RequestCbor;
   credentials: { total: number; discoverable: number; relyingParties: number; corrupted: number };
   getInfo: Record<string, unknown>;
 }
@@ -32,6 +35,7 @@ export async function collectInfo(softkey: Softkey): Promise<StoreInfo> {
     aaguid: softkey.device.aaguid,
     attestation: softkey.device.attestation,
     kdf: { algorithm: "scrypt", N: scrypt.N, r: scrypt.r, p: scrypt.p },
+    requestCbor: softkey.authenticator.context.config.requestCbor,
     credentials: {
       total: credentials.length + corrupted.length,
       discoverable: credentials.filter((c) => c.discoverable).length,

@@ -12,7 +12,7 @@ import type { CtapRequestContext, CtapTransport } from "../ctap/transport.js";
 import { CtapError, Status } from "../ctap/status.js";
 import { StoreIntegrityError } from "./store.js";
 import { decodeParameters, type ResponseMap } from "./params.js";
-import { Command, commandName } from "../ctap/commands.js";
+import { Command, commandName, standardCommand } from "../ctap/commands.js";
 import { makeCredential } from "./commands/makeCredential.js";
 import { getAssertion, getNextAssertion } from "./commands/getAssertion.js";
 import { getInfo } from "./commands/getInfo.js";
@@ -75,12 +75,13 @@ export class Authenticator implements CtapTransport {
     try {
       if (request.length === 0) throw new CtapError(Status.CTAP1_ERR_INVALID_LENGTH, "empty request");
       if (request.length > ctx.config.maxMsgSize) throw new CtapError(Status.CTAP2_ERR_REQUEST_TOO_LARGE, `request exceeds maxMsgSize ${ctx.config.maxMsgSize}`);
-      const command = request[0]!;
+      // A prototype byte (0x41, as libfido2 before 1.15 sends credential management) runs as its command.
+      const command = standardCommand(request[0]!);
       const handler = handlers.get(command);
-      if (!handler) throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, `unknown ${commandName(command)}`);
+      if (!handler) throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, `${commandName(request[0]!)} is not supported`);
       if (!ctx.config.ctap2) throw new CtapError(Status.CTAP1_ERR_INVALID_COMMAND, "this device speaks CTAP1/U2F only");
       ctx.session.beforeCommand(command);
-      const params = decodeParameters(request.subarray(1));
+      const params = decodeParameters(request.subarray(1), ctx.config.requestCbor);
       const response = await handler(params, ctx, context);
       return response ? encodeWithStatus(Status.CTAP2_OK, response) : Uint8Array.of(Status.CTAP2_OK);
     } catch (error) {

@@ -5,6 +5,7 @@
 import { SUPPORTED_ALGORITHMS } from "../crypto/credentialKeys.js";
 import { NO_FAULTS, type ResponseFaults } from "./faultSwitches.js";
 import type { GetInfoResponse } from "../ctap/messages/getInfo.js";
+import type { RequestCbor } from "./params.js";
 
 /** softkey's own AAGUID, used unless the caller configures another. */
 export const SOFTKEY_AAGUID = "1d22abe7-f7cc-493e-8732-2b75abc380a7";
@@ -59,6 +60,8 @@ export interface AuthenticatorConfig {
   residentKeys: boolean;
   /** Switches that make the key answer like a broken one (faults.ts); all off unless a test turns one on. */
   faults: ResponseFaults;
+  /** "canonical": non-canonical request CBOR is CTAP2_ERR_INVALID_CBOR, as on a key; "lenient" accepts it (params.ts). */
+  requestCbor: RequestCbor;
 }
 
 export function aaguidFromString(uuid: string): Uint8Array {
@@ -97,6 +100,7 @@ export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfi
     platformDevice: false,
     residentKeys: true,
     faults: NO_FAULTS,
+    requestCbor: "canonical",
     ...overrides,
   };
 }

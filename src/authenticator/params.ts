@@ -15,12 +15,19 @@ export const REQUEST_FAILURE: DecodeFailure = {
   wrongType: (name, expected) => new CtapError(Status.CTAP2_ERR_CBOR_UNEXPECTED_TYPE, `${name} must be ${expected}`),
 };
 
+/**
+ * How strictly a request's CBOR is read: "canonical", as a key reads it (CTAP 2.2 section 8: a
+ * non-canonical request is CTAP2_ERR_INVALID_CBOR, as OpenSK answers it), or "lenient", for a
+ * profile that serves clients known to encode sloppily (malformed CBOR is refused either way).
+ */
+export type RequestCbor = "canonical" | "lenient";
+
 /** Decode a command's parameters; an empty body means "no parameters". */
-export function decodeParameters(body: Uint8Array): CborMap {
+export function decodeParameters(body: Uint8Array, requestCbor: RequestCbor = "canonical"): CborMap {
   if (body.length === 0) return new Map();
   let value: CborValue;
   try {
-    value = decodeCbor(body);
+    value = decodeCbor(body, { canonical: requestCbor === "canonical" });
   } catch (error) {
     if (error instanceof CborDecodeError) throw new CtapError(Status.CTAP2_ERR_INVALID_CBOR, error.message);
     throw error;

@@ -8,7 +8,7 @@
  * CTAP2 and CTAP1 alike (as OpenSK keeps one StatefulCommand with one timer).
  */
 import type { CborMap } from "../ctap/cbor.js";
-import { Command } from "../ctap/commands.js";
+import { Command, standardCommand } from "../ctap/commands.js";
 import type { CredentialManagementResponse } from "../ctap/messages/credentialManagement.js";
 import { PinRuntime } from "./pin/pinRuntime.js";
 import type { CredentialRecord } from "./store.js";
@@ -60,35 +60,65 @@ const CONTINUED_BY: Record<"assertions" | "enumeration", readonly (number | "u2f
   enumeration: [Command.authenticatorCredentialManagement],
 };
 
+const ENDED_BY_OTHER_COMMANDS = ["assertions", "enumeration"] as const;
+
+/** The commands that, continuing a stateful command, restart its window: each getNextAssertion resets the timer (CTAP 2.2 section 6.3 step 7). */
+const RESTARTS_WINDOW: Partial<Record<StatefulKind, readonly number[]>> = {
+  assertions: [Command.authenticatorGetNextAssertion],
+};
+
 export class Session {
   readonly poweredUpAt: number;
   /** Key agreement keys, the pinUvAuthToken and the mismatch run of ClientPIN. */
   pin = new PinRuntime();
   private readonly stateful: Partial<Stateful> = {};
   private readonly expiresAt: Partial<Record<StatefulKind, number>> = {};
+  private readonly lifetimes: Partial<Record<StatefulKind, number>> = {};
 
   constructor(private readonly now: () => number) {
     this.poweredUpAt = now();
   }
 
-  /** Ends whatever stateful command `command` does not continue. */
-  beforeCommand(command: number | "u2f"): void {
-    if (this.stateful.assertions && !CONTINUED_BY.assertions.includes(command)) this.end("assertions");
-    if (this.stateful.enumeration && !CONTINUED_BY.enumeration.includes(command)) this.end("enumeration");
+  /**
+   * Ends whatever stateful command `command` does not continue, or that expired; restarts the
+   * window of one it continues where the spec says so. A prototype byte counts as its command
+   * (0x41 continues a credential-management enumeration as 0x0A does).
+   */
+  beforeCommand(byte: number | "u2f"): void {
+    const command = byte === "u2f" ? byte : standardCommand(byte);
+    for (const kind of ENDED_BY_OTHER_COMMANDS) {
+      if (!this.stateful[kind]) continue;
+      if (this.expired(kind) || !CONTINUED_BY[kind].includes(command)) this.end(kind);
+      else if (command !== "u2f" && RESTARTS_WINDOW[kind]?.includes(command)) this.restartWindow(kind);
+    }
+  }
+
+  private restartWindow(kind: StatefulKind): void {
+    const lifetime = this.lifetimes[kind];
+    if (lifetime !== undefined) this.expiresAt[kind] = this.now() + lifetime;
   }
 
   /** Starts (or replaces) a stateful command; it ends by itself `lifetimeMs` later, when given. */
   begin<K extends StatefulKind>(kind: K, state: Stateful[K], lifetimeMs?: number): void {
     this.stateful[kind] = state;
-    if (lifetimeMs === undefined) delete this.expiresAt[kind];
-    else this.expiresAt[kind] = this.now() + lifetimeMs;
+    if (lifetimeMs === undefined) {
+      delete this.expiresAt[kind];
+      delete this.lifetimes[kind];
+    } else {
+      this.expiresAt[kind] = this.now() + lifetimeMs;
+      this.lifetimes[kind] = lifetimeMs;
+    }
   }
 
   /** The stateful command of that kind, unless there is none or it expired. */
   current<K extends StatefulKind>(kind: K): Stateful[K] | undefined {
-    const expiresAt = this.expiresAt[kind];
-    if (expiresAt !== undefined && this.now() > expiresAt) this.end(kind);
+    if (this.expired(kind)) this.end(kind);
     return this.stateful[kind];
+  }
+
+  private expired(kind: StatefulKind): boolean {
+    const expiresAt = this.expiresAt[kind];
+    return expiresAt !== undefined && this.now() > expiresAt;
   }
 
   /** Whether a stateful command of that kind is held, expired or not (for diagnostics that must not end it). */
@@ -99,6 +129,7 @@ export class Session {
   end(kind: StatefulKind): void {
     delete this.stateful[kind];
     delete this.expiresAt[kind];
+    delete this.lifetimes[kind];
   }
 
   /** authenticatorReset: every stateful command ends and ClientPIN starts over. */

@@ -1,12 +1,16 @@
 /**
- * Asking the user, with the statuses CTAP 2.1 gives each outcome: refused is
+ * Asking the user, with the statuses CTAP 2.2 gives each outcome: refused is
  * CTAP2_ERR_OPERATION_DENIED, no answer in time is CTAP2_ERR_USER_ACTION_TIMEOUT,
- * a host cancel (CTAPHID_CANCEL) is CTAP2_ERR_KEEPALIVE_CANCEL.
+ * a host cancel (CTAPHID_CANCEL) is CTAP2_ERR_KEEPALIVE_CANCEL. Built-in user
+ * verification adds a fourth: a finger that does not match, which spends one
+ * of the uvRetries (performBuiltInUv below).
  */
 import type { PresenceRequest } from "../presence/presence.js";
 import type { CtapRequestContext } from "../ctap/transport.js";
 import type { AuthenticatorContext } from "./context.js";
 import { CtapError, Status } from "../ctap/status.js";
+import { loadPinState, savePinState } from "./pin/pinState.js";
+import { MAX_UV_RETRIES } from "./pin/pinRuntime.js";
 
 type Ask = Omit<PresenceRequest, "signal">;
 
@@ -27,10 +31,31 @@ async function askForPresence(ctx: AuthenticatorContext, ask: Ask, request: Ctap
   if (!approved) throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "the user refused");
 }
 
-/** Built-in user verification; resolves whether it succeeded. */
-export async function performBuiltInUv(ctx: AuthenticatorContext, ask: Ask, request: CtapRequestContext): Promise<boolean> {
+/** What built-in UV came to when the user did present a finger (or could not be asked). */
+export type BuiltInUvResult = "verified" | "failed" | "blocked";
+
+/**
+ * performBuiltInUv (CTAP 2.2 section 6.5.3, counted as section 6.5.2.2 says):
+ * with uvRetries at 0, or the PIN blocked ("both ClientPin and built-in user
+ * verification are disabled"), it is "blocked" and the user is not asked. A
+ * finger that does not match decrements uvRetries, durably; a match restores
+ * them to the maximum. The user refusing (OPERATION_DENIED), not answering
+ * (USER_ACTION_TIMEOUT) or the host cancelling throws, and spends nothing.
+ * One call is one attempt: softkey makes no internal retries.
+ */
+export async function performBuiltInUv(ctx: AuthenticatorContext, ask: Ask, request: CtapRequestContext): Promise<BuiltInUvResult> {
+  const before = await loadPinState(ctx);
+  if (before.uvRetries <= 0 || before.pinRetries <= 0) return "blocked";
   const outcome = await waitForUser(ctx, request, (signal) => ctx.presence.verifyUser({ ...ask, signal }));
-  return outcome === "verified";
+  if (outcome === "refused") throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "the user refused built-in user verification");
+  // Read again: the state may have changed while the user was asked.
+  const state = await loadPinState(ctx);
+  if (outcome === "failed") {
+    await savePinState(ctx, { ...state, uvRetries: Math.max(0, state.uvRetries - 1) });
+    return "failed";
+  }
+  if (state.uvRetries !== MAX_UV_RETRIES) await savePinState(ctx, { ...state, uvRetries: MAX_UV_RETRIES });
+  return "verified";
 }
 
 async function waitForUser<T>(

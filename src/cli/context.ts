@@ -22,6 +22,8 @@ export interface GlobalOptions {
   passphraseFile?: string;
   presence: PresencePolicyName;
   uv: BuiltInUvMode;
+  /** --user-action-timeout SECONDS: how long the key waits for the user (CTAP2_ERR_USER_ACTION_TIMEOUT after). */
+  userActionTimeout?: string;
   /** --wait SECONDS: retry opening a store another process holds, for up to this long. */
   wait?: string;
   /** Deterministic mode (fixtures only): keys, credential IDs and signatures derived from this seed. */
@@ -75,17 +77,28 @@ export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openF
   // Say "no store" before asking for a passphrase that could not help.
   if (!(await Keystore.exists(dir))) throw new StoreNotFoundError(dir);
   if (openFor.ceremonies) checkPresenceUsable(globals);
+  const timeout = userActionTimeoutOption(globals);
   const passphrase = await resolvePassphrase({ file: globals.passphraseFile, env: ctx.io.env });
   return retryWhileLocked(globals.wait, () =>
     Softkey.open(dir, {
       passphrase,
       presence: globals.presence,
       uv: globals.uv,
+      ...timeout,
       log: debugLog(ctx, globals),
       pin: pinSource(globals.pin, ctx.io.env),
       ...(globals.seed !== undefined ? { seed: globals.seed } : {}),
     }),
   );
+}
+
+/** --user-action-timeout as the device's userActionTimeoutMs; a positive number of seconds. */
+export function userActionTimeoutOption(globals: GlobalOptions): { config?: { userActionTimeoutMs: number } } {
+  const seconds = globals.userActionTimeout;
+  if (seconds === undefined) return {};
+  const value = Number(seconds);
+  if (!Number.isFinite(value) || value <= 0) throw new CliError(ExitCode.USAGE, `--user-action-timeout must be a positive number of seconds, got "${seconds}"`);
+  return { config: { userActionTimeoutMs: Math.round(value * 1000) } };
 }
 
 /** Run `body` with the store open, closing it afterwards whatever happens. */

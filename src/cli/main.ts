@@ -47,16 +47,21 @@ export function buildProgram(ctx: CliContext): Command {
     .addOption(new Option("--store <dir>", "the keystore directory").env(STORE_ENV).default(DEFAULT_STORE))
     .option("--passphrase-file <file>", `read the store passphrase from FILE (else ${PASSPHRASE_ENV}, else a prompt on the terminal)`)
     .addOption(
-      new Option("--presence <policy>", "user presence: auto approves, deny refuses, prompt asks on the terminal")
+      new Option("--presence <policy>", "user presence: auto touches, deny refuses, timeout never answers, prompt asks on the terminal")
         .choices([...PRESENCE_POLICIES])
         .env("SOFTKEY_PRESENCE")
         .default("auto"),
     )
     .addOption(
-      new Option("--uv <mode>", "built-in user verification: on matches, off is absent, fail never matches")
+      new Option("--uv <mode>", "built-in user verification: on matches, off is absent, fail is the wrong finger (each try spends a UV retry)")
         .choices([...UV_MODES])
         .env("SOFTKEY_UV")
         .default("on"),
+    )
+    .addOption(
+      new Option("--user-action-timeout <seconds>", "how long the key waits for the user before CTAP2_ERR_USER_ACTION_TIMEOUT (default 30)").env(
+        "SOFTKEY_USER_ACTION_TIMEOUT",
+      ),
     )
     .addOption(
       new Option("--seed <value>", "deterministic mode, for test fixtures only: keys, credential IDs and signatures derived from VALUE").env(
@@ -92,6 +97,7 @@ Environment:
   ${PASSPHRASE_ENV}   the store passphrase, when --passphrase-file is not given
   SOFTKEY_PRESENCE     default for --presence (auto)
   SOFTKEY_UV           default for --uv (on)
+  SOFTKEY_USER_ACTION_TIMEOUT  default for --user-action-timeout (30 seconds)
   SOFTKEY_PIN          the authenticator PIN, when --pin is not given
   SOFTKEY_SEED         default for --seed (deterministic mode; never for real credentials)
 

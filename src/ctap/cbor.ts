@@ -6,6 +6,9 @@
  * hostile input, and the core must answer CTAP2_ERR_INVALID_CBOR for
  * truncation, trailing bytes, duplicate map keys, indefinite lengths and
  * nesting deeper than a request can need, none of which cbor-x reports.
+ * With `canonical`, it also refuses what CTAP 2.2 section 8 forbids a sender
+ * to write, as OpenSK's decoder and real keys do: integers and lengths not in
+ * their shortest form, and map keys out of canonical order.
  * Floats, tags and `undefined` never occur in CTAP requests; they decode to a
  * `CborUnsupported` marker so validation answers CBOR_UNEXPECTED_TYPE for them.
  */
@@ -34,6 +37,14 @@ export class CborDecodeError extends Error {
 const MAX_DEPTH = 8;
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
+/** The smallest argument each long head form may carry; anything below fits a shorter form. */
+const SHORTEST_FORM_MINIMUM: Record<number, number | bigint> = { 24: 24, 25: 0x100, 26: 0x10000, 27: 0x100000000 };
+
+export interface DecodeOptions {
+  /** Refuse non-canonical encodings (CTAP 2.2 section 8): long forms of small arguments, map keys out of order. */
+  canonical?: boolean;
+}
+
 /** Text strings up to this many bytes are read without TextDecoder when they are ASCII (map keys, IDs, names). */
 const SHORT_TEXT = 32;
 
@@ -57,8 +68,8 @@ function shortText(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /** Decode exactly one CBOR item that fills `bytes` completely. */
-export function decodeCbor(bytes: Uint8Array): CborValue {
-  const reader = new StrictReader(bytes);
+export function decodeCbor(bytes: Uint8Array, options: DecodeOptions = {}): CborValue {
+  const reader = new StrictReader(bytes, options.canonical === true);
   const value = reader.item(0);
   if (reader.offset !== bytes.length) throw new CborDecodeError("trailing bytes after CBOR item");
   return value;
@@ -67,8 +78,33 @@ export function decodeCbor(bytes: Uint8Array): CborValue {
 class StrictReader {
   offset = 0;
   private readonly view: DataView;
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly canonical: boolean,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Canonical order of two encoded keys in the input: major type first, then the shorter encoding, then byte by byte (CTAP 2.2 section 8). */
+  private compareEncoded(aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+    const bytes = this.bytes;
+    const major = (bytes[aStart]! >> 5) - (bytes[bStart]! >> 5);
+    if (major !== 0) return major;
+    if (aEnd - aStart !== bEnd - bStart) return aEnd - aStart - (bEnd - bStart);
+    for (let i = 0; i < aEnd - aStart; i++) {
+      const difference = bytes[aStart + i]! - bytes[bStart + i]!;
+      if (difference !== 0) return difference;
+    }
+    return 0;
+  }
+
+  /** The head's argument, refused in canonical mode when a shorter form could carry it. */
+  private argument(info: number): number | bigint {
+    const value = this.rawArgument(info);
+    if (this.canonical && info >= 24 && value < SHORTEST_FORM_MINIMUM[info]!) {
+      throw new CborDecodeError("an integer or length is not in its shortest form (CTAP 2.2 section 8)");
+    }
+    return value;
   }
 
   private need(n: number): void {
@@ -76,7 +112,7 @@ class StrictReader {
   }
 
   /** Reads the argument of a head; returns a number, or a bigint above 2^53. */
-  private argument(info: number): number | bigint {
+  private rawArgument(info: number): number | bigint {
     if (info < 24) return info;
     switch (info) {
       case 24:
@@ -144,12 +180,23 @@ class StrictReader {
       case 5: {
         const n = this.length(info);
         const map: CborMap = new Map();
+        // Where the previous key's encoding starts and ends, to check the canonical order without copying.
+        let previousStart = -1;
+        let previousEnd = -1;
         for (let i = 0; i < n; i++) {
+          const keyStart = this.offset;
           const key = this.item(depth + 1);
           if (typeof key !== "number" && typeof key !== "string") {
             throw new CborDecodeError("map keys must be integers or text strings");
           }
           if (map.has(key)) throw new CborDecodeError("duplicate map key");
+          if (this.canonical) {
+            if (previousStart >= 0 && this.compareEncoded(previousStart, previousEnd, keyStart, this.offset) >= 0) {
+              throw new CborDecodeError("map keys are not in canonical order (CTAP 2.2 section 8)");
+            }
+            previousStart = keyStart;
+            previousEnd = this.offset;
+          }
           map.set(key, this.item(depth + 1));
         }
         return map;

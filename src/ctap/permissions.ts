@@ -9,4 +9,9 @@ export const Permission = {
   be: 0x08,
   lbw: 0x10,
   acfg: 0x20,
+  /** persistentCredentialManagementReadOnly (CTAP 2.2). */
+  pcmr: 0x40,
 } as const;
+
+/** Every bit the spec defines; the others are "undefined permissions", which an authenticator ignores. */
+export const DEFINED_PERMISSIONS = Object.values(Permission).reduce((all, bit) => all | bit, 0);

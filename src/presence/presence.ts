@@ -2,10 +2,24 @@
  * User presence (UP) and user verification (UV): the one interface through
  * which the authenticator asks "is someone there?" and "is it the owner?".
  * Policies implement it; the core never decides these on its own.
+ *
+ * Three different users hide behind a "no": one who refuses (a request that
+ * resolves false, or "refused"), one who never answers (a request that never
+ * resolves: the core's user-action timer ends it), and, for built-in UV, one
+ * whose finger does not match ("failed", which costs a uvRetries).
  */
 
 /** u2fRegister and u2fAuthenticate are CTAP1/U2F_REGISTER and U2F_AUTHENTICATE (src/authenticator/u2f/). */
-export type PresencePurpose = "makeCredential" | "getAssertion" | "reset" | "selection" | "credentialManagement" | "u2fRegister" | "u2fAuthenticate";
+export type PresencePurpose =
+  | "makeCredential"
+  | "getAssertion"
+  | "reset"
+  | "selection"
+  | "credentialManagement"
+  | "u2fRegister"
+  | "u2fAuthenticate"
+  /** Built-in UV for a pinUvAuthToken whose permissions are neither mc, ga nor cm (large blobs, configuration). */
+  | "userVerification";
 
 /** What the user is asked about; shown by the prompt policy. */
 export interface PresenceRequest {
@@ -13,12 +27,16 @@ export interface PresenceRequest {
   rpId?: string;
   userName?: string;
   userDisplayName?: string;
-  /** Aborts a pending wait (CTAPHID_CANCEL); the core then answers CTAP2_ERR_KEEPALIVE_CANCEL. */
+  /** Aborts a pending wait (CTAPHID_CANCEL, or the user-action timeout); the core then answers the matching status. */
   signal?: AbortSignal;
 }
 
-/** Outcome of a built-in user verification attempt (a simulated fingerprint or face match). */
-export type UvOutcome = "verified" | "failed";
+/**
+ * Outcome of a built-in user verification attempt (a simulated fingerprint or face match):
+ * "verified", the owner's finger; "failed", a finger that did not match (a uvRetries is spent);
+ * "refused", the user declined to present one (nothing is spent).
+ */
+export type UvOutcome = "verified" | "failed" | "refused";
 
 export interface UserPresence {
   /**
@@ -32,13 +50,16 @@ export interface UserPresence {
    * true, deny: false), so the core can take it without a promise chain.
    */
   readonly decidedAnswer?: boolean;
-  /** Resolves true when the user confirmed presence, false when they refused. Rejects with an AbortError when cancelled. */
+  /**
+   * Resolves true when the user touched, false when they refused. A user who
+   * never answers leaves it pending until `signal` aborts, and then it rejects.
+   */
   requestPresence(request: PresenceRequest): Promise<boolean>;
   /**
    * Whether the authenticator has built-in user verification at all (getInfo option "uv").
    * When false, UV can only come from a PIN.
    */
   readonly builtInUv: boolean;
-  /** Perform built-in UV. Only called when builtInUv is true. */
+  /** Perform built-in UV (which includes the user's gesture). Only called when builtInUv is true; pending like requestPresence. */
   verifyUser(request: PresenceRequest): Promise<UvOutcome>;
 }

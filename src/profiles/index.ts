@@ -84,6 +84,7 @@ export function profileConfig(profile: Profile): Partial<AuthenticatorConfig> {
   };
   if (info?.extensions) config.extensions = [...info.extensions];
   if (profile.enterpriseRpIds) config.enterpriseRpIds = [...profile.enterpriseRpIds];
+  if (profile.requestCbor) config.requestCbor = profile.requestCbor;
   return config;
 }
 

@@ -6,6 +6,7 @@
  * `validateProfile` checks one field by field and names the first bad one.
  */
 import type { AttestationFormatName, CounterMode } from "../authenticator/deviceConfig.js";
+import type { RequestCbor } from "../authenticator/params.js";
 import { SUPPORTED_ALGORITHMS, CREDENTIAL_ID_LENGTH } from "../crypto/credentialKeys.js";
 import { EXTENSIONS } from "../authenticator/extensions/index.js";
 
@@ -16,6 +17,7 @@ export const COUNTER_MODES: readonly CounterMode[] = ["per-credential", "global"
 export const ATTACHMENTS = ["cross-platform", "platform"] as const;
 export const TRANSPORTS = ["usb", "nfc", "ble", "smart-card", "hybrid", "internal"] as const;
 export const VERSIONS = ["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE", "FIDO_2_1"] as const;
+export const REQUEST_CBOR: readonly RequestCbor[] = ["canonical", "lenient"];
 /** getInfo options a profile may set; the rest (clientPin, pinUvAuthToken, alwaysUv, ...) follow the device's state. */
 export const PROFILE_OPTIONS = ["uv", "plat", "rk", "credMgmt", "authnrCfg", "largeBlobs", "setMinPINLength"] as const;
 
@@ -54,6 +56,11 @@ export interface Profile {
   backup: { eligible: boolean; state: boolean };
   attachment: (typeof ATTACHMENTS)[number];
   enterpriseRpIds?: string[];
+  /**
+   * How request CBOR is read: "canonical" (the default) refuses what CTAP 2.2 section 8 forbids, as a
+   * key does (CTAP2_ERR_INVALID_CBOR); "lenient" accepts non-canonical requests from clients known to be sloppy.
+   */
+  requestCbor?: RequestCbor;
 }
 
 /** A profile that fails validation; `field` is the path of the first bad field, e.g. profile.getInfo.maxCredentialIdLength. */
@@ -86,6 +93,7 @@ export function validateProfile(value: unknown): Profile {
     "backup",
     "attachment",
     "enterpriseRpIds",
+    "requestCbor",
   ]);
   if (root.profileVersion !== PROFILE_VERSION) {
     throw new ProfileError("profile.profileVersion", `expected ${PROFILE_VERSION}${root.profileVersion === undefined ? " (missing)" : `, got ${show(root.profileVersion)}`}`);
@@ -109,6 +117,7 @@ export function validateProfile(value: unknown): Profile {
   if (root.description !== undefined) profile.description = string(root.description, "profile.description");
   if (root.enterpriseRpIds !== undefined) profile.enterpriseRpIds = strings(root.enterpriseRpIds, "profile.enterpriseRpIds");
   if (root.getInfo !== undefined) profile.getInfo = getInfo(root.getInfo, profile.u2f);
+  if (root.requestCbor !== undefined) profile.requestCbor = choice(root.requestCbor, "profile.requestCbor", REQUEST_CBOR);
 
   // What holds between fields.
   if (!profile.getInfo) {

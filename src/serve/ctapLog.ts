@@ -10,7 +10,7 @@
  * names and the status byte.
  */
 import { decodeCbor, type CborMap } from "../ctap/cbor.js";
-import { Command, commandName } from "../ctap/commands.js";
+import { Command, commandName, standardCommand } from "../ctap/commands.js";
 import { MakeCredentialRequest } from "../ctap/messages/makeCredential.js";
 import { GetAssertionRequest } from "../ctap/messages/getAssertion.js";
 import { ClientPinRequest, ClientPinSubCommand } from "../ctap/messages/clientPin.js";
@@ -49,7 +49,8 @@ export function describeRequest(request: Uint8Array): string {
   if (request.length === 0) return "(empty request)";
   const command = request[0]!;
   const name = commandName(command);
-  const detail = requestDetail(command, request.subarray(1));
+  // A prototype byte (0x41) is read as its command: `prototypeAuthenticatorCredentialManagement enumerateRPsBegin`.
+  const detail = requestDetail(standardCommand(command), request.subarray(1));
   return detail ? `${name} ${detail}` : name;
 }
 

@@ -113,7 +113,8 @@ describe("authenticatorMakeCredential", () => {
     ["a pubKeyCredParams entry without alg", (() => { const p = makeCredentialParams(); p.set(4, [new Map([["type", "public-key"]])]); return p; })(), Status.CTAP2_ERR_MISSING_PARAMETER],
     ["a user.id over 64 bytes", makeCredentialParams({ userId: new Uint8Array(65) }), Status.CTAP1_ERR_INVALID_LENGTH],
     ["pinUvAuthParam without a protocol", (() => { const p = makeCredentialParams(); p.set(8, new Uint8Array(16)); return p; })(), Status.CTAP2_ERR_MISSING_PARAMETER],
-    ["a discoverable credential without UV on a UV-protected key", makeCredentialParams({ rk: true }), Status.CTAP2_ERR_PUAT_REQUIRED],
+    // Step 7: built-in UV and no PIN: the key cannot verify a user it was not asked to, so OPERATION_DENIED, not PUAT_REQUIRED.
+    ["a discoverable credential without UV on a key with built-in UV and no PIN", makeCredentialParams({ rk: true }), Status.CTAP2_ERR_OPERATION_DENIED],
   ];
   it.each(faults)("answers the exact status for %s and stores nothing", async (_name, params, expected) => {
     key = await openTestKey();
@@ -225,6 +226,32 @@ describe("authenticatorGetAssertion and authenticatorGetNextAssertion", () => {
     expect((await key.call(NEXT)).status).toBe(Status.CTAP2_ERR_NOT_ALLOWED);
   });
 
+  it("each getNextAssertion restarts the 30-second window (CTAP 2.2 section 6.3 step 7)", async () => {
+    let clock = 0;
+    key = await openTestKey({ now: () => clock });
+    for (const n of [1, 2, 3, 4]) await register(key, { rk: true, uv: true, userId: Uint8Array.of(n) });
+    expect((await key.call(GA, getAssertionParams())).body!.get(5)).toBe(4);
+    // 50 seconds in all, but never 30 between two steps.
+    clock += 25_000;
+    expect((await key.call(NEXT)).status).toBe(Status.CTAP2_OK);
+    clock += 25_000;
+    expect((await key.call(NEXT)).status).toBe(Status.CTAP2_OK);
+    clock += 30_001;
+    expect((await key.call(NEXT)).status).toBe(Status.CTAP2_ERR_NOT_ALLOWED);
+  });
+
+  it("treats an empty allowList as none: discoverable credentials answer (\"not specified or empty\")", async () => {
+    key = await openTestKey();
+    const { credentialId } = await register(key, { rk: true, uv: true });
+    await register(key); // a non-discoverable one is not found without its ID
+    const params = getAssertionParams();
+    params.set(3, []);
+    const { status, body } = await key.call(GA, params);
+    expect(status).toBe(Status.CTAP2_OK);
+    expect((body!.get(1) as Map<string, unknown>).get("id")).toEqual(credentialId);
+    expect((body!.get(4) as Map<string, unknown>).get("id")).toEqual(Uint8Array.of(1, 2, 3, 4));
+  });
+
   it("up=false signs without asking the user, even one who would refuse", async () => {
     key = await openTestKey();
     const { credentialId } = await register(key);
@@ -279,6 +306,29 @@ describe("framing and malformed requests", () => {
   ])("answers %s with its status", async (_name, request, expected) => {
     key = await openTestKey();
     expect(await key.authenticator.transact(request)).toEqual(Uint8Array.of(expected));
+  });
+
+  /** A request map written with its keys in reverse order: well-formed CBOR, but not canonical. */
+  const reversed = (params: Map<number, unknown>) =>
+    concat(Uint8Array.of(0xa0 | params.size), ...[...params].reverse().flatMap(([k, v]) => [encodeCanonical(k), encodeCanonical(v)]));
+
+  it("refuses non-canonical request CBOR with INVALID_CBOR, as a key does; a lenient profile takes it", async () => {
+    key = await openTestKey();
+    const params = makeCredentialParams();
+    expect(await key.authenticator.transact(concat(Uint8Array.of(MC), reversed(params)))).toEqual(Uint8Array.of(Status.CTAP2_ERR_INVALID_CBOR));
+    // A long-form integer: clientDataHash's length 32 written as 58 20 is canonical, 59 0020 is not.
+    const canonical = encodeCanonical(getAssertionParams());
+    const at = Buffer.from(canonical).indexOf(Buffer.from([0x58, 0x20]));
+    const longForm = concat(canonical.subarray(0, at), Uint8Array.of(0x59, 0x00, 0x20), canonical.subarray(at + 2));
+    expect(await key.authenticator.transact(concat(Uint8Array.of(GA), longForm))).toEqual(Uint8Array.of(Status.CTAP2_ERR_INVALID_CBOR));
+    expect((await key.store.countCredentials()).total).toBe(0);
+    await key.close();
+
+    key = await openTestKey({ config: { requestCbor: "lenient" } });
+    expect((await key.authenticator.transact(concat(Uint8Array.of(MC), reversed(params))))[0]).toBe(Status.CTAP2_OK);
+    expect((await key.authenticator.transact(concat(Uint8Array.of(GA), longForm)))[0]).toBe(Status.CTAP2_ERR_NO_CREDENTIALS);
+    // Lenient is not anything-goes: malformed CBOR is still refused.
+    expect(await key.authenticator.transact(Uint8Array.of(MC, 0xa2, 0x01, 0x01, 0x01, 0x02))).toEqual(Uint8Array.of(Status.CTAP2_ERR_INVALID_CBOR));
   });
 
   it("never throws and always answers a defined status for random requests", async () => {

@@ -140,13 +140,16 @@ describe("authenticatorConfig", () => {
     expect((await info(k)).body.get(0x0d)).toBe(4);
   });
 
-  it("built-in UV protects the authenticator too: a UV token with acfg works", async () => {
+  it("built-in UV protects the authenticator too, but grants acfg only with uvAcfg: without it the PIN's token does", async () => {
     const { k } = await openKey({ uv: "on" });
     expect((await k.call(CONFIG, unauthenticated(Sub.toggleAlwaysUv))).status).toBe(Status.CTAP2_ERR_PUAT_REQUIRED);
     const platform = new PinPlatform(k.call, 2);
-    const { status, token } = await platform.getPinUvAuthTokenUsingUvWithPermissions(Permission.acfg);
-    expect(status).toBe(Status.CTAP2_OK);
-    expect((await k.call(CONFIG, configParams(platform, token!, Sub.toggleAlwaysUv))).status).toBe(Status.CTAP2_OK);
+    // CTAP 2.2 section 6.5.5.7.3 step 4: acfg from built-in UV needs getInfo's uvAcfg, which softkey does not offer.
+    expect((await info(k)).options).not.toHaveProperty("uvAcfg");
+    expect((await platform.getPinUvAuthTokenUsingUvWithPermissions(Permission.acfg)).status).toBe(Status.CTAP2_ERR_UNAUTHORIZED_PERMISSION);
+    expect(await platform.setPin(PIN)).toBe(Status.CTAP2_OK);
+    const token = await platform.requireToken(PIN, Permission.acfg);
+    expect((await k.call(CONFIG, configParams(platform, token, Sub.toggleAlwaysUv))).status).toBe(Status.CTAP2_OK);
     expect((await info(k)).options.alwaysUv).toBe(true);
   });
 
@@ -192,7 +195,8 @@ describe("authenticatorConfig", () => {
     // Every token stopped working, and no new one comes from the old PIN.
     expect((await k.call(CONFIG, configParams(platform, token, Sub.toggleAlwaysUv))).status).toBe(Status.CTAP2_ERR_PIN_AUTH_INVALID);
     expect((await platform.getPinUvAuthTokenUsingPinWithPermissions(PIN, Permission.acfg)).status).toBe(Status.CTAP2_ERR_PIN_POLICY_VIOLATION);
-    expect((await platform.getPinToken(PIN)).status).toBe(Status.CTAP2_ERR_PIN_POLICY_VIOLATION);
+    // The legacy getPinToken answers PIN_INVALID here (CTAP 2.2 section 6.5.5.7.1 step 11).
+    expect((await platform.getPinToken(PIN)).status).toBe(Status.CTAP2_ERR_PIN_INVALID);
 
     // The new PIN must meet the new minimum.
     expect(await platform.changePin(PIN, "12345")).toBe(Status.CTAP2_ERR_PIN_POLICY_VIOLATION);

@@ -8,6 +8,8 @@ const MC = 0x01;
 const GA = 0x02;
 const INFO = 0x04;
 const CM = 0x0a;
+/** The "FIDO_2_1_PRE" prototype byte libfido2 before 1.15 sends credential management as. */
+const CM_PROTOTYPE = 0x41;
 
 const Sub = {
   getCredsMetadata: 0x01,
@@ -338,5 +340,34 @@ describe("authenticatorCredentialManagement", () => {
     expect(tokenStatus).toBe(Status.CTAP2_OK);
     const { body } = await k.call(CM, cmParams(platform, token!, Sub.getCredsMetadata));
     expect(body!.get(1)).toBe(1);
+  });
+
+  it("answers the prototype command 0x41 as 0x0A, and an enumeration continues across the two bytes (libfido2 < 1.15)", async () => {
+    const { k, clock } = await openKey();
+    const { alice, carol } = await populate(k, clock);
+    const platform = await withPin(k);
+    const token = await platform.requireToken(PIN, Permission.cm);
+    const metadata = await k.call(CM_PROTOTYPE, cmParams(platform, token, Sub.getCredsMetadata));
+    expect(metadata.status).toBe(Status.CTAP2_OK);
+    expect(metadata.body!.get(1)).toBe(4);
+    // Begin under 0x41, continue under 0x41 and under 0x0A: one enumeration, as on a YubiKey.
+    const first = await k.call(CM_PROTOTYPE, cmParams(platform, token, Sub.enumerateRPsBegin));
+    expect(first.body!.get(5)).toBe(3);
+    const second = await k.call(CM_PROTOTYPE, new Map([[1, Sub.enumerateRPsGetNextRP]]));
+    const third = await k.call(CM, new Map([[1, Sub.enumerateRPsGetNextRP]]));
+    expect([first, second, third].map((r) => (r.body!.get(3) as Map<string, unknown>).get("id"))).toEqual(["a.example", "b.example", "c.example"]);
+    // Another command still ends it, whichever byte began it.
+    expect((await k.call(CM_PROTOTYPE, cmParams(platform, token, Sub.enumerateCredentialsBegin, rpHashParams("a.example")))).status).toBe(Status.CTAP2_OK);
+    expect((await k.call(INFO)).status).toBe(Status.CTAP2_OK);
+    expect((await k.call(CM_PROTOTYPE, new Map([[1, Sub.enumerateCredentialsGetNextCredential]]))).status).toBe(Status.CTAP2_ERR_NOT_ALLOWED);
+    // Delete through 0x41.
+    expect((await k.call(CM_PROTOTYPE, cmParams(platform, token, Sub.deleteCredential, credentialParams(alice.credentialId)))).status).toBe(Status.CTAP2_OK);
+    expect(await k.store.findCredential(alice.credentialId)).toBeUndefined();
+    expect(await k.store.findCredential(carol.credentialId)).toBeDefined();
+  });
+
+  it("has no prototype bio enrollment (0x40): there is no bio enrollment to alias", async () => {
+    const { k } = await openKey();
+    expect((await k.call(0x40, new Map([[2, 0x07]]))).status).toBe(Status.CTAP1_ERR_INVALID_COMMAND);
   });
 });

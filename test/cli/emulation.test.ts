@@ -121,6 +121,14 @@ describe("profiles", () => {
     const json = JSON.parse((await run(store, ["info", "--json"])).stdout);
     expect(json).toMatchObject({ profile: "platform-passkey", attestation: "none", getInfo: { options: { plat: true } } });
 
+    // Request CBOR is read as a key reads it, unless the profile relaxes it; info says which.
+    expect(text.stdout).toMatch(/^request CBOR\s+canonical only: a non-canonical request is CTAP2_ERR_INVALID_CBOR, as on a key$/m);
+    expect(json.requestCbor).toBe("canonical");
+    const sloppy = await file("lenient.json", { ...JSON.parse((await runCli(["profile", "show", "softkey-roaming", "--json"])).stdout), name: "sloppy", requestCbor: "lenient" });
+    const lenient = await init("lenient", ["--profile", sloppy]);
+    expect((await run(lenient, ["info"])).stdout).toMatch(/^request CBOR\s+lenient: non-canonical requests accepted \(the profile's requestCbor\)$/m);
+    expect(JSON.parse((await run(lenient, ["info", "--json"])).stdout).requestCbor).toBe("lenient");
+
     const u2f = await init("u2f", ["--profile", "u2f-only"]);
     const info = await run(u2f, ["info"]);
     expect(info.code, info.stderr).toBe(0);

@@ -33,6 +33,43 @@ describe("strict CBOR decoding", () => {
   });
 });
 
+describe("canonical decoding (CTAP 2.2 section 8), as a key reads requests", () => {
+  const canonical = { canonical: true };
+
+  it.each([
+    ["an integer that fits the head, in one more byte", "18 17"],
+    ["an integer under 256 in two bytes", "19 00ff"],
+    ["an integer under 65536 in four bytes", "1a 0000ffff"],
+    ["an integer under 2^32 in eight bytes", "1b 00000000ffffffff"],
+    ["a negative integer in a long form", "38 00"],
+    ["a byte-string length in a long form", "58 01 aa"],
+    ["a text length in a long form", "79 0001 61"],
+    ["an array length in a long form", "98 01 01"],
+    ["a map length in a long form", "b8 01 01 02"],
+    ["integer keys out of order", "a2 02 00 01 00"],
+    ["a negative key before a positive one", "a2 20 00 01 00"],
+    ["a text key before an integer key", "a2 61 61 00 01 00"],
+    ["a longer text key before a shorter one", "a2 62 6161 00 61 62 00"],
+    ["text keys of one length out of byte order", "a2 61 62 00 61 61 00"],
+    ["keys out of order in a nested map", "a1 01 a2 02 00 01 00"],
+    ["keys out of order in a map inside an array", "81 a2 62 6964 00 61 61 00"],
+  ])("refuses %s", (_name, bytes) => {
+    expect(() => decodeCbor(hex(bytes), canonical)).toThrow(CborDecodeError);
+    // The same bytes are well-formed CBOR: a lenient reader takes them.
+    expect(() => decodeCbor(hex(bytes))).not.toThrow();
+  });
+
+  it("takes what the canonical encoder writes, at every length boundary", () => {
+    const value = new Map<number | string, unknown>([
+      [1, [0, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -24, -25, -256, -257]],
+      [-1, "x".repeat(24)],
+      ["a", new Uint8Array(256)],
+      ["bb", new Map([[2, 1], [1, 2]])],
+    ]);
+    expect(decodeCbor(encodeCanonical(value), canonical)).toEqual(decodeCbor(encodeCanonical(value)));
+  });
+});
+
 describe("canonical CBOR encoding", () => {
   it("sorts map keys as CTAP2 requires: integers, then negative, then text by length", () => {
     const encoded = encodeCanonical(

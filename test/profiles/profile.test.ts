@@ -48,6 +48,7 @@ describe("validateProfile", () => {
     ["no getInfo and no u2f", (p) => { delete p.getInfo; p.u2f = false; }, 'profile.getInfo: missing: a profile without getInfo is a CTAP1/U2F-only key and needs "u2f": true'],
     ["a boolean as text", (p) => (p.u2f = "yes"), 'profile.u2f: expected true or false, got "yes"'],
     ["not an object", (p) => (p.backup = [true, false]), "profile.backup: expected an object, got [true,false]"],
+    ["an unknown request CBOR mode", (p) => (p.requestCbor = "sloppy"), 'profile.requestCbor: expected one of "canonical", "lenient", got "sloppy"'],
   ];
   it.each(cases)("names the field for %s", (_what, spoil, message) => {
     const profile = JSON.parse(JSON.stringify(defaultProfile())) as Loose;

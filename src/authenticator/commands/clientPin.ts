@@ -12,12 +12,22 @@ import { need, readRequest, type ResponseMap } from "../params.js";
 import { loadPinState, savePinState } from "../pin/pinState.js";
 import { MAX_PIN_RETRIES, MAX_UV_RETRIES, MISMATCHES_BEFORE_POWER_CYCLE, type StoredPinState } from "../pin/pinRuntime.js";
 import type { PinUvAuthProtocol } from "../../ctap/pinUvAuthProtocol.js";
-import { Permission } from "../../ctap/permissions.js";
+import { DEFINED_PERMISSIONS, Permission } from "../../ctap/permissions.js";
+import type { PresencePurpose } from "../../presence/presence.js";
 import { performBuiltInUv } from "../userPresence.js";
 import { ClientPinRequest, ClientPinResponse, ClientPinSubCommand } from "../../ctap/messages/clientPin.js";
 
-/** Permissions this authenticator can grant; others are CTAP2_ERR_UNAUTHORIZED_PERMISSION. */
-const SUPPORTED_PERMISSIONS = Permission.mc | Permission.ga | Permission.cm | Permission.lbw | Permission.acfg;
+/**
+ * The getInfo option each permission needs (CTAP 2.2 section 6.5.5.7.2 step 4 for a token from the
+ * PIN, 6.5.5.7.3 step 4 for one from built-in UV); mc and ga need none (no noMcGaPermissionsWithClientPin).
+ */
+const PERMISSION_OPTIONS: readonly { permission: number; name: string; pin: string; uv: string }[] = [
+  { permission: Permission.cm, name: "cm", pin: "credMgmt", uv: "credMgmt" },
+  { permission: Permission.be, name: "be", pin: "bioEnroll", uv: "uvBioEnroll" },
+  { permission: Permission.lbw, name: "lbw", pin: "largeBlobs", uv: "largeBlobs" },
+  { permission: Permission.acfg, name: "acfg", pin: "authnrCfg", uv: "uvAcfg" },
+  { permission: Permission.pcmr, name: "pcmr", pin: "perCredMgmtRO", uv: "perCredMgmtRO" },
+];
 
 type Handler = (input: ClientPinRequest, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<ClientPinResponse | undefined>;
 
@@ -106,47 +116,81 @@ async function changePin(input: ClientPinRequest, ctx: AuthenticatorContext): Pr
   return undefined;
 }
 
-/** Legacy getPinToken (0x05): a token with the mc and ga permissions and no RP ID. */
+/**
+ * Legacy getPinToken (0x05, CTAP 2.2 section 6.5.5.7.1): a token with the mc and ga permissions and
+ * no RP ID. It takes no permissions or rpId (steps 3-4), and under forcePINChange it answers
+ * PIN_INVALID (step 11), not getPinUvAuthTokenUsingPinWithPermissions' PIN_POLICY_VIOLATION.
+ */
 async function getPinToken(input: ClientPinRequest, ctx: AuthenticatorContext): Promise<ClientPinResponse> {
-  return issueTokenWithPin(input, ctx, Permission.mc | Permission.ga, undefined);
+  protocolOf(input, ctx);
+  if (input.permissions !== undefined) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "getPinToken takes no permissions");
+  if (input.rpId !== undefined) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "getPinToken takes no rpId");
+  return issueTokenWithPin(input, ctx, Permission.mc | Permission.ga, undefined, Status.CTAP2_ERR_PIN_INVALID);
 }
 
 async function getPinUvAuthTokenUsingPin(input: ClientPinRequest, ctx: AuthenticatorContext): Promise<ClientPinResponse> {
-  const { permissions, rpId } = requestedPermissions(input);
-  return issueTokenWithPin(input, ctx, permissions, rpId);
+  const { permissions, rpId } = requestedPermissions(input, ctx, "pin");
+  return issueTokenWithPin(input, ctx, permissions, rpId, Status.CTAP2_ERR_PIN_POLICY_VIOLATION);
 }
 
+/**
+ * getPinUvAuthTokenUsingUvWithPermissions (CTAP 2.2 section 6.5.5.7.3). A blocked sensor is
+ * UV_BLOCKED before the user is asked (step 7); a finger that does not match is UV_INVALID, or
+ * UV_BLOCKED when it spent the last retry (step 10); a refusal is OPERATION_DENIED and spends nothing.
+ */
 async function getPinUvAuthTokenUsingUv(input: ClientPinRequest, ctx: AuthenticatorContext, request: CtapRequestContext): Promise<ClientPinResponse> {
   const protocol = protocolOf(input, ctx);
   const keyAgreement = need(input.keyAgreement, "keyAgreement");
-  const { permissions, rpId } = requestedPermissions(input);
+  const { permissions, rpId } = requestedPermissions(input, ctx, "uv");
   if (!ctx.presence.builtInUv) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "no built-in user verification");
-  const state = await loadPinState(ctx);
-  if (state.uvRetries <= 0) throw new CtapError(Status.CTAP2_ERR_UV_BLOCKED, "built-in user verification is blocked");
   const shared = protocol.decapsulate(keyAgreement);
-  const verified = await performBuiltInUv(ctx, { purpose: "getAssertion", rpId }, request);
-  if (!verified) {
-    const uvRetries = state.uvRetries - 1;
-    await savePinState(ctx, { ...state, uvRetries });
-    throw new CtapError(uvRetries === 0 ? Status.CTAP2_ERR_UV_BLOCKED : Status.CTAP2_ERR_UV_INVALID, "built-in user verification failed");
+  const result = await performBuiltInUv(ctx, { purpose: uvPurpose(permissions), rpId }, request);
+  if (result === "blocked") throw new CtapError(Status.CTAP2_ERR_UV_BLOCKED, "built-in user verification is blocked");
+  if (result === "failed") {
+    const { uvRetries } = await loadPinState(ctx);
+    throw new CtapError(uvRetries === 0 ? Status.CTAP2_ERR_UV_BLOCKED : Status.CTAP2_ERR_UV_INVALID, `built-in user verification failed, ${uvRetries} retries left`);
   }
-  if (state.uvRetries !== MAX_UV_RETRIES) await savePinState(ctx, { ...state, uvRetries: MAX_UV_RETRIES });
-  // Built-in UV includes the user's gesture, so the token also carries user presence.
+  // Built-in UV includes the user's gesture, so the token also carries user presence (step 13).
   return issueToken(ctx, protocol, shared, permissions, rpId, true);
 }
 
-function requestedPermissions(input: ClientPinRequest): { permissions: number; rpId: string | undefined } {
-  const permissions = need(input.permissions, "permissions");
+/** What the user is told a built-in UV token is for: the ceremony its permissions allow, when there is one. */
+function uvPurpose(permissions: number): PresencePurpose {
+  if (permissions & Permission.mc) return "makeCredential";
+  if (permissions & Permission.ga) return "getAssertion";
+  if (permissions & Permission.cm) return "credentialManagement";
+  return "userVerification";
+}
+
+/**
+ * Steps 3-4 of both ...WithPermissions subcommands: 0 is INVALID_PARAMETER; a defined permission whose
+ * getInfo option is absent or false is UNAUTHORIZED_PERMISSION; undefined bits are ignored, and left out of the token.
+ */
+function requestedPermissions(input: ClientPinRequest, ctx: AuthenticatorContext, via: "pin" | "uv"): { permissions: number; rpId: string | undefined } {
+  const requested = need(input.permissions, "permissions");
   const rpId = input.rpId;
-  if (permissions === 0) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "permissions must not be empty");
-  if ((permissions & ~SUPPORTED_PERMISSIONS) !== 0) throw new CtapError(Status.CTAP2_ERR_UNAUTHORIZED_PERMISSION, `permissions 0x${permissions.toString(16)} include one not offered`);
+  if (requested === 0) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "permissions must not be empty");
+  const offered = ctx.config.optionalFeatures;
+  for (const { permission, name, pin, uv } of PERMISSION_OPTIONS) {
+    const option = via === "pin" ? pin : uv;
+    if ((requested & permission) !== 0 && !offered.includes(option)) {
+      throw new CtapError(Status.CTAP2_ERR_UNAUTHORIZED_PERMISSION, `the ${name} permission needs getInfo option ${option}, which this authenticator does not offer`);
+    }
+  }
+  const permissions = requested & DEFINED_PERMISSIONS;
   if ((permissions & (Permission.mc | Permission.ga)) !== 0 && rpId === undefined) {
     throw new CtapError(Status.CTAP2_ERR_MISSING_PARAMETER, "the mc and ga permissions need an rpId");
   }
   return { permissions, rpId };
 }
 
-async function issueTokenWithPin(input: ClientPinRequest, ctx: AuthenticatorContext, permissions: number, rpId: string | undefined): Promise<ClientPinResponse> {
+async function issueTokenWithPin(
+  input: ClientPinRequest,
+  ctx: AuthenticatorContext,
+  permissions: number,
+  rpId: string | undefined,
+  forcePinChangeStatus: number,
+): Promise<ClientPinResponse> {
   const protocol = protocolOf(input, ctx);
   const keyAgreement = need(input.keyAgreement, "keyAgreement");
   const pinHashEnc = need(input.pinHashEnc, "pinHashEnc");
@@ -155,7 +199,7 @@ async function issueTokenWithPin(input: ClientPinRequest, ctx: AuthenticatorCont
   assertPinUsable(ctx, state);
   const shared = protocol.decapsulate(keyAgreement);
   const verified = await verifyPinHash(ctx, protocol, shared, pinHashEnc, state);
-  if (verified.forcePinChange) throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, "the PIN must be changed first (forcePINChange)");
+  if (verified.forcePinChange) throw new CtapError(forcePinChangeStatus, "the PIN must be changed first (forcePINChange)");
   return issueToken(ctx, protocol, shared, permissions, rpId, false);
 }
 
@@ -170,7 +214,7 @@ function issueToken(
   const token = ctx.session.pin.token;
   token.reset();
   token.beginUsing(ctx.now(), permissions, rpId, userPresent);
-  return { pinUvAuthToken: protocol.encrypt(shared, token.token) };
+  return { pinUvAuthToken: protocol.encrypt(shared, token.valueFor(protocol)) };
 }
 
 function assertPinUsable(ctx: AuthenticatorContext, state: StoredPinState): void {
@@ -205,7 +249,8 @@ async function verifyPinHash(
     throw new CtapError(Status.CTAP2_ERR_PIN_INVALID, `wrong PIN, ${decremented.pinRetries} retries left`);
   }
   pin.consecutiveMismatches = 0;
-  const restored = { ...state, pinRetries: MAX_PIN_RETRIES };
+  // "Each correct PIN entry resets the pinRetries and the uvRetries counters back to their maximum values" (section 6.5.2.2).
+  const restored = { ...state, pinRetries: MAX_PIN_RETRIES, uvRetries: MAX_UV_RETRIES };
   await savePinState(ctx, restored);
   return restored;
 }

@@ -1,11 +1,15 @@
 /**
- * pinUvAuthParam for the management commands (authenticatorCredentialManagement,
- * authenticatorConfig): the platform authenticates a command-specific message
- * with the current pinUvAuthToken, which must hold the command's permission.
- * The permissions RP ID, where it matters, is the caller's to check.
+ * Checking a pinUvAuthParam against the current pinUvAuthToken, for every
+ * command that carries one (makeCredential and getAssertion through
+ * pinUvAuth.ts, authenticatorCredentialManagement, authenticatorConfig,
+ * authenticatorLargeBlobs): the token must be in use, the parameter must
+ * verify under the named protocol's token, and the token must hold the
+ * command's permission. The permissions RP ID, where it matters, is the
+ * caller's to check.
  */
 import type { AuthenticatorContext } from "../context.js";
 import type { PinUvAuthTokenState } from "../pin/pinUvAuthToken.js";
+import type { PinUvAuthProtocol } from "../../ctap/pinUvAuthProtocol.js";
 import { CtapError, Status } from "../../ctap/status.js";
 import { selectProtocol } from "./clientPin.js";
 
@@ -27,12 +31,25 @@ export interface CommandTokenInput {
 export function verifyCommandToken(ctx: AuthenticatorContext, input: CommandTokenInput): PinUvAuthTokenState {
   if (input.pinUvAuthParam === undefined) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, `${input.purpose} needs a pinUvAuthParam`);
   const protocol = selectProtocol(ctx, input.pinUvAuthProtocol);
+  return checkTokenParam(ctx, protocol, input.message, input.pinUvAuthParam, input.permission, input.purpose);
+}
+
+/** The checks every pinUvAuthParam goes through once its protocol is known; marks the token used. */
+export function checkTokenParam(
+  ctx: AuthenticatorContext,
+  protocol: PinUvAuthProtocol,
+  message: Uint8Array,
+  pinUvAuthParam: Uint8Array,
+  permission: number,
+  purpose: string,
+): PinUvAuthTokenState {
   const token = ctx.session.pin.token;
   if (!token.isInUse(ctx.now())) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "no pinUvAuthToken in use");
-  if (!protocol.verify(token.token, input.message, input.pinUvAuthParam)) {
-    throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `pinUvAuthParam does not verify for ${input.purpose}`);
+  // Under the token of the protocol named: a token obtained under the other protocol does not verify.
+  if (!token.authenticates(protocol, message, pinUvAuthParam)) {
+    throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `pinUvAuthParam does not verify for ${purpose}`);
   }
-  if (!token.has(input.permission)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `the pinUvAuthToken lacks the permission for ${input.purpose}`);
+  if (!token.has(permission)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `the pinUvAuthToken lacks the permission for ${purpose}`);
   token.markUsed();
   return token;
 }

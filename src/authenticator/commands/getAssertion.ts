@@ -10,10 +10,10 @@ import { CtapError, Status } from "../../ctap/status.js";
 import { readRequest, type ResponseMap } from "../params.js";
 import { encodeAuthenticatorData } from "../../ctap/authenticatorData.js";
 import { nextSignCount } from "../signCount.js";
-import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
+import { collectUserPresence } from "../userPresence.js";
 import { signWithCredentialKey } from "../../crypto/credentialKeys.js";
 import type { CredentialRecord } from "../store.js";
-import { isProtectedByUv, verifyPinUvAuthParam } from "./pinUvAuth.js";
+import { verifyPinUvAuthParam, verifyWithBuiltInUv } from "./pinUvAuth.js";
 import { Permission } from "../../ctap/permissions.js";
 import { loadPinState } from "../pin/pinState.js";
 import { processGetAssertionExtensions } from "../extensions/index.js";
@@ -32,8 +32,9 @@ export async function getAssertion(
 ): Promise<ResponseMap> {
   const input = readRequest(GetAssertionRequest, params);
   const { rpId, clientDataHash, extensions, pinUvAuthParam, pinUvAuthProtocol } = input;
-  // Descriptors of a type other than "public-key" are ignored.
-  const allowList = input.allowList?.filter((d) => d.type === "public-key").map((d) => d.id);
+  // An empty allowList is no allowList: the rules for discoverable credentials apply ("not specified or empty",
+  // CTAP 2.2 section 6.2.2 step 9). Descriptors of a type other than "public-key" are ignored.
+  const allowList = input.allowList?.length ? input.allowList.filter((d) => d.type === "public-key").map((d) => d.id) : undefined;
   const options = input.options ?? NO_OPTIONS;
   if (allowList && allowList.length > ctx.config.maxCredentialCountInList) {
     throw new CtapError(Status.CTAP2_ERR_LIMIT_EXCEEDED, `allowList is longer than maxCredentialCountInList (${ctx.config.maxCredentialCountInList})`);
@@ -51,31 +52,34 @@ export async function getAssertion(
           purpose: "getAssertion",
         });
 
-  // Options (step 5): rk is not a getAssertion option; uv needs built-in UV; up defaults to true.
+  // Options (step 4): rk is not a getAssertion option; uv needs built-in UV; up defaults to true.
   if (options.has("rk")) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_OPTION, "rk is not a getAssertion option");
-  const uvRequested = !tokenAuth && (options.get("uv") ?? false);
-  if (uvRequested && !ctx.presence.builtInUv) {
+  // verifyBuiltIn: the key verifies the user itself (the "uv" option, or alwaysUv on a key with built-in UV).
+  let verifyBuiltIn = !tokenAuth && (options.get("uv") ?? false);
+  if (verifyBuiltIn && !ctx.presence.builtInUv) {
     throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "uv requested but the authenticator has no built-in user verification");
   }
   const upRequested = options.get("up") ?? true;
-  const pinState = ctx.session.pin.stored ?? (await loadPinState(ctx));
-  if (!tokenAuth && !uvRequested && pinState.alwaysUv && (await isProtectedByUv(ctx))) {
-    throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "alwaysUv is on: user verification is required");
+  // Step 5: alwaysUv binds only requests that test presence; a silent up=false probe (as ssh does before it
+  // asks for a touch) still answers. Then a key with built-in UV verifies the user itself, others need a token.
+  if (upRequested && !tokenAuth && !verifyBuiltIn && (ctx.session.pin.stored ?? (await loadPinState(ctx))).alwaysUv) {
+    if (!ctx.presence.builtInUv) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "alwaysUv is on: user verification is required");
+    verifyBuiltIn = true;
   }
 
   const rpIdHash = ctx.rpIdHash(rpId);
   // credProtect decides which credentials are visible before UV happens, so built-in UV is done first when asked.
   let userVerified = tokenAuth?.userVerified ?? false;
   const ask = { purpose: "getAssertion" as const, rpId };
-  if (uvRequested) {
-    userVerified = await performBuiltInUv(ctx, ask, request);
-    if (!userVerified) throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "built-in user verification failed");
+  if (verifyBuiltIn) {
+    await verifyWithBuiltInUv(ctx, ask, request);
+    userVerified = true;
   }
   const credentials = allowList ? await findAllowed(ctx, rpIdHash, allowList, userVerified) : await findDiscoverable(ctx, rpIdHash, userVerified);
   if (credentials.length === 0) throw new CtapError(Status.CTAP2_ERR_NO_CREDENTIALS, `no credential for ${rpId}`);
 
   // Built-in UV includes the user's gesture, so it also proves presence.
-  let userPresent = upRequested && (uvRequested || (tokenAuth?.userPresent ?? false));
+  let userPresent = upRequested && (verifyBuiltIn || (tokenAuth?.userPresent ?? false));
   if (upRequested && !userPresent) {
     const only = credentials.length === 1 ? credentials[0]!.user : undefined;
     const waiting = collectUserPresence(ctx, { ...ask, userName: only?.name, userDisplayName: only?.displayName }, request);

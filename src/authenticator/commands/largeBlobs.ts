@@ -14,6 +14,7 @@ import { Permission } from "../../ctap/permissions.js";
 import { loadPinState } from "../pin/pinState.js";
 import { isProtectedByUv } from "./pinUvAuth.js";
 import { selectProtocol } from "./clientPin.js";
+import { checkTokenParam } from "./commandToken.js";
 import { LargeBlobsRequest, LargeBlobsResponse, largeBlobsSetMessage } from "../../ctap/messages/largeBlobs.js";
 import { concat } from "../../bytes/concat.js";
 import { Setting } from "../settings.js";
@@ -133,10 +134,5 @@ function verifyWriteAuthorization(
 ): void {
   if (pinUvAuthParam === undefined) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "a pinUvAuthParam is required to write large blobs");
   const protocol = selectProtocol(ctx, pinUvAuthProtocol);
-  const message = largeBlobsSetMessage(offset, fragment);
-  const token = ctx.session.pin.token;
-  if (!token.isInUse(ctx.now())) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "no pinUvAuthToken in use");
-  if (!protocol.verify(token.token, message, pinUvAuthParam)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "pinUvAuthParam does not verify");
-  if (!token.has(Permission.lbw)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "the pinUvAuthToken lacks the lbw permission");
-  token.markUsed();
+  checkTokenParam(ctx, protocol, largeBlobsSetMessage(offset, fragment), pinUvAuthParam, Permission.lbw, "largeBlobs set");
 }

@@ -5,15 +5,16 @@
 import type { CborMap } from "../../ctap/cbor.js";
 import type { AuthenticatorContext } from "../context.js";
 import type { CtapRequestContext } from "../../ctap/transport.js";
+import type { PresenceRequest } from "../../presence/presence.js";
 import { CtapError, Status } from "../../ctap/status.js";
 import { readRequest, type ResponseMap } from "../params.js";
 import { encodeAuthenticatorData } from "../../ctap/authenticatorData.js";
-import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
+import { collectUserPresence } from "../userPresence.js";
 import { initialSignCount } from "../signCount.js";
 import { planAttestation } from "../attestation.js";
 import { enterpriseAttestationGranted } from "../enterpriseAttestation.js";
 import type { CredentialRecord, StoredUser } from "../store.js";
-import { isProtectedByUv, verifyPinUvAuthParam } from "./pinUvAuth.js";
+import { isProtectedByUv, verifyPinUvAuthParam, verifyWithBuiltInUv } from "./pinUvAuth.js";
 import { Permission } from "../../ctap/permissions.js";
 import { processMakeCredentialExtensions } from "../extensions/index.js";
 import { loadPinState } from "../pin/pinState.js";
@@ -56,31 +57,28 @@ export async function makeCredential(
   if (rk && !ctx.config.residentKeys) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_OPTION, "this device has no discoverable credentials");
   if (options.get("up") === false) throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "up=false is not allowed in makeCredential");
   // With a pinUvAuthParam the token already verified the user, and "uv" is ignored.
-  const uvRequested = !tokenAuth && (options.get("uv") ?? false);
-  if (uvRequested && !ctx.presence.builtInUv) {
+  // verifyBuiltIn: the key verifies the user itself (the "uv" option, or alwaysUv on a key with built-in UV).
+  let verifyBuiltIn = !tokenAuth && (options.get("uv") ?? false);
+  if (verifyBuiltIn && !ctx.presence.builtInUv) {
     throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "uv requested but the authenticator has no built-in user verification");
   }
-  // A UV-protected authenticator makes non-discoverable credentials without UV (makeCredUvNotRqd),
-  // unless alwaysUv is on; a discoverable credential always needs it (steps 6-7).
-  if (!tokenAuth && !uvRequested && (await isProtectedByUv(ctx))) {
-    const { alwaysUv } = await loadPinState(ctx);
-    if (rk || alwaysUv) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "user verification is required for this credential");
-  }
+  if (!tokenAuth && !verifyBuiltIn) verifyBuiltIn = await requireUserVerification(ctx, rk);
 
   let userVerified = tokenAuth?.userVerified ?? false;
-  if (uvRequested) {
-    userVerified = await performBuiltInUv(ctx, ask, request);
-    if (!userVerified) throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "built-in user verification failed");
+  if (verifyBuiltIn) {
+    await verifyWithBuiltInUv(ctx, ask, request);
+    userVerified = true;
   }
   // Built-in UV (directly or behind the token) includes the user's gesture.
-  const presenceGiven = uvRequested || (tokenAuth?.userPresent ?? false);
+  const presenceGiven = verifyBuiltIn || (tokenAuth?.userPresent ?? false);
 
-  // excludeList (step 11): a match still waits for the user's touch before answering, as real keys do.
+  // excludeList (step 12.1): a match waits for the user's touch, then answers CREDENTIAL_EXCLUDED whether the
+  // user touched, refused or let it time out, so the platform learns nothing without a gesture.
   // A credProtect userVerificationRequired credential only counts when the user is verified.
   for (const id of excludeList) {
     const excluded = await ctx.store.getCredential(rpIdHash, id);
     if (excluded && (userVerified || credProtectLevel(excluded) < CredProtect.userVerificationRequired)) {
-      if (!presenceGiven) await collectUserPresence(ctx, ask, request);
+      if (!presenceGiven) await presenceTestBeforeExclusion(ctx, ask, request);
       throw new CtapError(Status.CTAP2_ERR_CREDENTIAL_EXCLUDED, "a credential in excludeList exists for this RP");
     }
   }
@@ -140,6 +138,37 @@ export async function makeCredential(
     ...(attestationPlan.enterprise ? { epAtt: true } : {}),
     ...extensionResults.unsigned,
   });
+}
+
+/**
+ * Steps 6-8, for a request with neither a pinUvAuthParam nor the "uv" option: whether the key verifies
+ * the user itself (true), lets the request through unverified (false), or refuses it. Under alwaysUv
+ * (step 6) a key with built-in UV treats "uv" as true; one with no form of UV, or only a PIN, answers
+ * PUAT_REQUIRED (softkey always offers clientPin). Otherwise (step 7, makeCredUvNotRqd) a discoverable
+ * credential on a protected key needs UV: PUAT_REQUIRED when a PIN is set, so the platform uses it;
+ * OPERATION_DENIED on a key with built-in UV and no PIN, which cannot verify a user the platform did not
+ * ask it to.
+ */
+async function requireUserVerification(ctx: AuthenticatorContext, rk: boolean): Promise<boolean> {
+  const { alwaysUv, pinHash } = await loadPinState(ctx);
+  if (alwaysUv) {
+    if (ctx.presence.builtInUv) return true;
+    throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "alwaysUv is on: user verification is required");
+  }
+  if (rk && (await isProtectedByUv(ctx))) {
+    if (pinHash) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "a discoverable credential needs user verification: a pinUvAuthParam");
+    throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "a discoverable credential needs user verification, and the request asked for none");
+  }
+  return false;
+}
+
+/** The excludeList's presence test (step 12.1.4): its outcome does not matter, only that the user was asked; a host cancel still ends it. */
+async function presenceTestBeforeExclusion(ctx: AuthenticatorContext, ask: Omit<PresenceRequest, "signal">, request: CtapRequestContext): Promise<void> {
+  try {
+    await collectUserPresence(ctx, ask, request);
+  } catch (error) {
+    if (error instanceof CtapError && error.status === Status.CTAP2_ERR_KEEPALIVE_CANCEL) throw error;
+  }
 }
 
 /** pubKeyCredParams (step 3): every entry was checked by the decoder; the first supported algorithm wins. */

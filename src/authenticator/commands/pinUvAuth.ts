@@ -1,14 +1,17 @@
 /**
- * pinUvAuthParam in makeCredential and getAssertion (CTAP 2.1 sections 6.1.2
- * and 6.2.2, steps 1-2 and the pinUvAuthToken checks): the token proves user
- * verification for one RP and one purpose.
+ * User verification in makeCredential and getAssertion (CTAP 2.2 sections
+ * 6.1.2 and 6.2.2): a pinUvAuthParam made with a pinUvAuthToken (steps 1-2 and
+ * 11.1 / 6.1), or built-in user verification asked for with the "uv" option
+ * (step 11.2 / 6.2), as a CTAP 2.0 platform or an alwaysUv key asks for it.
  */
 import type { AuthenticatorContext } from "../context.js";
 import type { CtapRequestContext } from "../../ctap/transport.js";
+import type { PresenceRequest } from "../../presence/presence.js";
 import { CtapError, Status } from "../../ctap/status.js";
-import { collectUserPresence } from "../userPresence.js";
+import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
 import { loadPinState } from "../pin/pinState.js";
 import { selectProtocol } from "./clientPin.js";
+import { checkTokenParam } from "./commandToken.js";
 
 export interface PinUvAuthInput {
   pinUvAuthParam: Uint8Array | undefined;
@@ -45,19 +48,33 @@ export async function verifyPinUvAuthParam(
     throw new CtapError(pinHash ? Status.CTAP2_ERR_PIN_INVALID : Status.CTAP2_ERR_PIN_NOT_SET, "zero-length pinUvAuthParam");
   }
   const protocol = selectProtocol(ctx, input.pinUvAuthProtocol);
-  const token = ctx.session.pin.token;
-  if (!token.isInUse(ctx.now())) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "no pinUvAuthToken in use");
-  if (!protocol.verify(token.token, input.clientDataHash, pinUvAuthParam)) {
-    throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "pinUvAuthParam does not verify");
-  }
-  if (!token.has(input.permission)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `the pinUvAuthToken lacks the permission for ${input.purpose}`);
+  const token = checkTokenParam(ctx, protocol, input.clientDataHash, pinUvAuthParam, input.permission, input.purpose);
   if (token.rpId !== undefined && token.rpId !== input.rpId) {
     throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `the pinUvAuthToken is bound to ${token.rpId}`);
   }
   if (!token.userVerified) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "the pinUvAuthToken was already used for a ceremony");
   token.rpId ??= input.rpId;
-  token.markUsed();
   return { userVerified: true, userPresent: token.userPresent };
+}
+
+/**
+ * The "uv" option's built-in user verification (makeCredential step 11.2,
+ * getAssertion step 6.2): resolves when the user was verified. A user who
+ * refuses is CTAP2_ERR_OPERATION_DENIED, one who never answers
+ * CTAP2_ERR_USER_ACTION_TIMEOUT (userPresence.ts), and neither costs a retry.
+ * A finger that does not match, or a blocked sensor: with a PIN set,
+ * CTAP2_ERR_PUAT_REQUIRED, so the platform falls back to the PIN; without one,
+ * CTAP2_ERR_PIN_BLOCKED once uvRetries is 0 (the spec's status for it), else
+ * CTAP2_ERR_OPERATION_DENIED.
+ */
+export async function verifyWithBuiltInUv(ctx: AuthenticatorContext, ask: Omit<PresenceRequest, "signal">, request: CtapRequestContext): Promise<void> {
+  const outcome = await performBuiltInUv(ctx, ask, request);
+  if (outcome === "verified") return;
+  const { pinHash, uvRetries } = await loadPinState(ctx);
+  const why = outcome === "blocked" ? "built-in user verification is blocked" : `built-in user verification failed (${uvRetries} retries left)`;
+  if (pinHash) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, `${why}: the platform must use the PIN`);
+  if (uvRetries === 0) throw new CtapError(Status.CTAP2_ERR_PIN_BLOCKED, why);
+  throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, why);
 }
 
 /** Whether the authenticator is "protected by some form of user verification" (a PIN is set or built-in UV is on). */

@@ -43,7 +43,7 @@ export class PinRuntime {
     [1, new PinUvAuthProtocolOne()],
     [2, new PinUvAuthProtocolTwo()],
   ]);
-  readonly token = new PinUvAuthTokenState();
+  readonly token = new PinUvAuthTokenState([...this.protocols.keys()]);
   consecutiveMismatches = 0;
   /** The stored state as last read or written; see loadPinState. */
   stored: StoredPinState | undefined;

@@ -7,8 +7,9 @@
  * Order of checks: a malformed APDU is SW_WRONG_LENGTH, then a CLA other than
  * 0 is SW_CLA_NOT_SUPPORTED, an unknown INS SW_INS_NOT_SUPPORTED; each command
  * then checks its own data. With alwaysUv on, U2F cannot verify the user, so
- * every command answers SW_COMMAND_NOT_ALLOWED and getInfo leaves "U2F_V2"
- * out (as OpenSK's allows_ctap1 does). Nothing a client sends makes it throw.
+ * U2F_REGISTER and U2F_AUTHENTICATE answer SW_CONDITIONS_NOT_SATISFIED (0x6985)
+ * as a YubiKey does, a touch that never comes, and getInfo leaves "U2F_V2" out
+ * (CTAP 2.2 section 7.2). Nothing a client sends makes it throw.
  */
 import type { AuthenticatorContext } from "../context.js";
 import type { CtapTransport } from "../../ctap/transport.js";
@@ -62,10 +63,10 @@ export class U2fCommands {
       ins = apdu.ins;
       if (apdu.cla !== 0) throw new ApduError(StatusWord.SW_CLA_NOT_SUPPORTED, `CLA 0x${apdu.cla.toString(16).padStart(2, "0")} is not 0`);
       if (!INSTRUCTION_NAMES.has(apdu.ins)) throw new ApduError(StatusWord.SW_INS_NOT_SUPPORTED, `${instructionName(apdu.ins)} is not a U2F command`);
-      if ((ctx.session.pin.stored ?? (await loadPinState(ctx))).alwaysUv) {
-        throw new ApduError(StatusWord.SW_COMMAND_NOT_ALLOWED, "alwaysUv is on: CTAP1/U2F cannot verify the user and is disabled");
-      }
       ctx.session.beforeCommand("u2f");
+      if (apdu.ins !== U2fInstruction.U2F_VERSION && (ctx.session.pin.stored ?? (await loadPinState(ctx))).alwaysUv) {
+        throw new ApduError(StatusWord.SW_CONDITIONS_NOT_SATISFIED, "alwaysUv is on: CTAP1/U2F cannot verify the user");
+      }
       switch (apdu.ins) {
         case U2fInstruction.U2F_REGISTER:
           return encodeResponseApdu(await u2fRegister(ctx, apdu, this.presence), StatusWord.SW_NO_ERROR);

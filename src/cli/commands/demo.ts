@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { Softkey } from "../../softkey.js";
 import { runDemo } from "../../demo/runDemo.js";
-import { checkPresenceUsable, debugLog, globalsOf, openSoftkey, storeDir, storeGivenOnCommandLine, type CliContext } from "../context.js";
+import { checkPresenceUsable, debugLog, globalsOf, openSoftkey, storeDir, storeGivenOnCommandLine, userActionTimeoutOption, type CliContext } from "../context.js";
 import { ExitCode } from "../exitCodes.js";
 
 /** The throw-away store only lives for seconds: a low scrypt cost is fine. */
@@ -42,7 +42,7 @@ Examples:
             path.join(tempDir, "keystore"),
             randomBytes(16).toString("base64url"),
             { scrypt: DEMO_SCRYPT },
-            { presence: globals.presence, uv: globals.uv, log: debugLog(ctx, globals) },
+            { presence: globals.presence, uv: globals.uv, ...userActionTimeoutOption(globals), log: debugLog(ctx, globals) },
           );
         } catch (error) {
           await rm(tempDir, { recursive: true, force: true });

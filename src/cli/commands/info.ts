@@ -36,6 +36,12 @@ function formatInfo(info: StoreInfo): string {
   row("attestation", info.attestation);
   row("passphrase", `scrypt N=2^${Math.log2(info.kdf.N)} r=${info.kdf.r} p=${info.kdf.p}`);
   row(
+    "request CBOR",
+    info.requestCbor === "canonical"
+      ? "canonical only: a non-canonical request is CTAP2_ERR_INVALID_CBOR, as on a key"
+      : "lenient: non-canonical requests accepted (the profile's requestCbor)",
+  );
+  row(
     "credentials",
     `${c.total} (${c.discoverable} discoverable) for ${c.relyingParties} relying part${c.relyingParties === 1 ? "y" : "ies"}` +
       (c.corrupted ? `, ${c.corrupted} failing their integrity check` : ""),

@@ -319,13 +319,19 @@ describe("user presence without keepalive", () => {
 });
 
 describe("alwaysUv", () => {
-  it("disables CTAP1/U2F and takes U2F_V2 out of getInfo", async () => {
+  it("answers register and authenticate with SW_CONDITIONS_NOT_SATISFIED, as a YubiKey does, and takes U2F_V2 out of getInfo", async () => {
     const { key, u2f } = await openU2f();
     expect((await key.call(0x04)).body!.get(1)).toEqual(["U2F_V2", "FIDO_2_0", "FIDO_2_1"]);
+    const registered = await send(u2f, extendedApdu(REGISTER, 0, registerData(CHALLENGE, APP)));
+    expect(registered.sw).toBe(SW.OK);
+    const keyHandle = parseRegistration(registered.data).keyHandle;
     const ctx = key.authenticator.context;
     await savePinState(ctx, { ...(await loadPinState(ctx)), alwaysUv: true });
     expect((await key.call(0x04)).body!.get(1)).toEqual(["FIDO_2_0", "FIDO_2_1"]);
-    expect((await send(u2f, extendedApdu(REGISTER, 0, registerData(CHALLENGE, APP)))).sw).toBe(SW.COMMAND_NOT_ALLOWED);
-    expect((await send(u2f, extendedApdu(VERSION, 0, Buffer.alloc(0)))).sw).toBe(SW.COMMAND_NOT_ALLOWED);
+    // U2F cannot verify the user: the touch a client waits for never counts (CTAP 2.2 section 7.2).
+    expect((await send(u2f, extendedApdu(REGISTER, 0, registerData(CHALLENGE, APP)))).sw).toBe(SW.CONDITIONS_NOT_SATISFIED);
+    expect((await send(u2f, extendedApdu(AUTHENTICATE, ENFORCE, authenticateData(CHALLENGE, APP, keyHandle)))).sw).toBe(SW.CONDITIONS_NOT_SATISFIED);
+    expect((await send(u2f, extendedApdu(VERSION, 0, Buffer.alloc(0)))).sw).toBe(SW.OK);
+    expect((await key.store.countCredentials()).total).toBe(1);
   });
 });
