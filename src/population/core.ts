@@ -73,6 +73,8 @@ export interface CredentialEntry {
   source: CredentialSource;
   encodedSource: Uint8Array;
   privateKey?: KeyObject;
+  /** In the cache: its parsed key is kept. */
+  cached?: boolean;
   userHandle?: Uint8Array;
 }
 
@@ -94,6 +96,8 @@ export class PopulationCore {
   private readonly now: () => number;
   private readonly callers = new BoundedCache<string, ResolvedCall>(CALLER_CACHE);
   private readonly credentials: BoundedCache<string, CredentialEntry>;
+  /** Credentials asked for once lately, by cache key: the doorkeeper of `credentials`. */
+  private readonly seenOnce: BoundedCache<string, true>;
 
   constructor(options: PopulationOptions) {
     const size = options.size;
@@ -117,6 +121,7 @@ export class PopulationCore {
     this.userNamePrefix = options.userNamePrefix ?? "user";
     this.keyCacheSize = options.keyCacheSize ?? DEFAULT_KEY_CACHE;
     this.credentials = new BoundedCache(this.keyCacheSize);
+    this.seenOnce = new BoundedCache(4 * this.keyCacheSize);
     this.allowIpAddressOrigins = options.allowIpAddressOrigins ?? false;
     this.now = options.now ?? Date.now;
     this.secrets = derivePopulationSecrets(options.seed);
@@ -173,9 +178,7 @@ export class PopulationCore {
     const encodedSource = unwrapCredentialId(this.secrets, rp.rpIdHash, id);
     const source = encodedSource && decodeSource(encodedSource);
     if (!encodedSource || !source || source.user >= this.size) return undefined;
-    const entry: CredentialEntry = { id, source, encodedSource };
-    this.credentials.set(cacheKey, entry);
-    return entry;
+    return this.admit(cacheKey, { id, source, encodedSource });
   }
 
   /** The credential made from `source` at this RP: its ID is computed, not looked up (a discoverable sign-in, a registration). */
@@ -184,8 +187,23 @@ export class PopulationCore {
     const known = this.credentials.get(cacheKey);
     if (known) return known;
     const encodedSource = encodeSource(source);
-    const entry: CredentialEntry = { id: wrapCredentialId(this.secrets, rp.rpIdHash, encodedSource), source, encodedSource };
-    this.credentials.set(cacheKey, entry);
+    return this.admit(cacheKey, { id: wrapCredentialId(this.secrets, rp.rpIdHash, encodedSource), source, encodedSource });
+  }
+
+  /**
+   * Cache a credential only the second time it is asked for while remembered
+   * (a doorkeeper, as in TinyLFU): in a large population most users come once
+   * an hour, and caching them would only churn memory. The reason is V8's: an
+   * entry that outlives a few collections is promoted, and freed only by a
+   * full collection, which runs late; a parsed key's native memory (about 6
+   * KiB) is invisible to V8 and waits with it. Used once and dropped, both die
+   * young and go with the next scavenge.
+   */
+  private admit(cacheKey: string, entry: CredentialEntry): CredentialEntry {
+    if (this.seenOnce.get(cacheKey)) {
+      entry.cached = true;
+      this.credentials.set(cacheKey, entry);
+    } else this.seenOnce.set(cacheKey, true);
     return entry;
   }
 
@@ -194,10 +212,12 @@ export class PopulationCore {
     return deriveKeyPair(this.secrets, rp.rpIdHash, entry.encodedSource, entry.source.alg);
   }
 
-  /** The key to sign with, parsed once per cached credential. */
+  /** The key to sign with: parsed once for a cached credential, else for this use only (see admit). */
   signingKey(rp: ResolvedCall, entry: CredentialEntry): KeyObject {
-    entry.privateKey ??= deriveSigningKey(this.secrets, rp.rpIdHash, entry.encodedSource, entry.source.alg);
-    return entry.privateKey;
+    if (entry.privateKey) return entry.privateKey;
+    const key = deriveSigningKey(this.secrets, rp.rpIdHash, entry.encodedSource, entry.source.alg);
+    if (entry.cached) entry.privateKey = key;
+    return key;
   }
 
   /** The user handle a discoverable credential gives back: the RP's it carries, else the population's. */

@@ -54,7 +54,8 @@ export function resolveRange(core: PopulationCore, range: PublicCredentialRange)
 
 export function* publicCredentials(core: PopulationCore, rpId: string, range: PublicCredentialRange = {}): Generator<PopulationCredentialRecord> {
   const { first, count } = resolveRange(core, range);
-  // The RP ID must be one a secure origin on that host could claim.
+  if (!isBareDomain(rpId)) throw new PopulationError(`the RP ID must be a bare lowercase domain such as example.com (no scheme, port or path), got ${JSON.stringify(rpId)}`);
+  // The RP ID must be one a secure origin on that host could claim (not a public suffix, ...).
   const rp = core.resolveCall(`https://${rpId}`, undefined, rpId);
   const discoverable = range.discoverable ?? true;
   const transports = core.transports;
@@ -72,5 +73,13 @@ export function* publicCredentials(core: PopulationCore, rpId: string, range: Pu
       discoverable,
       transports: [...transports],
     };
+  }
+}
+
+function isBareDomain(rpId: string): boolean {
+  try {
+    return rpId !== "" && new URL(`https://${rpId}/`).hostname === rpId;
+  } catch {
+    return false;
   }
 }

@@ -58,7 +58,6 @@ export function createCredential(core: PopulationCore, input: unknown, call: Pop
   const userVerified = options.userVerification !== "discouraged";
   const entry = core.credential(rp, { discoverable, alg: core.alg, user, ...accountField(core, user, options.user.id, discoverable) });
   const keyPair = core.keyPair(rp, entry);
-  entry.privateKey ??= keyPair.privateKey;
 
   const authData = encodeAuthenticatorData({
     rpIdHash: rp.rpIdHash,
