@@ -116,10 +116,12 @@ export function p256ScalarFrom(okm: Uint8Array): Uint8Array {
 
 /** The uncompressed public point (0x04 || x || y) of a P-256 scalar, computed by OpenSSL: several times faster than in JavaScript. */
 export function p256PublicPoint(d: Uint8Array): Uint8Array {
-  const ecdh = createECDH("prime256v1");
-  ecdh.setPrivateKey(d);
-  return new Uint8Array(ecdh.getPublicKey());
+  // One ECDH object serves every call (setPrivateKey replaces its key): making one costs as much as the multiplication.
+  pointMaker.setPrivateKey(d);
+  return new Uint8Array(pointMaker.getPublicKey());
 }
+
+const pointMaker = createECDH("prime256v1");
 
 /** A key pair as the store keeps it, from KeyObjects made elsewhere (an imported credential). */
 export function exportKeyPair(alg: number, privateKey: KeyObject, publicKey: KeyObject): CredentialKeyPair {
