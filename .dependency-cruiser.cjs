@@ -27,6 +27,8 @@ module.exports = {
     layer("keystore", ["authenticator/store.ts", "authenticator/settings.ts", "bytes/"], "The keystore implements the core's storage interface and nothing else of the core."),
     layer("client", ["ctap/", "bytes/"], "The WebAuthn client talks to authenticators through CTAP bytes only: it never imports the core."),
     layer("ctaphid", ["ctap/", "bytes/"], "CTAPHID framing is pure: no sockets, no core."),
+    layer("population", ["client/", "crypto/", "ctap/", "bytes/"], "A population is stateless: it builds on the wire vocabulary, the keys and the client's rules, never on the core with its store."),
+    layer("artillery", ["population/", "client/", "bytes/"], "The Artillery processor drives a population and nothing else."),
     {
       name: "nothing-imports-cli",
       comment: "The CLI is the top: nothing in src/ imports it.",

@@ -59,3 +59,18 @@ export {
   DEFAULT_BUNDLE_SCRYPT,
 } from "./exchange/index.js";
 export type * from "./exchange/index.js";
+
+export {
+  Population,
+  PopulationError,
+  PopulationSeedError,
+  POPULATION_SEED_ENV,
+  type PopulationOptions,
+  type PopulationUser,
+  type PopulationDescription,
+  type PopulationCreateCall,
+  type PopulationGetCall,
+  type PopulationCredentialRecord,
+  type PublicCredentialRange,
+  type PopulationCounterMode,
+} from "./population/index.js";

@@ -26,6 +26,7 @@ import { registerCredential } from "./commands/credential.js";
 import { registerFault } from "./commands/fault.js";
 import { registerPin } from "./commands/pin.js";
 import { registerExchange } from "./commands/exchange.js";
+import { registerPopulation } from "./commands/population.js";
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const ctx: CliContext = { io, exitCode: ExitCode.OK };
@@ -120,6 +121,7 @@ ${formatExitCodeTable()}`,
   registerFault(program, ctx);
   registerPin(program, ctx);
   registerExchange(program, ctx);
+  registerPopulation(program, ctx);
   return program;
 }
 

@@ -16,13 +16,14 @@
  * (credentialKeys.ts); Ed25519 signatures are deterministic by definition.
  */
 import { hkdfSync, type KeyObject } from "node:crypto";
-import { p256 } from "@noble/curves/nist.js";
 import { CoseAlgorithm } from "../ctap/cose.js";
 import {
   CREDENTIAL_ID_LENGTH,
   ed25519KeyPair,
   loadPrivateKey,
   p256KeyPair,
+  p256PublicPoint,
+  p256ScalarFrom,
   signDeterministically,
   type CredentialKeyFactory,
   type CredentialKeyPair,
@@ -68,11 +69,8 @@ export function deterministicKeyFactory(options: DeterministicKeyOptions): Deter
 
 function keyPairFrom(alg: number, okm: (length: number) => Uint8Array): { keyPair: CredentialKeyPair; privateKey: KeyObject } {
   if (alg === CoseAlgorithm.ES256) {
-    // 48 bytes (FIPS 186-5 A.2.1 style) reduced into [1, n-1]: no bias worth speaking of, never zero.
-    const n = p256.Point.CURVE().n;
-    const scalar = (BigInt(`0x${Buffer.from(okm(48)).toString("hex")}`) % (n - 1n)) + 1n;
-    const d = Uint8Array.from(Buffer.from(scalar.toString(16).padStart(64, "0"), "hex"));
-    return p256KeyPair({ d, point: p256.getPublicKey(d, false) });
+    const d = p256ScalarFrom(okm(48));
+    return p256KeyPair({ d, point: p256PublicPoint(d) });
   }
   if (alg === CoseAlgorithm.EdDSA) return ed25519KeyPair(okm(32));
   throw new RangeError(`unsupported COSE algorithm ${alg}`);

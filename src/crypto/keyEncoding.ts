@@ -72,6 +72,23 @@ export function ed25519KeyObject(seed: Uint8Array, publicKey: Uint8Array): KeyOb
   return createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", d: b64u(seed), x: b64u(publicKey) }, format: "jwk" });
 }
 
+/**
+ * An Ed25519 private key from its seed alone. Node requires the JWK's `x` to
+ * be a string but derives the public key from `d` for a private key, so the
+ * empty string stands in; ed25519PublicKey reads the derived one back.
+ */
+export function ed25519KeyObjectFromSeed(seed: Uint8Array): KeyObject {
+  return createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", d: b64u(seed), x: "" }, format: "jwk" });
+}
+
+/** The 32-byte public key of an Ed25519 KeyObject (private or public). */
+export function ed25519PublicKey(key: KeyObject): Uint8Array {
+  const x = key.export({ format: "jwk" }).x;
+  if (typeof x !== "string") throw new TypeError("not an Ed25519 key");
+  const bytes = Buffer.from(x, "base64url");
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** OpenSSL's own PKCS#8 parser: for layouts this module does not read. */
 export function parsePkcs8(pkcs8: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.from(pkcs8.buffer, pkcs8.byteOffset, pkcs8.byteLength), format: "der", type: "pkcs8" });

@@ -13,6 +13,8 @@ import { startCtaphidServer } from "./ctaphidServer.js";
 import { formatCtaphidSpec, type CtaphidSpec } from "./ctaphidSpec.js";
 import type { CtaphidServer } from "./host.js";
 import type { HttpAddress } from "./http/address.js";
+import { apiRoutes, type Handler } from "./http/handlers.js";
+import type { Route } from "./http/router.js";
 import { startHttpService } from "./http/server.js";
 import { softkeyBackend } from "./http/softkeyBackend.js";
 import { ServeError } from "./serveError.js";
@@ -114,11 +116,20 @@ async function startHttpHosts(
   log: ((line: string) => void) | undefined,
   warn: (line: string) => void,
 ): Promise<CtaphidServer[]> {
-  const backend = softkeyBackend(softkey);
+  return startHttpServices(apiRoutes(softkeyBackend(softkey)), http, log, warn);
+}
+
+/** One HTTP service per address, all serving `routes`, or none: a ServeError names the address that failed. */
+export async function startHttpServices(
+  routes: Route<Handler>[],
+  http: NonNullable<ServeOptions["http"]>,
+  log: ((line: string) => void) | undefined,
+  warn: (line: string) => void,
+): Promise<CtaphidServer[]> {
   const services: CtaphidServer[] = [];
   for (const { address, text } of http.listen) {
     try {
-      services.push(await startHttpService(address, backend, { token: http.token, warn, ...(log ? { log } : {}) }));
+      services.push(await startHttpService(address, routes, { token: http.token, warn, ...(log ? { log } : {}) }));
     } catch (error) {
       await Promise.allSettled(services.map((service) => service.close()));
       throw new ServeError(`cannot serve HTTP on ${text}: ${(error as Error).message}`, { cause: error });

@@ -39,7 +39,12 @@ export interface ServeChild {
  * exit code and stderr when it ends before listening.
  */
 export function spawnServe(store: string, args: string[], env: Record<string, string>): Promise<ServeChild> {
-  const child = spawn(process.execPath, [BIN, "--store", store, "serve", ...args], {
+  return spawnListening(["--store", store, "serve", ...args], env);
+}
+
+/** `softkey ARGV` for any command that prints `{"listening":[...]}` once ready (serve, population serve). */
+export function spawnListening(argv: string[], env: Record<string, string>): Promise<ServeChild> {
+  const child = spawn(process.execPath, [BIN, ...argv], {
     cwd: ROOT,
     // Its own session, as runCli does: no controlling terminal, so nothing can wait on a prompt.
     detached: true,

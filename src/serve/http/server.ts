@@ -12,8 +12,8 @@ import { formatHttpAddress, type HttpAddress } from "./address.js";
 import { BearerCheck } from "./auth.js";
 import { ClientGoneError, DEFAULT_BODY_LIMIT } from "./body.js";
 import { HttpError, toHttpError } from "./errors.js";
-import { apiRoutes, type Handler, type HandlerResult, type HttpBackend } from "./handlers.js";
-import { printablePath, Router } from "./router.js";
+import type { Handler, HandlerResult } from "./handlers.js";
+import { printablePath, Router, type Route } from "./router.js";
 
 export interface HttpServiceOptions {
   /** The bearer token every request but /healthz must carry. */
@@ -38,8 +38,9 @@ export interface HttpService {
 /** Paths that need no token. */
 const PUBLIC_PATHS = new Set(["/healthz"]);
 
-export async function startHttpService(where: HttpAddress, backend: HttpBackend, options: HttpServiceOptions): Promise<HttpService> {
-  const router = new Router<Handler>(apiRoutes(backend));
+/** Serve `routes` (the WebAuthn client's, handlers.ts; a population's, populationRoutes.ts) at `where`. */
+export async function startHttpService(where: HttpAddress, routes: Route<Handler>[], options: HttpServiceOptions): Promise<HttpService> {
+  const router = new Router<Handler>(routes);
   const bearer = new BearerCheck(options.token);
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const log = options.log;
