@@ -3,7 +3,6 @@
  * returns its exit code; it never calls process.exit, so tests can call it
  * and the launcher (bin/softkey.js) just sets process.exitCode.
  */
-import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { PRESENCE_POLICIES, UV_MODES } from "../presence/index.js";
 import { DEFAULT_STORE, STORE_ENV, type CliContext } from "./context.js";
@@ -26,6 +25,8 @@ import { registerCredential } from "./commands/credential.js";
 import { registerFault } from "./commands/fault.js";
 import { registerPin } from "./commands/pin.js";
 import { registerExchange } from "./commands/exchange.js";
+import { registerMcp } from "./commands/mcp.js";
+import { packageVersion } from "./version.js";
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const ctx: CliContext = { io, exitCode: ExitCode.OK };
@@ -114,16 +115,6 @@ ${formatExitCodeTable()}`,
   registerFault(program, ctx);
   registerPin(program, ctx);
   registerExchange(program, ctx);
+  registerMcp(program, ctx);
   return program;
 }
-
-function packageVersion(): string {
-  try {
-    // dist/cli/main.js and src/cli/main.ts both sit two levels below the package root.
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
-}
-
