@@ -23,7 +23,7 @@ describe("clients/python (pytest)", () => {
   it.skipIf(missing !== undefined && !IN_CI)("passes its whole suite against the built softkey", async () => {
     if (missing) throw new Error(`CI=true and ${missing}`);
     assertBuilt();
-    const env = { ...process.env, SOFTKEY_COMMAND: `${process.execPath} ${BIN}`, PYTHONDONTWRITEBYTECODE: "1" };
+    const env: NodeJS.ProcessEnv = { ...process.env, SOFTKEY_COMMAND: `${process.execPath} ${BIN}`, PYTHONDONTWRITEBYTECODE: "1" };
     for (const name of Object.keys(env)) if (name.startsWith("SOFTKEY_") && name !== "SOFTKEY_COMMAND") delete env[name];
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
       const child = spawn(PYTHON, ["-m", "pytest", SUITE, "-q", "-p", "no:cacheprovider", "-rs"], { cwd: ROOT, env });
