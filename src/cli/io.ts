@@ -13,6 +13,10 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** stderr is a terminal: long commands draw a progress bar there (progress.ts). */
+  stderrIsTerminal?: boolean;
+  /** stdout is a terminal: summaries are for people; otherwise they are JSON for scripts. */
+  stdoutIsTerminal?: boolean;
 }
 
 let stdoutGuarded = false;
@@ -30,6 +34,8 @@ export function processIo(): CliIo {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     env: process.env,
+    stderrIsTerminal: process.stderr.isTTY === true,
+    stdoutIsTerminal: process.stdout.isTTY === true,
   };
 }
 

@@ -26,6 +26,7 @@ import { registerFault } from "./commands/fault.js";
 import { registerPin } from "./commands/pin.js";
 import { registerExchange } from "./commands/exchange.js";
 import { registerMcp } from "./commands/mcp.js";
+import { registerFill } from "./commands/fill.js";
 import { packageVersion } from "./version.js";
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -115,6 +116,7 @@ ${formatExitCodeTable()}`,
   registerFault(program, ctx);
   registerPin(program, ctx);
   registerExchange(program, ctx);
+  registerFill(program, ctx);
   registerMcp(program, ctx);
   return program;
 }
