@@ -2,14 +2,13 @@
  * `softkey decode [FILE]`: a RegistrationResponseJSON or AuthenticationResponseJSON,
  * from any authenticator, taken apart for reading. Needs no store.
  */
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { decodeResponse, ResponseDecodeError } from "../../decode/decodeResponse.js";
 import { formatDecoded } from "../../decode/formatDecoded.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
-import { readStream, unreadableFile, writeJson } from "../io.js";
+import { readFileLimited, readStream, writeJson } from "../io.js";
 
 /** Responses are a few kilobytes; a megabyte is plenty for long certificate chains. */
 const MAX_BYTES = 1 << 20;
@@ -56,12 +55,5 @@ async function readInput(file: string | undefined, ctx: CliContext): Promise<str
     if (file === undefined && ctx.io.stdin.isTTY) throw new CliError(ExitCode.USAGE, "no response JSON: give a FILE, or pipe it on stdin");
     return readStream(ctx.io.stdin, MAX_BYTES, `the response JSON on stdin is larger than ${MAX_BYTES} bytes`);
   }
-  try {
-    const bytes = await readFile(file);
-    if (bytes.length > MAX_BYTES) throw new CliError(ExitCode.INVALID_INPUT, `${file} is larger than ${MAX_BYTES} bytes`);
-    return bytes.toString("utf8");
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw unreadableFile(file, error);
-  }
+  return (await readFileLimited(file, MAX_BYTES, file)).toString("utf8");
 }

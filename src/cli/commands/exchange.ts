@@ -3,7 +3,7 @@
  * encrypted softkey bundle, Chrome's virtual authenticator (CDP) or
  * Playwright's context.credentials. See src/exchange/.
  */
-import { open, readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { isBase64Url } from "../../bytes/base64url.js";
 import { validateScryptParams } from "../../keystore/envelope.js";
@@ -18,7 +18,7 @@ import { writeEntries } from "../../exchange/writeEntries.js";
 import { globalsOf, storeDir, withSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
-import { readStream, unreadableFile, writeJson, type CliIo } from "../io.js";
+import { readFileLimited, readStream, writeJson, type CliIo } from "../io.js";
 import { askHiddenOnTerminal, readPassphraseFile } from "../passphrase.js";
 import { startProgress, type Progress } from "../progress.js";
 
@@ -236,14 +236,7 @@ async function readInput(file: string | undefined, io: CliIo): Promise<{ text: s
     if (file === undefined && io.stdin.isTTY) throw new CliError(ExitCode.USAGE, "nothing to import: give a FILE, or pipe the export on stdin (-)");
     return { text: await readStream(io.stdin, MAX_INPUT_BYTES, `the input on stdin is larger than ${MAX_INPUT_BYTES >> 20} MiB`), label: "stdin" };
   }
-  try {
-    const text = await readFile(file, "utf8");
-    if (Buffer.byteLength(text) > MAX_INPUT_BYTES) throw new CliError(ExitCode.INVALID_INPUT, `${file} is larger than ${MAX_INPUT_BYTES >> 20} MiB`);
-    return { text, label: file };
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw unreadableFile(file, error);
-  }
+  return { text: (await readFileLimited(file, MAX_INPUT_BYTES, file)).toString("utf8"), label: file };
 }
 
 function parseInput(text: string, label: string): unknown {
