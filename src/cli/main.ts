@@ -88,6 +88,9 @@ Examples:
   $ softkey decode reg-response.json   # flags, counter, AAGUID, attestation certificates
   $ softkey serve --ctaphid tcp:127.0.0.1:0   # a virtual USB key for python-fido2, libfido2, ...
   $ softkey demo                      # the whole story in a throw-away store
+  $ softkey fill --credentials 10000 --rps 100   # a key that holds a lot
+  $ softkey mcp --ephemeral           # an MCP server for AI agents, on stdio
+  $ softkey list --json               # every command that prints takes --json (docs/cli-json.md)
 
 Environment:
   ${STORE_ENV}        default for --store (else ${DEFAULT_STORE})
