@@ -43,6 +43,13 @@ module.exports = {
       from: { path: "^src/", pathNot: ["^src/cli/", "^src/serve/", "^src/index\\.ts$"] },
       to: { path: "^src/serve/" },
     },
+    {
+      name: "only-cli-imports-mcp",
+      comment: "The MCP server is started by `softkey mcp`; nothing below the CLI depends on it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: ["^src/cli/", "^src/mcp/"] },
+      to: { path: "^src/mcp/" },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

@@ -4,9 +4,9 @@
 // the command itself (see BENCHMARKS in the README).
 import { existsSync } from "node:fs";
 
-const entry = new URL("../dist/cli/softkey.bundle.js", import.meta.url);
+const entry = new URL("../dist/bundle/softkey.js", import.meta.url);
 if (!existsSync(entry)) {
-  process.stderr.write("softkey: the CLI is not built (no dist/cli/softkey.bundle.js): run npm run build\n");
+  process.stderr.write("softkey: the CLI is not built (no dist/bundle/softkey.js): run npm run build\n");
   process.exit(1);
 }
 const { main } = await import(entry.href);

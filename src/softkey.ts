@@ -18,7 +18,7 @@ import {
   type AttestationFormatName,
   type AuthenticatorConfig,
 } from "./authenticator/deviceConfig.js";
-import { createPresence, type BuiltInUvMode, type PresencePolicyName } from "./presence/index.js";
+import { createPresence, SwitchablePresence, type BuiltInUvMode, type PresencePolicyName } from "./presence/index.js";
 import type { UserPresence } from "./presence/presence.js";
 import { WebAuthnClient, type CreateCallOptions, type PinSource } from "./client/client.js";
 import type { GetCallOptions } from "./client/getAssertion.js";
@@ -28,7 +28,7 @@ import { algorithmName } from "./ctap/cose.js";
 import { Setting } from "./authenticator/settings.js";
 import { deterministicKeyFactory } from "./crypto/deterministicKeys.js";
 import { NO_FAULTS, responseFaults, type ResponseFaults } from "./authenticator/faultSwitches.js";
-import { CredentialNotFoundError } from "./keystore/errors.js";
+import { CredentialNotFoundError, StoreClosedError } from "./keystore/errors.js";
 import { defaultProfile, profileClientOptions, profileConfig, profileHasBuiltInUv, resolveProfile, type Profile } from "./profiles/index.js";
 import { ceremonyEvent, errorName, type CeremonyName, type SoftkeyEvents } from "./softkeyEvents.js";
 import { TypedEvents } from "./typedEvents.js";
@@ -100,6 +100,20 @@ export type SoftkeyCall<C> = C & { client?: WebAuthnClient };
 
 const CEREMONY_EVENTS = ["ceremonyStart", "ceremonySuccess", "ceremonyFailure"] as const;
 
+/** How the simulated user answers: the presence policy and the built-in UV mode (as --presence and --uv). */
+export interface SimulatedUser {
+  presence: PresencePolicyName;
+  uv: BuiltInUvMode;
+}
+
+/** The switch behind setUser(): absent when Softkey.open was given its own UserPresence object. */
+interface UserSwitch {
+  presence: SwitchablePresence;
+  current: SimulatedUser;
+  /** False for a profile without built-in UV: uv stays "off" whatever is asked. */
+  builtInUv: boolean;
+}
+
 export class Softkey extends TypedEvents<SoftkeyEvents> {
   private ceremonies = 0;
 
@@ -108,6 +122,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     readonly authenticator: Authenticator,
     readonly client: WebAuthnClient,
     readonly device: DeviceSettings,
+    private readonly userSwitch: UserSwitch | undefined,
   ) {
     super();
   }
@@ -141,8 +156,17 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     const device = (await keystore.getSetting<DeviceSettings>(DEVICE_SETTING)) ?? { aaguid: SOFTKEY_AAGUID, attestation: "packed" };
     const profile = device.profile ?? defaultProfile();
     // A device without built-in UV has none, whatever --uv says (that plays the user of one that has it).
-    const uv = profileHasBuiltInUv(profile) ? options.uv : "off";
-    const presence = typeof options.presence === "object" ? options.presence : createPresence({ policy: options.presence, uv });
+    const builtInUv = profileHasBuiltInUv(profile);
+    const uv = builtInUv ? options.uv : "off";
+    const userSwitch: UserSwitch | undefined =
+      typeof options.presence === "object"
+        ? undefined
+        : {
+            presence: new SwitchablePresence(createPresence({ policy: options.presence, uv })),
+            current: { presence: options.presence ?? "auto", uv: uv ?? "on" },
+            builtInUv,
+          };
+    const presence = typeof options.presence === "object" ? options.presence : userSwitch!.presence;
     const faults = responseFaults({ ...(await keystore.getSetting<Partial<ResponseFaults>>(FAULTS_SETTING)), ...options.faults });
     const keys =
       options.seed === undefined ? undefined : deterministicKeyFactory({ seed: options.seed, nextCreation: () => keystore.nextDeviceCount("creations") });
@@ -166,7 +190,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       // With a fault on, the RP is meant to see the broken response, not a client that refused it.
       ...(authenticator.context.config.faults !== NO_FAULTS ? { passThroughBrokenResponses: true } : {}),
     });
-    return new Softkey(keystore, authenticator, client, device);
+    return new Softkey(keystore, authenticator, client, device, userSwitch);
   }
 
   /** navigator.credentials.create(): creation options JSON in, RegistrationResponseJSON out. */
@@ -186,6 +210,8 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     call: SoftkeyCall<C>,
     run: (client: WebAuthnClient, call: C) => Promise<R>,
   ): Promise<R> {
+    // A closed store would surface as the device's CTAP1_ERR_OTHER; say what is wrong instead.
+    if (this.keystore.closed) throw new StoreClosedError(this.keystore.dir);
     const { client = this.client, ...clientCall } = call;
     // Nobody listening: no event to build (the hot path of load tests and benchmarks).
     if (!CEREMONY_EVENTS.some((name) => this.listenerCount(name) > 0)) return run(client, clientCall as C);
@@ -229,6 +255,41 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
   /** The response faults in force in this session (stored ones and Softkey.open's). */
   get faults(): ResponseFaults {
     return this.authenticator.context.config.faults;
+  }
+
+  /**
+   * Switch response faults for this session, from the next request on, as DevTools'
+   * WebAuthn.setResponseOverrideBits does; the faults not named keep their state. `storeFaults`
+   * keeps faults for later sessions instead. Returns the faults now in force.
+   */
+  setFaults(faults: Partial<ResponseFaults>): ResponseFaults {
+    const next = responseFaults({ ...this.faults, ...faults });
+    this.authenticator.setFaults(next);
+    // With a fault on, the RP is meant to see the broken response, not a client that refused it.
+    this.client.setPassThroughBrokenResponses(next !== NO_FAULTS);
+    return next;
+  }
+
+  /** How the simulated user answers now (Softkey.open's presence and uv, or the last setUser). */
+  get user(): SimulatedUser {
+    if (!this.userSwitch) throw new TypeError("this Softkey was opened with its own UserPresence object: it answers for the user");
+    return { ...this.userSwitch.current };
+  }
+
+  /**
+   * Change how the simulated user answers, from the next question on: `presence` auto approves,
+   * deny refuses (CTAP2_ERR_OPERATION_DENIED), prompt asks on the terminal; `uv` on matches, off
+   * is no built-in UV (only a PIN verifies), fail never matches. What is not given stays.
+   */
+  setUser(change: Partial<SimulatedUser>): SimulatedUser {
+    const user = this.user; // throws for a Softkey with its own UserPresence
+    const next = { presence: change.presence ?? user.presence, uv: change.uv ?? user.uv };
+    if (!this.userSwitch!.builtInUv && next.uv !== "off") {
+      throw new RangeError(`profile ${this.profile.name} has no built-in user verification: uv can only be "off"`);
+    }
+    this.userSwitch!.presence.replace(createPresence({ policy: next.presence, uv: next.uv }));
+    this.userSwitch!.current = next;
+    return { ...next };
   }
 
   /** The faults stored in the store (`softkey fault set`); they take effect when the store is next opened. */

@@ -23,6 +23,7 @@ import { credentialManagement } from "./commands/credentialManagement.js";
 import { authenticatorConfig } from "./commands/config.js";
 import { largeBlobs } from "./commands/largeBlobs.js";
 import { withResponseFaults } from "./faults.js";
+import type { ResponseFaults } from "./faultSwitches.js";
 import { U2fCommands, type U2fHandler } from "./u2f/u2fHandler.js";
 
 type Handler = (params: CborMap, ctx: AuthenticatorContext, request: CtapRequestContext) => Promise<ResponseMap | undefined>;
@@ -58,6 +59,15 @@ export class Authenticator implements CtapTransport {
       transact: (apdu) => this.enqueue(() => this.u2f.handle(apdu)),
       close: () => this.u2f.close(),
     };
+  }
+
+  /**
+   * Switch response faults while the device runs, as DevTools' WebAuthn.setResponseOverrideBits
+   * does: every request handled after this call sees them. `faults` comes from responseFaults(), so
+   * "all off" is NO_FAULTS itself and the fast path stays.
+   */
+  setFaults(faults: ResponseFaults): void {
+    (this.context.config as { faults: ResponseFaults }).faults = faults;
   }
 
   transact(request: Uint8Array, context: CtapRequestContext = {}): Promise<Uint8Array> {

@@ -25,7 +25,7 @@ export const ExitCode = {
   INTEGRITY: 9,
   /** No passphrase (no --passphrase-file, no SOFTKEY_PASSPHRASE, no terminal to prompt on), no population seed likewise, or --presence prompt without a terminal. */
   NO_TERMINAL: 10,
-  /** `softkey demo`: the relying-party check of the assertion failed. */
+  /** The relying-party check of an assertion failed: `softkey demo`, or `softkey decode --registration`'s signature check. */
   VERIFICATION_FAILED: 11,
   /** `softkey serve`: a host could not start (address in use, socket path taken, /dev/uhid missing or not permitted). */
   CANNOT_SERVE: 12,
@@ -49,7 +49,7 @@ export const EXIT_CODE_TABLE: readonly { code: number; name: ExitCodeName; meani
   { code: ExitCode.SECURITY, name: "SECURITY", meaning: "SecurityError: the origin may not use this RP ID (or is not a secure context)" },
   { code: ExitCode.INTEGRITY, name: "INTEGRITY", meaning: "a record failed its integrity check (tampered with or corrupt)" },
   { code: ExitCode.NO_TERMINAL, name: "NO_TERMINAL", meaning: "no passphrase (or population seed) and no terminal to prompt on, or --presence prompt without a terminal" },
-  { code: ExitCode.VERIFICATION_FAILED, name: "VERIFICATION_FAILED", meaning: "softkey demo: the relying-party verification failed" },
+  { code: ExitCode.VERIFICATION_FAILED, name: "VERIFICATION_FAILED", meaning: "the relying-party check of an assertion failed (softkey demo; softkey decode --registration)" },
   { code: ExitCode.CANNOT_SERVE, name: "CANNOT_SERVE", meaning: "softkey serve: a host could not start (address in use, no /dev/uhid, permission denied)" },
   { code: ExitCode.INTERRUPTED, name: "INTERRUPTED", meaning: "interrupted at a prompt (Ctrl-C), or a population export stopped by a signal" },
 ];

@@ -3,7 +3,7 @@
  * process, and reading input: the options JSON of `create` / `get`, stdin up
  * to a limit, and the error for a file that cannot be read.
  */
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { CliError } from "./errors.js";
 import { ExitCode } from "./exitCodes.js";
@@ -13,6 +13,10 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** stderr is a terminal: long commands draw a progress bar there (progress.ts). */
+  stderrIsTerminal?: boolean;
+  /** stdout is a terminal: summaries are for people; otherwise they are JSON for scripts. */
+  stdoutIsTerminal?: boolean;
 }
 
 let stdoutGuarded = false;
@@ -30,6 +34,8 @@ export function processIo(): CliIo {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     env: process.env,
+    stderrIsTerminal: process.stderr.isTTY === true,
+    stdoutIsTerminal: process.stdout.isTTY === true,
   };
 }
 
@@ -52,14 +58,7 @@ export async function readOptionsJson(source: string | undefined, io: CliIo): Pr
     text = await readStream(io.stdin, MAX_OPTIONS_BYTES, `options JSON on stdin is larger than ${MAX_OPTIONS_BYTES} bytes`);
   } else {
     label = source;
-    try {
-      text = await readFile(source, "utf8");
-    } catch (error) {
-      throw unreadableFile(`options file ${source}`, error);
-    }
-  }
-  if (Buffer.byteLength(text) > MAX_OPTIONS_BYTES) {
-    throw new CliError(ExitCode.INVALID_INPUT, `options JSON from ${label} is larger than ${MAX_OPTIONS_BYTES} bytes`);
+    text = (await readFileLimited(source, MAX_OPTIONS_BYTES, `options file ${source}`)).toString("utf8");
   }
   if (text.trim() === "") throw new CliError(ExitCode.INVALID_INPUT, `no options JSON on ${label}: it is empty`);
   let value: unknown;
@@ -85,6 +84,42 @@ export async function readStream(stream: Readable, maxBytes: number, tooLarge: s
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * The bytes of `file`, refusing one larger than `maxBytes` before reading it: its size is checked
+ * on the open handle, and reading stops past the limit (a FIFO or /dev/zero has no size to check).
+ * `what` names the file in errors, e.g. "options file auth.json".
+ */
+export async function readFileLimited(file: string, maxBytes: number, what: string): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    throw unreadableFile(what, error);
+  }
+  const tooLarge = () => new CliError(ExitCode.INVALID_INPUT, `${what} is larger than ${maxBytes} bytes`);
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw unreadableFile(what, Object.assign(new Error("is a directory"), { code: "EISDIR" }));
+    if (stat.size > maxBytes) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > maxBytes) throw tooLarge(); // it grew, or it is a device with no size
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, length);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw unreadableFile(what, error);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** INVALID_INPUT for a file that could not be read: `cannot read WHAT: no such file` (or is a directory, or the system's reason). */

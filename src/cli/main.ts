@@ -3,7 +3,6 @@
  * returns its exit code; it never calls process.exit, so tests can call it
  * and the launcher (bin/softkey.js) just sets process.exitCode.
  */
-import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { PRESENCE_POLICIES, UV_MODES } from "../presence/index.js";
 import { DEFAULT_STORE, STORE_ENV, type CliContext } from "./context.js";
@@ -27,6 +26,9 @@ import { registerFault } from "./commands/fault.js";
 import { registerPin } from "./commands/pin.js";
 import { registerExchange } from "./commands/exchange.js";
 import { registerPopulation } from "./commands/population.js";
+import { registerMcp } from "./commands/mcp.js";
+import { registerFill } from "./commands/fill.js";
+import { packageVersion } from "./version.js";
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const ctx: CliContext = { io, exitCode: ExitCode.OK };
@@ -92,6 +94,9 @@ Examples:
   $ softkey decode reg-response.json   # flags, counter, AAGUID, attestation certificates
   $ softkey serve --ctaphid tcp:127.0.0.1:0   # a virtual USB key for python-fido2, libfido2, ...
   $ softkey demo                      # the whole story in a throw-away store
+  $ softkey fill --credentials 10000 --rps 100   # a key that holds a lot
+  $ softkey mcp --ephemeral           # an MCP server for AI agents, on stdio
+  $ softkey list --json               # every command that prints takes --json (docs/cli-json.md)
 
 Environment:
   ${STORE_ENV}        default for --store (else ${DEFAULT_STORE})
@@ -122,16 +127,7 @@ ${formatExitCodeTable()}`,
   registerPin(program, ctx);
   registerExchange(program, ctx);
   registerPopulation(program, ctx);
+  registerFill(program, ctx);
+  registerMcp(program, ctx);
   return program;
 }
-
-function packageVersion(): string {
-  try {
-    // dist/cli/main.js and src/cli/main.ts both sit two levels below the package root.
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
-}
-

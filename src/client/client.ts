@@ -95,6 +95,15 @@ export class WebAuthnClient {
     }
   }
 
+  /**
+   * Whether broken authenticator data goes to the RP instead of being refused (see
+   * WebAuthnClientOptions.passThroughBrokenResponses); ceremonies that start later see the change.
+   */
+  setPassThroughBrokenResponses(on: boolean): void {
+    if (on) this.context.settings.passThroughBrokenResponses = true;
+    else delete this.context.settings.passThroughBrokenResponses;
+  }
+
   /** navigator.credentials.create({ publicKey }) → RegistrationResponseJSON. */
   create(options: CreationOptionsInput, call: CreateCallOptions): Promise<RegistrationResponseJSON> {
     return this.oneAtATime(() => createCredential(this.context, options, call));

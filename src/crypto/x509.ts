@@ -6,7 +6,7 @@
  *
  * The specifiers are held in variables on purpose: esbuild then leaves these
  * imports to Node at run time instead of inlining the whole library into
- * dist/cli/softkey.bundle.js, which every command would parse.
+ * dist/bundle/softkey.js, which every command would parse.
  */
 import { webcrypto } from "node:crypto";
 import type * as X509 from "@peculiar/x509";

@@ -13,6 +13,8 @@ const ALG = 3;
 const CRV = -1;
 const X = -2;
 const Y = -3;
+/** The COSE_Key "alg" label, for readers of keys made elsewhere. */
+export { ALG as COSE_KEY_ALG };
 const KTY_OKP = 1;
 const KTY_EC2 = 2;
 const CRV_P256 = 1;

@@ -177,7 +177,7 @@ export async function decodeResponse(input: string | unknown, options: DecodeOpt
   throw new ResponseDecodeError("not a RegistrationResponseJSON or AuthenticationResponseJSON: response has neither attestationObject nor authenticatorData and signature");
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (cause) {
@@ -185,7 +185,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-function bytesMember(object: Record<string, unknown>, key: string, what: string): Uint8Array {
+export function bytesMember(object: Record<string, unknown>, key: string, what: string): Uint8Array {
   const value = object[key];
   if (typeof value !== "string") throw new ResponseDecodeError(`${what} must be a base64url string`);
   try {
@@ -221,7 +221,7 @@ interface AttestationObject {
   authData: Uint8Array;
 }
 
-function decodeAttestationObject(bytes: Uint8Array): AttestationObject {
+export function decodeAttestationObject(bytes: Uint8Array): AttestationObject {
   let value: CborValue;
   try {
     value = decodeCbor(bytes);
@@ -238,7 +238,7 @@ function decodeAttestationObject(bytes: Uint8Array): AttestationObject {
   return { fmt, attStmt, authData };
 }
 
-function parseAuthData(bytes: Uint8Array, what: string): ParsedAuthenticatorData & { raw: Uint8Array } {
+export function parseAuthData(bytes: Uint8Array, what: string): ParsedAuthenticatorData & { raw: Uint8Array } {
   try {
     return { ...parseAuthenticatorData(bytes), raw: bytes };
   } catch (cause) {
@@ -389,14 +389,14 @@ async function describeAttestation(
   return out;
 }
 
-function publicKeyOfCose(key: CborMap): KeyObject {
+export function publicKeyOfCose(key: CborMap): KeyObject {
   const spki = coseToSpki(key);
   if (!spki) throw new Error("the credential key's type is not one softkey decode knows");
   return createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
 }
 
 /** Verify as COSE algorithm `alg` says; undefined alg: the key decides (SHA-256 unless EdDSA). */
-function verifySignature(alg: number | undefined, data: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
+export function verifySignature(alg: number | undefined, data: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
   if (alg === -8 || key.asymmetricKeyType === "ed25519") return verify(null, data, key, signature);
   const hash = alg === -35 || alg === -38 || alg === -258 ? "sha384" : alg === -36 || alg === -39 || alg === -259 ? "sha512" : alg === -65535 ? "sha1" : "sha256";
   if (alg === -37 || alg === -38 || alg === -39) {

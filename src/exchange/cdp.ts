@@ -25,7 +25,7 @@
 import { CoseAlgorithm, algorithmName } from "../ctap/cose.js";
 import type { CredentialRecord } from "../authenticator/store.js";
 import type { Softkey } from "../softkey.js";
-import { idOf, rpIdHashOf, type CredentialFilter, type ExchangeEntry, type SkippedCredential } from "./entry.js";
+import { idOf, rpIdHashOf, type CredentialFilter, type ExchangeEntry, type ExchangeProgress, type SkippedCredential } from "./entry.js";
 import { ExchangeError, InvalidEntriesError, type EntryProblem } from "./errors.js";
 import {
   FieldError,
@@ -106,7 +106,7 @@ function toCdpCredential(record: CredentialRecord, signCount: number): CdpCreden
 }
 
 /** Validate every credential of a CDP credential list; all or nothing (InvalidEntriesError lists each problem). */
-export function fromCdpCredentials(value: unknown, now = Date.now()): { entries: ExchangeEntry[]; warnings: string[] } {
+export function fromCdpCredentials(value: unknown, now = Date.now(), onProgress?: ExchangeProgress): { entries: ExchangeEntry[]; warnings: string[] } {
   if (!Array.isArray(value)) {
     throw new ExchangeError("INVALID", `CDP credentials must be a JSON array of WebAuthn.Credential objects, got ${describe(value)}`);
   }
@@ -123,6 +123,7 @@ export function fromCdpCredentials(value: unknown, now = Date.now()): { entries:
       const given = (item as { credentialId?: unknown } | null)?.credentialId;
       problems.push({ index, message: error.message, ...(typeof given === "string" && given.length <= 1400 ? { credentialId: given } : {}) });
     }
+    onProgress?.(index + 1, value.length);
   });
   if (problems.length > 0) throw new InvalidEntriesError(problems, value.length);
   return { entries, warnings };

@@ -12,6 +12,9 @@ export interface ExchangeEntry {
 }
 
 /** Which credentials to export or move: all, one RP's, or one by its base64url ID. */
+/** Called as a long exchange goes: `done` of `total` entries read, checked or written. */
+export type ExchangeProgress = (done: number, total: number) => void;
+
 export interface CredentialFilter {
   rpId?: string;
   /** base64url, as `softkey list` shows it. */

@@ -2,7 +2,7 @@
 import type { ScryptParams } from "../keystore/records.js";
 import type { Softkey } from "../softkey.js";
 import { toCdpCredentials, type CdpCredential } from "./cdp.js";
-import type { CredentialFilter, ExchangeFormat, SkippedCredential } from "./entry.js";
+import type { CredentialFilter, ExchangeFormat, ExchangeProgress, SkippedCredential } from "./entry.js";
 import { ExchangeError } from "./errors.js";
 import { toPlaywrightCredentials, type PlaywrightCredential } from "./playwright.js";
 import { readEntries } from "./readEntries.js";
@@ -23,6 +23,8 @@ export interface ExportOptions<F extends ExchangeFormat = ExchangeFormat> extend
   scrypt?: ScryptParams;
   /** cdp, playwright: leave out credentials the format cannot hold (EdDSA, ...) instead of refusing. */
   skipUnsupported?: boolean;
+  /** Called as credentials are read from the store. */
+  onProgress?: ExchangeProgress;
 }
 
 export interface ExportResult<F extends ExchangeFormat = ExchangeFormat> {
@@ -40,7 +42,7 @@ export async function exportCredentials<F extends ExchangeFormat>(softkey: Softk
   if (format === "softkey" && (typeof options.passphrase !== "string" || options.passphrase === "")) {
     throw new ExchangeError("INVALID", "a softkey bundle needs its own passphrase (passphrase option)");
   }
-  const entries = await readEntries(softkey, options);
+  const entries = await readEntries(softkey, options, options.onProgress);
   switch (format) {
     case "softkey": {
       const data = await sealBundle(entries, options.passphrase!, options.scrypt ? { scrypt: options.scrypt } : {});

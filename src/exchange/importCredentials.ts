@@ -1,7 +1,7 @@
 /** importCredentials: credentials in one of the exchange formats into softkey, all or nothing. */
 import type { Softkey } from "../softkey.js";
 import { fromCdpCredentials } from "./cdp.js";
-import type { ExchangeEntry, ExchangeFormat } from "./entry.js";
+import type { ExchangeEntry, ExchangeFormat, ExchangeProgress } from "./entry.js";
 import { ExchangeError } from "./errors.js";
 import { fromPlaywrightCredentials } from "./playwright.js";
 import { openBundle } from "./softkeyBundle.js";
@@ -13,6 +13,8 @@ export interface ImportOptions {
   passphrase?: string;
   /** Overwrite credentials whose ID is already in the store; otherwise such an import is refused whole. */
   replace?: boolean;
+  /** Called as entries are checked (decodeCredentials) and then written (importCredentials). */
+  onProgress?: ExchangeProgress;
 }
 
 export interface ImportResult {
@@ -33,11 +35,11 @@ export async function decodeCredentials(data: unknown, options: Omit<ImportOptio
       if (typeof options.passphrase !== "string" || options.passphrase === "") {
         throw new ExchangeError("INVALID", "a softkey bundle needs its passphrase (passphrase option)");
       }
-      return { entries: await openBundle(value, options.passphrase), warnings: [] };
+      return { entries: await openBundle(value, options.passphrase, options.onProgress), warnings: [] };
     case "cdp":
-      return fromCdpCredentials(value);
+      return fromCdpCredentials(value, Date.now(), options.onProgress);
     case "playwright":
-      return { ...fromPlaywrightCredentials(value), warnings: [] };
+      return { ...fromPlaywrightCredentials(value, Date.now(), options.onProgress), warnings: [] };
     default:
       throw new ExchangeError("INVALID", `unknown format "${String(options.format)}" (softkey, cdp or playwright)`);
   }
@@ -46,7 +48,7 @@ export async function decodeCredentials(data: unknown, options: Omit<ImportOptio
 /** Validate everything first, then write every credential in one batch: a bad entry or a duplicate ID leaves the store untouched. */
 export async function importCredentials(softkey: Softkey, data: unknown, options: ImportOptions): Promise<ImportResult> {
   const { entries, warnings } = await decodeCredentials(data, options);
-  return { imported: await writeEntries(softkey, entries, { replace: options.replace }), warnings };
+  return { imported: await writeEntries(softkey, entries, { replace: options.replace, onProgress: options.onProgress }), warnings };
 }
 
 function parseJson(text: string): unknown {

@@ -20,7 +20,7 @@
 import { CoseAlgorithm, algorithmName } from "../ctap/cose.js";
 import type { CredentialRecord } from "../authenticator/store.js";
 import type { Softkey } from "../softkey.js";
-import { idOf, rpIdHashOf, type CredentialFilter, type ExchangeEntry, type SkippedCredential } from "./entry.js";
+import { idOf, rpIdHashOf, type CredentialFilter, type ExchangeEntry, type ExchangeProgress, type SkippedCredential } from "./entry.js";
 import { ExchangeError, InvalidEntriesError, type EntryProblem } from "./errors.js";
 import { FieldError, asObject, base64UrlField, checkCredentialId, checkUserHandle, describe, rpIdField, signCountField } from "./fields.js";
 import { parsePkcs8, spkiOf, storedKeyPair } from "./keys.js";
@@ -98,7 +98,7 @@ function toPlaywrightCredential(record: CredentialRecord, signCount: number): Pl
 }
 
 /** Validate a list of Playwright credentials (or a storage state holding one); all or nothing. */
-export function fromPlaywrightCredentials(value: unknown, now = Date.now()): { entries: ExchangeEntry[] } {
+export function fromPlaywrightCredentials(value: unknown, now = Date.now(), onProgress?: ExchangeProgress): { entries: ExchangeEntry[] } {
   const list = Array.isArray(value) ? value : (value as { credentials?: unknown } | null)?.credentials;
   if (!Array.isArray(list)) {
     throw new ExchangeError("INVALID", `Playwright credentials must be a JSON array (context.credentials.get()) or a storage state with "credentials", got ${describe(value)}`);
@@ -113,6 +113,7 @@ export function fromPlaywrightCredentials(value: unknown, now = Date.now()): { e
       const given = (item as { id?: unknown } | null)?.id;
       problems.push({ index, message: error.message, ...(typeof given === "string" && given.length <= 1400 ? { credentialId: given } : {}) });
     }
+    onProgress?.(index + 1, list.length);
   });
   if (problems.length > 0) throw new InvalidEntriesError(problems, list.length);
   return { entries };

@@ -2,7 +2,7 @@
 import { fromBase64Url } from "../bytes/base64url.js";
 import { CredentialNotFoundError, IntegrityError } from "../keystore/errors.js";
 import type { Softkey } from "../softkey.js";
-import type { CredentialFilter, ExchangeEntry } from "./entry.js";
+import type { CredentialFilter, ExchangeEntry, ExchangeProgress } from "./entry.js";
 import { ExchangeError } from "./errors.js";
 
 /**
@@ -10,7 +10,7 @@ import { ExchangeError } from "./errors.js";
  * A record that fails its integrity check stops the export (IntegrityError):
  * an export that silently left one out would look complete.
  */
-export async function readEntries(softkey: Softkey, filter: CredentialFilter = {}): Promise<ExchangeEntry[]> {
+export async function readEntries(softkey: Softkey, filter: CredentialFilter = {}, onProgress?: ExchangeProgress): Promise<ExchangeEntry[]> {
   const store = softkey.keystore;
   let records;
   if (filter.credentialId !== undefined) {
@@ -36,5 +36,12 @@ export async function readEntries(softkey: Softkey, filter: CredentialFilter = {
     }
     records = scan.credentials.sort((a, b) => a.rpId.localeCompare(b.rpId) || a.createdAt - b.createdAt);
   }
-  return Promise.all(records.map(async (record) => ({ record, signCount: (await store.getSignCount(record.id)) ?? 0 })));
+  let done = 0;
+  return Promise.all(
+    records.map(async (record) => {
+      const signCount = (await store.getSignCount(record.id)) ?? 0;
+      onProgress?.(++done, records.length);
+      return { record, signCount };
+    }),
+  );
 }

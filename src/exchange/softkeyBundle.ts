@@ -24,7 +24,7 @@ import { decodeValue, encodeValue } from "../keystore/codec.js";
 import { deriveKey, validateScryptParams } from "../keystore/envelope.js";
 import type { CredentialRecord } from "../authenticator/store.js";
 import type { ScryptParams } from "../keystore/records.js";
-import { rpIdHashOf, type ExchangeEntry } from "./entry.js";
+import { rpIdHashOf, type ExchangeEntry, type ExchangeProgress } from "./entry.js";
 import { ExchangeError, InvalidEntriesError, type EntryProblem } from "./errors.js";
 import { FieldError, MAX_SIGN_COUNT, asObject, checkCredentialId, checkRpId, checkUserHandle, describe } from "./fields.js";
 import { parsePkcs8, storedKeyPair } from "./keys.js";
@@ -77,7 +77,7 @@ export async function sealBundle(entries: readonly ExchangeEntry[], passphrase: 
 }
 
 /** Decrypt and validate every entry; throws ExchangeError (WRONG_PASSPHRASE, INTEGRITY, INVALID) or InvalidEntriesError. */
-export async function openBundle(value: unknown, passphrase: string): Promise<ExchangeEntry[]> {
+export async function openBundle(value: unknown, passphrase: string, onProgress?: ExchangeProgress): Promise<ExchangeEntry[]> {
   assertBundlePassphrase(passphrase);
   const envelope = parseEnvelope(value);
   const header = headerOf(envelope.kdf);
@@ -103,10 +103,10 @@ export async function openBundle(value: unknown, passphrase: string): Promise<Ex
   }
   const list = (content as { credentials?: unknown } | null)?.credentials;
   if (!Array.isArray(list)) throw new ExchangeError("INVALID", "the bundle decrypted but holds no credentials list");
-  return validateEntries(list);
+  return validateEntries(list, onProgress);
 }
 
-function validateEntries(list: unknown[]): ExchangeEntry[] {
+function validateEntries(list: unknown[], onProgress: ExchangeProgress | undefined): ExchangeEntry[] {
   const entries: ExchangeEntry[] = [];
   const problems: EntryProblem[] = [];
   list.forEach((item, index) => {
@@ -117,6 +117,7 @@ function validateEntries(list: unknown[]): ExchangeEntry[] {
       const id = (item as { record?: { id?: unknown } } | null)?.record?.id;
       problems.push({ index, message: error.message, ...(id instanceof Uint8Array ? { credentialId: b64u(id) } : {}) });
     }
+    onProgress?.(index + 1, list.length);
   });
   if (problems.length > 0) throw new InvalidEntriesError(problems, list.length);
   return entries;

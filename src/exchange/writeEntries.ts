@@ -1,7 +1,7 @@
 /** Writing validated entries into a softkey store: all or nothing, in one batch. */
 import { IntegrityError } from "../keystore/errors.js";
 import type { Softkey } from "../softkey.js";
-import { idOf, type ExchangeEntry } from "./entry.js";
+import { idOf, type ExchangeEntry, type ExchangeProgress } from "./entry.js";
 import { ExchangeError } from "./errors.js";
 
 export interface ImportedCredential {
@@ -15,6 +15,8 @@ export interface ImportedCredential {
 export interface WriteOptions {
   /** Overwrite credentials whose ID is already in the store (default: refuse the whole import). */
   replace?: boolean;
+  /** Called as entries are looked up in the store, and once more when the batch is written. */
+  onProgress?: ExchangeProgress;
 }
 
 /**
@@ -29,8 +31,11 @@ export async function writeEntries(softkey: Softkey, entries: readonly ExchangeE
     seen.add(id);
   }
   const existing = new Set<string>();
-  for (const { record } of entries) {
+  // The last entry counts as done only once the batch that writes them all is on disk.
+  const total = entries.length;
+  for (const [index, { record }] of entries.entries()) {
     if (await isInStore(softkey, record.id)) existing.add(idOf(record));
+    options.onProgress?.(Math.min(index + 1, total - 1), total);
   }
   if (existing.size > 0 && !options.replace) {
     const ids = [...existing];
@@ -41,6 +46,7 @@ export async function writeEntries(softkey: Softkey, entries: readonly ExchangeE
     );
   }
   await softkey.keystore.importCredentials(entries);
+  options.onProgress?.(total, total);
   return entries.map(({ record }) => ({
     credentialId: idOf(record),
     rpId: record.rpId,

@@ -51,7 +51,7 @@ export class StoreLockedError extends KeystoreError {
 export class StoreClosedError extends KeystoreError {
   override name = "StoreClosedError";
   constructor(readonly dir: string) {
-    super("STORE_CLOSED", `store ${dir} is closed`);
+    super("STORE_CLOSED", `the store ${dir} is closed: open it again to use it`);
   }
 }
 

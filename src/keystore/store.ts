@@ -64,6 +64,11 @@ export class Keystore {
     this.credentials = new Credentials(this.state, this.cache, this.counts, this.counters);
   }
 
+  /** True once close() has begun: every read and write is refused from then on (StoreClosedError). */
+  get closed(): boolean {
+    return this.state.closing !== undefined;
+  }
+
   /** The scrypt parameters the passphrase is currently derived with. */
   get scrypt(): ScryptParams {
     return { ...this.state.params };

@@ -84,7 +84,29 @@ const detachedError = (): WebAuthnError => new WebAuthnError("NotAllowedError", 
 
 /** Install softkey into every page and frame of `target` (a BrowserContext, or one Page). */
 export function attach(target: BrowserContext | Page, options: AttachOptions): Promise<SoftkeyAttachment> {
+  try {
+    checkAttachArguments(target, options);
+  } catch (error) {
+    return Promise.reject(error); // an async API: the mistake arrives where the await is
+  }
   return SoftkeyAttachment.install(target, options);
+}
+
+/** A TypeError that says what is missing, instead of one from deep inside (JavaScript callers have no type checker). */
+function checkAttachArguments(target: unknown, options: unknown): void {
+  const usage = "attach(context, { softkey }) takes a Playwright BrowserContext or Page and an open Softkey";
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+  if (!isObject(target) || typeof target.exposeBinding !== "function" || typeof target.addInitScript !== "function") {
+    throw new TypeError(`softkey: ${usage}: the first argument is not a BrowserContext or Page`);
+  }
+  if (!isObject(options)) throw new TypeError(`softkey: ${usage}: the options are missing`);
+  const softkey = options.softkey;
+  if (softkey === undefined) {
+    throw new TypeError(`softkey: ${usage}: options.softkey is missing (const softkey = await Softkey.open(dir, { passphrase }))`);
+  }
+  if (!isObject(softkey) || typeof softkey.create !== "function" || typeof softkey.get !== "function" || typeof softkey.on !== "function") {
+    throw new TypeError(`softkey: ${usage}: options.softkey is not a Softkey (from Softkey.open or Softkey.init)`);
+  }
 }
 
 export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {

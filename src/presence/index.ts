@@ -10,3 +10,4 @@ export {
   type PresencePolicyName,
 } from "./policies.js";
 export { hasTerminal, NoTerminalError } from "./terminalPrompt.js";
+export { SwitchablePresence } from "./switchablePresence.js";

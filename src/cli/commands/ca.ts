@@ -37,7 +37,8 @@ Examples:
     .description("create a root, an intermediate and the attestation certificates for the store's AAGUID (keys sealed in the store)")
     .option("--subject <dn>", `the attestation certificate's subject; OU=${JSON.stringify("Authenticator Attestation")} is added when absent`, DEFAULT_ATTESTATION_SUBJECT)
     .option("--force", "replace an existing CA (credentials already made keep the old chain)")
-    .action(async (flags: { subject: string; force?: boolean }, command: Command) => {
+    .option("--json", "print the new CA as softkey ca show --json does, plus the attestation format")
+    .action(async (flags: { subject: string; force?: boolean; json?: boolean }, command: Command) => {
       await checkSubject(flags.subject); // before any passphrase prompt
       const description = await withSoftkey(ctx, globalsOf(command), { ceremonies: false }, async (softkey) => {
         const existing = await softkey.keystore.getSetting<unknown>(ATTESTATION_CA_SETTING);
@@ -49,6 +50,7 @@ Examples:
         await softkey.keystore.putSetting(ATTESTATION_CA_SETTING, issued);
         return { ...(await describeCa(issued, aaguid)), format: softkey.authenticator.context.config.attestationFormat };
       });
+      if (flags.json) return writeJson(ctx.io, description);
       const c = description.certificates;
       ctx.io.stdout(
         `Created an attestation CA for AAGUID ${description.aaguid}\n` +
@@ -76,7 +78,8 @@ Examples:
     .description("write root.pem (the trust anchor) and metadata.json (a FIDO MDS v3 metadata statement) into DIR")
     .requiredOption("--out <dir>", "the directory to write to (created when missing)")
     .option("--description <text>", "the metadata statement's description")
-    .action(async (flags: { out: string; description?: string }, command: Command) => {
+    .option("--json", "print JSON: { aaguid, root, metadata } (the paths written)")
+    .action(async (flags: { out: string; description?: string; json?: boolean }, command: Command) => {
       const { root, statement } = await withSoftkey(ctx, globalsOf(command), { ceremonies: false }, async (softkey) => {
         const ca = await requireCa(softkey);
         const statement = metadataStatement({
@@ -95,6 +98,7 @@ Examples:
       } catch (error) {
         throw new CliError(ExitCode.INVALID_INPUT, `cannot write to ${dir}: ${(error as Error).message}`, { cause: error });
       }
+      if (flags.json) return writeJson(ctx.io, { aaguid: String(statement.aaguid), root: path.join(dir, "root.pem"), metadata: path.join(dir, "metadata.json") });
       ctx.io.stdout(`Wrote ${path.join(dir, "root.pem")} and ${path.join(dir, "metadata.json")} (AAGUID ${String(statement.aaguid)})\n`);
     });
 }

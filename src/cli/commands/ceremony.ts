@@ -7,6 +7,7 @@ import { readOptionsJson, writeJson } from "../io.js";
 interface CeremonyFlags {
   origin: string;
   options?: string;
+  json?: boolean;
 }
 
 type CreateInput = Parameters<Softkey["create"]>[0];
@@ -18,6 +19,7 @@ export function registerCeremonies(program: Command, ctx: CliContext): void {
     .description("register a new credential, as navigator.credentials.create(): creation options JSON in, RegistrationResponseJSON out")
     .requiredOption("--origin <url>", "the origin of the page making the call, e.g. https://example.com")
     .option("--options <file>", "PublicKeyCredentialCreationOptionsJSON (or {publicKey: ...}); - or omitted: stdin")
+    .option("--json", "accepted for symmetry: the output is always RegistrationResponseJSON")
     .addHelpText(
       "after",
       `
@@ -41,6 +43,7 @@ Examples:
     .description("sign in with a credential, as navigator.credentials.get(): request options JSON in, AuthenticationResponseJSON out")
     .requiredOption("--origin <url>", "the origin of the page making the call, e.g. https://example.com")
     .option("--options <file>", "PublicKeyCredentialRequestOptionsJSON (or {publicKey: ...}); - or omitted: stdin")
+    .option("--json", "accepted for symmetry: the output is always AuthenticationResponseJSON")
     .addHelpText(
       "after",
       `

@@ -5,6 +5,7 @@ import type { Softkey } from "../../softkey.js";
 import { globalsOf, withSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
+import { writeJson } from "../io.js";
 
 export function registerCounter(program: Command, ctx: CliContext): void {
   const counter = program.command("counter").description("read or set signature counters (simulate a cloned authenticator)");
@@ -14,6 +15,7 @@ export function registerCounter(program: Command, ctx: CliContext): void {
     .description("set a credential's signature counter to N (lower included); the next assertion carries N+1")
     .argument("<id>", 'the credential ID (base64url, as softkey list shows), or "global" for a device with counter: global')
     .argument("<n>", "the new counter value")
+    .option("--json", "print JSON: { credentialId, signCount, next }")
     .addHelpText(
       "after",
       `
@@ -24,12 +26,13 @@ Examples:
   $ softkey counter set AbC123-_xyz 0
   $ softkey counter set global 5      # profile with "counter": "global"`,
     )
-    .action(async (id: string, n: string, _flags: unknown, command: Command) => {
+    .action(async (id: string, n: string, flags: { json?: boolean }, command: Command) => {
       const value = parseCount(n);
       await withSoftkey(ctx, globalsOf(command), { ceremonies: false }, async (softkey) => {
         const target = checkTarget(softkey, id);
-        await softkey.setSignCount(target, value).catch(notFound(target));
+        await softkey.setSignCount(target, value).catch(notFound(id));
       });
+      if (flags.json) return writeJson(ctx.io, { credentialId: id, signCount: value, next: value + 1 });
       ctx.io.stdout(`Counter of ${id === "global" ? "the device" : `credential ${id}`} set to ${value}; the next assertion carries ${value + 1}\n`);
     });
 
@@ -37,14 +40,16 @@ Examples:
     .command("get")
     .description("print a credential's signature counter (the last value it signed with)")
     .argument("<id>", 'the credential ID, or "global"')
-    .action(async (id: string, _flags: unknown, command: Command) => {
+    .option("--json", "print JSON: { credentialId, signCount }")
+    .action(async (id: string, flags: { json?: boolean }, command: Command) => {
       const value = await withSoftkey(ctx, globalsOf(command), { ceremonies: false }, async (softkey) => {
         const target = checkTarget(softkey, id);
         if (target === "global") return softkey.keystore.getDeviceCount("global");
         const count = await softkey.keystore.getSignCount(Buffer.from(target, "base64url"));
-        if (count === undefined) throw new CliError(ExitCode.INVALID_INPUT, `no credential ${target} in the store`);
+        if (count === undefined) throw new CliError(ExitCode.INVALID_INPUT, `no credential ${id} in the store`);
         return count;
       });
+      if (flags.json) return writeJson(ctx.io, { credentialId: id, signCount: value });
       ctx.io.stdout(`${value}\n`);
     });
 }

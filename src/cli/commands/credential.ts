@@ -4,10 +4,12 @@ import { isBase64Url } from "../../bytes/base64url.js";
 import { globalsOf, withSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
+import { writeJson } from "../io.js";
 
 interface BackupFlags {
   eligible?: string;
   state?: string;
+  json?: boolean;
 }
 
 export function registerCredential(program: Command, ctx: CliContext): void {
@@ -19,6 +21,7 @@ export function registerCredential(program: Command, ctx: CliContext): void {
     .argument("<id>", "the credential ID (base64url, as softkey list shows)")
     .option("--eligible <bool>", "backup eligible: true or false (BE, authenticator data flag 0x08)")
     .option("--state <bool>", "backed up: true or false (BS, flag 0x10; true needs eligible true)")
+    .option("--json", "print the credential's summary as JSON, as one entry of softkey list --json")
     .addHelpText(
       "after",
       `
@@ -38,9 +41,11 @@ Examples:
       const summary = await withSoftkey(ctx, globalsOf(command), { ceremonies: false }, (softkey) =>
         softkey.setBackupFlags(id, { eligible, state }).catch((error: unknown) => {
           if (error instanceof RangeError) throw new CliError(ExitCode.INVALID_INPUT, error.message, { cause: error });
+          if ((error as { code?: string }).code === "CREDENTIAL_NOT_FOUND") throw new CliError(ExitCode.INVALID_INPUT, `no credential ${id} in the store`, { cause: error });
           throw error;
         }),
       );
+      if (flags.json) return writeJson(ctx.io, summary);
       ctx.io.stdout(`Credential ${summary.credentialId} (${summary.rpId}): backup eligible ${summary.backupEligible}, backup state ${summary.backupState}\n`);
     });
 }

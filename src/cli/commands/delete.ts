@@ -4,12 +4,14 @@ import { isBase64Url } from "../../bytes/base64url.js";
 import { globalsOf, withSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
+import { writeJson } from "../io.js";
 
 export function registerDelete(program: Command, ctx: CliContext): void {
   program
     .command("delete")
     .description("delete one credential by its ID (base64url, as `softkey list` shows it)")
     .argument("<id>", "the credential ID")
+    .option("--json", "print JSON: { deleted, rpId, userName }")
     .addHelpText(
       "after",
       `
@@ -20,7 +22,7 @@ integrity check can be deleted too.
 Example:
   $ softkey delete AbC123-_xyz`,
     )
-    .action(async (given: string, _flags: unknown, command: Command) => {
+    .action(async (given: string, flags: { json?: boolean }, command: Command) => {
       if (given === "" || !isBase64Url(given)) {
         throw new CliError(ExitCode.INVALID_INPUT, `"${given}" is not a credential ID (expected base64url, as softkey list shows)`);
       }
@@ -30,8 +32,11 @@ Example:
         const summary = credentials.find((c) => c.credentialId === id);
         return (await softkey.deleteCredential(id)) ? (summary ?? { credentialId: id }) : undefined;
       });
-      if (!deleted) throw new CliError(ExitCode.INVALID_INPUT, `no credential ${id} in the store`);
-      const who = "rpId" in deleted ? ` (${deleted.rpId}${deleted.userName ? `, ${deleted.userName}` : ""})` : "";
+      // The ID as given: "nosuch" is not the canonical form of any ID, and naming another would mislead.
+      if (!deleted) throw new CliError(ExitCode.INVALID_INPUT, `no credential ${given} in the store`);
+      const summary = "rpId" in deleted ? deleted : undefined;
+      if (flags.json) return writeJson(ctx.io, { deleted: id, rpId: summary?.rpId ?? null, userName: summary?.userName ?? null });
+      const who = summary ? ` (${summary.rpId}${summary.userName ? `, ${summary.userName}` : ""})` : "";
       ctx.io.stdout(`Deleted credential ${id}${who}\n`);
     });
 }

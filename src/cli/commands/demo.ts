@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { Softkey } from "../../softkey.js";
-import { runDemo } from "../../demo/runDemo.js";
+import { DEMO_ORIGIN, DEMO_RP_ID, runDemo } from "../../demo/runDemo.js";
+import { writeJson } from "../io.js";
 import { checkPresenceUsable, debugLog, globalsOf, openSoftkey, storeDir, storeGivenOnCommandLine, userActionTimeoutOption, type CliContext } from "../context.js";
 import { ExitCode } from "../exitCodes.js";
 
@@ -16,6 +17,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
   program
     .command("demo")
     .description("register a passkey for example.com, sign in, and verify the signature like a relying party")
+    .option("--json", "print only the outcome as JSON: { verified, credentialId, rpId, origin, signCount, flags, checks }")
     .addHelpText(
       "after",
       `
@@ -27,9 +29,9 @@ Examples:
   $ softkey demo
   $ softkey demo --store ./keystore --presence prompt`,
     )
-    .action(async (_flags: unknown, command: Command) => {
+    .action(async (flags: { json?: boolean }, command: Command) => {
       const globals = globalsOf(command);
-      const print = (line: string) => ctx.io.stdout(`${line}\n`);
+      const print = flags.json ? () => {} : (line: string) => ctx.io.stdout(`${line}\n`);
       let softkey: Softkey;
       let tempDir: string | undefined;
       if (storeGivenOnCommandLine(command)) {
@@ -55,6 +57,10 @@ Examples:
           persistentStore: tempDir === undefined ? storeDir(globals) : undefined,
         });
         if (!result.verification.verified) ctx.exitCode = ExitCode.VERIFICATION_FAILED;
+        if (flags.json) {
+          const { verified, signCount, flags: authFlags, checks } = result.verification;
+          writeJson(ctx.io, { verified, credentialId: result.credentialId, rpId: DEMO_RP_ID, origin: DEMO_ORIGIN, signCount, flags: authFlags, checks });
+        }
       } finally {
         await softkey.close();
         if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * encrypted softkey bundle, Chrome's virtual authenticator (CDP) or
  * Playwright's context.credentials. See src/exchange/.
  */
-import { open, readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { isBase64Url } from "../../bytes/base64url.js";
 import { validateScryptParams } from "../../keystore/envelope.js";
@@ -18,8 +18,9 @@ import { writeEntries } from "../../exchange/writeEntries.js";
 import { globalsOf, storeDir, withSoftkey, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
-import { readStream, unreadableFile, type CliIo } from "../io.js";
+import { readFileLimited, readStream, writeJson, type CliIo } from "../io.js";
 import { askHiddenOnTerminal, readPassphraseFile } from "../passphrase.js";
+import { startProgress, type Progress } from "../progress.js";
 
 export const BUNDLE_PASSPHRASE_ENV = "SOFTKEY_BUNDLE_PASSPHRASE";
 
@@ -38,6 +39,7 @@ interface ExportFlags {
   skipUnsupported?: boolean;
   bundlePassphraseFile?: string;
   kdfCost: string;
+  json?: boolean;
 }
 
 interface ImportFlags {
@@ -45,6 +47,7 @@ interface ImportFlags {
   replace?: boolean;
   plaintext?: boolean;
   bundlePassphraseFile?: string;
+  json?: boolean;
 }
 
 const EXCHANGE_EXIT: Record<ExchangeErrorCode, number> = {
@@ -72,6 +75,7 @@ export function registerExchange(program: Command, ctx: CliContext): void {
     .option("--skip-unsupported", "cdp, playwright: leave out credentials the format cannot hold (EdDSA) instead of refusing")
     .option("--bundle-passphrase-file <file>", `softkey: read the bundle's own passphrase from FILE (else ${BUNDLE_PASSPHRASE_ENV}, else a prompt)`)
     .option("--kdf-cost <n>", "softkey: scrypt cost of the bundle passphrase, as log2 of N", String(Math.log2(DEFAULT_BUNDLE_SCRYPT.N)))
+    .option("--json", "with --out: print the summary as JSON { format, exported, out, skipped, warnings } (without --out the export itself is the JSON on stdout)")
     .addHelpText(
       "after",
       `
@@ -102,7 +106,8 @@ Examples:
       if (!(await Keystore.exists(dir))) throw new StoreNotFoundError(dir);
       const passphrase = flags.format === "softkey" ? await bundlePassphrase(ctx.io, flags.bundlePassphraseFile, true) : undefined;
       const result = await withSoftkey(ctx, globals, { ceremonies: false }, (softkey) =>
-        exchangeErrors(() =>
+        withProgress(ctx, "reading", (progress) =>
+          exchangeErrors(() =>
           exportCredentials(softkey, {
             format: flags.format,
             ...(flags.rp !== undefined ? { rpId: flags.rp } : {}),
@@ -110,7 +115,9 @@ Examples:
             ...(passphrase !== undefined ? { passphrase } : {}),
             ...(scrypt ? { scrypt } : {}),
             skipUnsupported: flags.skipUnsupported === true,
+            onProgress: (done, total) => progress.update(done, total),
           }),
+          ),
         ),
       );
       if (PLAINTEXT_FORMATS.includes(flags.format)) ctx.io.stderr(PLAINTEXT_WARNING);
@@ -123,7 +130,8 @@ Examples:
         ctx.io.stderr(`softkey: exported ${count} (${flags.format})\n`);
       } else {
         await writeSecretFile(flags.out, text);
-        ctx.io.stdout(`Exported ${count} (${flags.format}) to ${flags.out}\n`);
+        if (flags.json) writeJson(ctx.io, { format: flags.format, exported: result.exported.length, out: flags.out, skipped: result.skipped, warnings: result.warnings });
+        else ctx.io.stdout(`Exported ${count} (${flags.format}) to ${flags.out}\n`);
       }
     });
 
@@ -135,6 +143,7 @@ Examples:
     .option("--replace", "overwrite credentials whose ID is already in the store (otherwise the import is refused)")
     .option("--plaintext", "accepted for symmetry with export; importing plaintext needs no confirmation")
     .option("--bundle-passphrase-file <file>", `softkey: read the bundle's passphrase from FILE (else ${BUNDLE_PASSPHRASE_ENV}, else a prompt)`)
+    .option("--json", "print JSON: { format, imported: [{ credentialId, rpId, userName?, replaced }], warnings }")
     .addHelpText(
       "after",
       `
@@ -155,14 +164,31 @@ Examples:
       if (!(await Keystore.exists(dir))) throw new StoreNotFoundError(dir);
       const passphrase = flags.format === "softkey" ? await bundlePassphrase(ctx.io, flags.bundlePassphraseFile, false) : undefined;
       // Everything is validated before the store is opened.
-      const { entries, warnings } = await exchangeErrors(() => decodeCredentials(data, { format: flags.format, ...(passphrase !== undefined ? { passphrase } : {}) }));
+      const { entries, warnings } = await withProgress(ctx, "checking", (progress) =>
+        exchangeErrors(() =>
+          decodeCredentials(data, { format: flags.format, ...(passphrase !== undefined ? { passphrase } : {}), onProgress: (done, total) => progress.update(done, total) }),
+        ),
+      );
       const imported = await withSoftkey(ctx, globals, { ceremonies: false }, (softkey) =>
-        exchangeErrors(() => writeEntries(softkey, entries, { replace: flags.replace === true })),
+        withProgress(ctx, "importing", (progress) =>
+          exchangeErrors(() => writeEntries(softkey, entries, { replace: flags.replace === true, onProgress: (done, total) => progress.update(done, total) })),
+        ),
       );
       for (const warning of warnings) ctx.io.stderr(`softkey: warning: ${warning}\n`);
+      if (flags.json) return writeJson(ctx.io, { format: flags.format, imported, warnings });
       const lines = imported.map((c) => `  ${c.credentialId}  ${c.rpId}${c.userName ? `  ${c.userName}` : ""}${c.replaced ? "  (replaced)" : ""}\n`);
       ctx.io.stdout(`Imported ${imported.length} credential${imported.length === 1 ? "" : "s"} (${flags.format})${imported.length ? ":" : ""}\n${lines.join("")}`);
     });
+}
+
+/** Run `body` with a progress bar on a terminal (see progress.ts). */
+async function withProgress<T>(ctx: CliContext, label: string, body: (progress: Progress) => Promise<T>): Promise<T> {
+  const progress = await startProgress(ctx.io, label, 0);
+  try {
+    return await body(progress);
+  } finally {
+    progress.stop();
+  }
 }
 
 async function exchangeErrors<T>(body: () => Promise<T>): Promise<T> {
@@ -210,14 +236,7 @@ async function readInput(file: string | undefined, io: CliIo): Promise<{ text: s
     if (file === undefined && io.stdin.isTTY) throw new CliError(ExitCode.USAGE, "nothing to import: give a FILE, or pipe the export on stdin (-)");
     return { text: await readStream(io.stdin, MAX_INPUT_BYTES, `the input on stdin is larger than ${MAX_INPUT_BYTES >> 20} MiB`), label: "stdin" };
   }
-  try {
-    const text = await readFile(file, "utf8");
-    if (Buffer.byteLength(text) > MAX_INPUT_BYTES) throw new CliError(ExitCode.INVALID_INPUT, `${file} is larger than ${MAX_INPUT_BYTES >> 20} MiB`);
-    return { text, label: file };
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw unreadableFile(file, error);
-  }
+  return { text: (await readFileLimited(file, MAX_INPUT_BYTES, file)).toString("utf8"), label: file };
 }
 
 function parseInput(text: string, label: string): unknown {

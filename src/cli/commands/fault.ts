@@ -37,6 +37,7 @@ ${FAULT_NAMES.map((name) => `  ${name.padEnd(20)} ${FAULT_DESCRIPTIONS[name]}`).
     .description("switch one fault on or off")
     .argument("<name>", `one of ${FAULT_NAMES.join(", ")}`)
     .argument("<state>", "on or off")
+    .option("--json", "print JSON: every fault and whether it is stored on, as fault list --json")
     .addHelpText(
       "after",
       `
@@ -44,10 +45,11 @@ Examples:
   $ softkey fault set isBadUP on
   $ softkey fault set isBadUP off`,
     )
-    .action(async (name: string, state: string, _flags: unknown, command: Command) => {
+    .action(async (name: string, state: string, flags: { json?: boolean }, command: Command) => {
       if (!isFaultName(name)) throw new CliError(ExitCode.INVALID_INPUT, `unknown fault "${name}" (expected one of ${FAULT_NAMES.join(", ")})`);
       if (state !== "on" && state !== "off") throw new CliError(ExitCode.INVALID_INPUT, `fault state must be on or off, got "${state}"`);
-      await withSoftkey(ctx, globalsOf(command), { ceremonies: false }, (softkey) => softkey.storeFaults({ [name]: state === "on" }));
+      const stored = await withSoftkey(ctx, globalsOf(command), { ceremonies: false }, (softkey) => softkey.storeFaults({ [name]: state === "on" }));
+      if (flags.json) return writeJson(ctx.io, stored);
       ctx.io.stdout(`${name} ${state}\n`);
     });
 }

@@ -9,6 +9,7 @@ import { debugLog, globalsOf, storeDir, type CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
 import { resolvePassphrase } from "../passphrase.js";
+import { writeJson } from "../io.js";
 import { DEFAULT_PROFILE } from "../../profiles/index.js";
 import { loadProfile } from "./profile.js";
 
@@ -18,6 +19,7 @@ interface InitFlags {
   attestation?: AttestationFormatName;
   profile?: string;
   enterpriseRpId?: string[];
+  json?: boolean;
 }
 
 const DEFAULT_KDF_COST = Math.log2(DEFAULT_SCRYPT.N);
@@ -35,6 +37,7 @@ export function registerInit(program: Command, ctx: CliContext): void {
       "make the device enterprise attestation capable, with vendor-facilitated enterprise attestation for this RP ID (repeatable)",
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
+    .option("--json", "print JSON: { store, profile, aaguid, attestation, kdf }")
     .addHelpText(
       "after",
       `
@@ -70,6 +73,15 @@ Examples:
       const passphrase = await resolvePassphrase({ file: globals.passphraseFile, env: ctx.io.env, confirm: true });
       const softkey = await Softkey.init(dir, passphrase, { scrypt, aaguid, attestation: flags.attestation, enterpriseRpIds: flags.enterpriseRpId, profile }, { log: debugLog(ctx, globals) });
       await softkey.close();
+      if (flags.json) {
+        return writeJson(ctx.io, {
+          store: dir,
+          profile: profile.name,
+          aaguid: softkey.device.aaguid,
+          attestation: softkey.device.attestation,
+          kdf: { algorithm: "scrypt", N: scrypt.N, r: scrypt.r, p: scrypt.p },
+        });
+      }
       ctx.io.stdout(
         `Created a softkey store at ${dir}\n` +
           `  profile      ${profile.name}\n` +

@@ -26,12 +26,14 @@ Examples:
     .command("set")
     .description("set the first PIN (at least minPINLength characters, at most 63 bytes)")
     .option("--new <pin>", "the new PIN (else SOFTKEY_NEW_PIN, else asked twice on the terminal)")
-    .action(async (options: { new?: string }, command: Command) => {
+    .option("--json", "print the PIN status afterwards as JSON, as pin status --json")
+    .action(async (options: { new?: string; json?: boolean }, command: Command) => {
       const newPin = await pinArgument(options.new, "SOFTKEY_NEW_PIN", ctx.io.env, "New authenticator PIN: ", true);
       const key = await openSoftkey(ctx, globalsOf(command), { ceremonies: false });
       try {
         await setPin(key.authenticator, newPin);
-        ctx.io.stderr("softkey: PIN set\n");
+        if (options.json) writeJson(ctx.io, await getPinStatus(key.authenticator));
+        else ctx.io.stderr("softkey: PIN set\n");
       } finally {
         await key.close();
       }
@@ -42,13 +44,15 @@ Examples:
     .description("change the PIN; a wrong current PIN costs one of the 8 retries")
     .option("--old <pin>", "the current PIN (else SOFTKEY_PIN, else asked on the terminal)")
     .option("--new <pin>", "the new PIN (else SOFTKEY_NEW_PIN, else asked twice on the terminal)")
-    .action(async (options: { old?: string; new?: string }, command: Command) => {
+    .option("--json", "print the PIN status afterwards as JSON, as pin status --json")
+    .action(async (options: { old?: string; new?: string; json?: boolean }, command: Command) => {
       const oldPin = await pinArgument(options.old, "SOFTKEY_PIN", ctx.io.env, "Current authenticator PIN: ", false);
       const newPin = await pinArgument(options.new, "SOFTKEY_NEW_PIN", ctx.io.env, "New authenticator PIN: ", true);
       const key = await openSoftkey(ctx, globalsOf(command), { ceremonies: false });
       try {
         await changePin(key.authenticator, oldPin, newPin);
-        ctx.io.stderr("softkey: PIN changed\n");
+        if (options.json) writeJson(ctx.io, await getPinStatus(key.authenticator));
+        else ctx.io.stderr("softkey: PIN changed\n");
       } finally {
         await key.close();
       }

@@ -20,6 +20,7 @@ interface ServeFlags {
   quiet?: boolean;
   http: string[];
   tokenFile?: string;
+  json?: boolean;
 }
 
 export function registerServe(program: Command, ctx: CliContext): void {
@@ -41,6 +42,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     )
     .option("--token-file <file>", "with --http: write the bearer token to FILE (created owner-only; removed on a clean stop)")
     .option("-q, --quiet", "do not log each CTAP command or HTTP request on stderr")
+    .option("--json", "accepted for symmetry: the one line on stdout is always JSON ({ listening: [...] })")
     .addHelpText(
       "after",
       `
