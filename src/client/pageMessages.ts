@@ -15,8 +15,6 @@
  *  - NotSupportedError, TypeError, EncodingError, SyntaxError: about the
  *    page's own input, which Chrome does describe: the specific message.
  */
-import type { WebAuthnErrorName } from "./errors.js";
-
 export const PageMessage = {
   notAllowed: "The operation either timed out or was not allowed. See: https://www.w3.org/TR/webauthn-2/#sctn-privacy-considerations-client.",
   credentialExcluded:
@@ -53,7 +51,7 @@ export const PageMessage = {
 } as const;
 
 /** The page's message when the error gave none of its own. */
-export function defaultPageMessage(name: WebAuthnErrorName, message: string): string {
+export function defaultPageMessage(name: string, message: string): string {
   switch (name) {
     case "NotAllowedError":
       return PageMessage.notAllowed;
