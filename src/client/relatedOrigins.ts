@@ -12,7 +12,7 @@
  * The fetch goes through a `WellKnownFetcher`, `fetch` by default, so a test
  * can serve the file from a local server under the RP ID it pretends to be.
  */
-import { getDomain } from "tldts";
+import { parse } from "tldts";
 import { WebAuthnError } from "./errors.js";
 import { rpIdClaimProblem, type CallerOrigin } from "./origin.js";
 import { PageMessage } from "./pageMessages.js";
@@ -46,7 +46,7 @@ const FETCH_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 1 << 18;
 const MAX_REDIRECTS = 20;
 const DEFAULT_MAX_LABELS = 5;
-const PSL = { allowPrivateDomains: true } as const;
+const PSL = { allowPrivateDomains: true, extractHostname: false } as const;
 
 /**
  * The RP ID of a ceremony or signal (WebAuthn L3 section 5.1.3 step
@@ -112,8 +112,11 @@ export async function validateRelatedOrigin(
 
 /**
  * Section 5.11.1 steps 3-5, as Chrome counts: each listed origin's
- * registrable origin label (the label before the public suffix) is counted
- * once; entries past `maxLabels` distinct labels are ignored.
+ * registrable origin label (the label before the public suffix, e.g.
+ * "example" for https://www.example.co.uk) is counted once; entries past
+ * `maxLabels` distinct labels are ignored. A host under no known public
+ * suffix (localhost, an IP address, an unknown TLD) has no such label and
+ * is skipped, as Chrome's GetDomainAndRegistry skips it.
  */
 export function relatedOriginsAllow(callerOrigin: string, origins: readonly string[], maxLabels: number): "match" | "noMatch" | "hitLimits" {
   const labelsSeen = new Set<string>();
@@ -125,9 +128,9 @@ export function relatedOriginsAllow(callerOrigin: string, origins: readonly stri
     } catch {
       continue;
     }
-    const domain = url.hostname ? getDomain(url.hostname, PSL) : null;
-    const label = domain?.split(".")[0];
-    if (!domain || !domain.includes(".") || !label) continue;
+    const host = url.hostname ? parse(url.hostname, PSL) : undefined;
+    const label = host?.domain && (host.isIcann || host.isPrivate) ? host.domainWithoutSuffix : undefined;
+    if (!label) continue;
     if (!labelsSeen.has(label)) {
       if (labelsSeen.size >= maxLabels) {
         hitLimits = true;
