@@ -104,7 +104,12 @@ async function candidatesFor(
   throw new WebAuthnError("NotAllowedError", `conditional mediation: no attached authenticator's provider has a passkey for ${rpId} to offer`);
 }
 
-/** Whether an authenticator can answer: it holds one of allowCredentials, or it stores discoverable credentials. */
+/**
+ * Whether an authenticator can answer: it holds one of allowCredentials (a
+ * silent probe finds it, or, for a credential only UV makes visible
+ * (credProtect level 3), its provider lists it), or it stores discoverable
+ * credentials.
+ */
 async function canAnswer(
   { device, protocol }: ChosenAuthenticator,
   options: RequestOptions,
@@ -116,7 +121,9 @@ async function canAnswer(
   if (protocol.kind === "u2f") return allowed.length > 0 && (await u2fFinder(protocol.ctap1, call)(rpId, allowed)) !== undefined;
   const { info } = protocol;
   if (allowed.length > 0) {
-    return (await probeCredentials(device.transport, usableDescriptors(allowed, info), info, { rpId, clientDataHash }, call)) !== undefined;
+    if ((await probeCredentials(device.transport, usableDescriptors(allowed, info), info, { rpId, clientDataHash }, call)) !== undefined) return true;
+    const accounts = device.provider ? await device.provider.accounts(rpId) : [];
+    return accounts.some((a) => allowed.some((d) => bytesEqual(d.id, a.credentialId)));
   }
   if (option(info, "rk") !== true) return false;
   return device.provider ? (await device.provider.accounts(rpId)).length > 0 : true;
