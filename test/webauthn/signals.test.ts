@@ -13,7 +13,7 @@ import { generateAuthenticationOptions } from "@simplewebauthn/server";
 import { WebAuthnClient } from "../../src/client/index.js";
 import type { SoftkeyEvents } from "../../src/softkeyEvents.js";
 import { TestDevice } from "../helpers/relyingParty.js";
-import { authenticate, origin, register, rejection, rpID, type Registered } from "./helpers.js";
+import { authenticate, origin, register, rejection, rpID } from "./helpers.js";
 
 let device: TestDevice;
 let events: { name: string; event: unknown }[];
