@@ -1,7 +1,7 @@
 /**
  * Which attached authenticator a ceremony runs on. A browser offers every
  * authenticator at once and the user picks one; softkey picks as that user
- * would, following the RP's hints (WebAuthn L3 section 5.8.7, in order of
+ * would, following the RP's hints (WebAuthn L3 section 5.8.8, in order of
  * preference: "security-key" a roaming key, "client-device" the platform
  * authenticator, "hybrid" a phone, i.e. a roaming authenticator reached over
  * the hybrid transport), and otherwise the order the authenticators were

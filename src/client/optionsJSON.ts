@@ -80,7 +80,7 @@ export type RequestOptionsInput =
 export type Requirement = "required" | "preferred" | "discouraged";
 export type AttestationConveyance = "none" | "indirect" | "direct" | "enterprise";
 export type AuthenticatorAttachment = "platform" | "cross-platform";
-/** PublicKeyCredentialHint (WebAuthn L3 section 5.8.7). */
+/** PublicKeyCredentialHint (WebAuthn L3 section 5.8.8). */
 export type Hint = "security-key" | "client-device" | "hybrid";
 const HINTS: readonly string[] = ["security-key", "client-device", "hybrid"];
 
@@ -244,7 +244,7 @@ function parseDescriptors(value: unknown, label: string): CredentialDescriptor[]
   return descriptors;
 }
 
-/** Section 5.8.7: unknown hints are ignored, a repeated one counts only where it first appears. */
+/** Section 5.8.8: unknown hints are ignored, a repeated one counts only where it first appears. */
 function parseHints(value: unknown): Hint[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.some((h) => typeof h !== "string")) throw new WebAuthnError("TypeError", "hints must be an array of strings");

@@ -4,7 +4,7 @@
  * metadata beside the keys. The client asks it what WebAuthn leaves to the
  * platform rather than to CTAP: which passkeys it can offer at once
  * (immediate mediation), and the signal methods' authenticator actions
- * (WebAuthn L3, "Signal Credential Changes to the Authenticator"). softkey's
+ * (WebAuthn L3 section 5.1.10, "Signal Credential Changes to the Authenticator"). softkey's
  * Softkey provides one over its store; a bare CTAP device has none, and
  * Chrome sends no signals to security keys either.
  */

@@ -1,5 +1,5 @@
 /**
- * The signal methods (WebAuthn L3, "Signal Credential Changes to the
+ * The signal methods (WebAuthn L3 section 5.1.10, "Signal Credential Changes to the
  * Authenticator"): PublicKeyCredential.signalUnknownCredential,
  * signalAllAcceptedCredentials and signalCurrentUserDetails. The client
  * checks the options (base64url, else TypeError) and the RP ID (the

@@ -1,7 +1,7 @@
 /**
  * A Softkey's store as a credential provider (src/client/provider.ts): the
  * account list immediate and conditional mediation offer, and the signal
- * methods' authenticator actions (WebAuthn L3, "Signal Credential Changes to
+ * methods' authenticator actions (WebAuthn L3 section 5.1.10, "Signal Credential Changes to
  * the Authenticator") done as a password manager does them:
  *
  *  - unknownCredentialId: the credential is hidden, not deleted, so a

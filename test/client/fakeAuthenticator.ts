@@ -226,7 +226,7 @@ export class FakeAuthenticator implements CtapTransport {
     return response;
   }
 
-  /** hmac-secret (CTAP 2.2 section 12.5), hmac-secret-mc (section 12.7) and thirdPartyPayment (section 12.9) at makeCredential. */
+  /** hmac-secret (CTAP 2.2 section 12.5), hmac-secret-mc (section 12.7) and CTAP 2.2's thirdPartyPayment at makeCredential. */
   private makeCredentialExtensions(credential: FakeCredential, inputs: CborMap, uv: boolean): Map<string, unknown> {
     const offered = this.config.extensions ?? [];
     const outputs = new Map<string, unknown>();

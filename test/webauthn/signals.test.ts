@@ -1,5 +1,5 @@
 /**
- * The signal methods (WebAuthn L3, "Signal Credential Changes to the
+ * The signal methods (WebAuthn L3 section 5.1.10, "Signal Credential Changes to the
  * Authenticator") acting on a Softkey's store as a credential provider:
  * signalUnknownCredential hides, signalAllAcceptedCredentials hides and
  * restores, signalCurrentUserDetails renames; each change is an event and

@@ -3,7 +3,7 @@
  * as a client without a payment UI goes: a
  * credential made with `payment: { isPayment: true }` is a payment
  * credential, which the key learns through CTAP 2.2's thirdPartyPayment
- * extension (section 12.9) when it has it. The registration rules are
+ * extension when it has it. The registration rules are
  * Chrome's (IsPaymentExtensionValid): a user-verifying platform
  * authenticator and a resident key. Assertions for payments go through the
  * Payment Request API, never navigator.credentials.get(), so get() refuses
