@@ -5,7 +5,7 @@
  * message (WebAuthnError.pageMessage), never softkey's specific reason,
  * which goes to the attachment's ceremonyFailed event instead.
  */
-import { WebAuthnError } from "../client/index.js";
+import { PageMessage, WebAuthnError } from "../client/index.js";
 import type { WireRequest, WireStatic } from "./serialization.js";
 
 /** Names the page may reject with as they are; anything else becomes NotAllowedError, as a browser hides internal failures. */
@@ -53,7 +53,8 @@ export function wireError(error: unknown): { ok: false; name: string; message: s
   if (error instanceof WebAuthnError) return { ok: false, name: error.name, message: error.pageMessage };
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error && DOM_ERROR_NAMES.has(error.name)) return { ok: false, name: error.name, message };
-  return { ok: false, name: "NotAllowedError", message: `softkey: ${message}` };
+  // Anything else (a storage failure, a bug) is an internal failure, which Chrome reports as a refusal.
+  return { ok: false, name: "NotAllowedError", message: PageMessage.notAllowed };
 }
 
 /** softkey's own account of a failure, for events and logs: the specific reason. */
