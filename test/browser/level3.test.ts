@@ -164,6 +164,28 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("WebAuthn Level 3 in a Chromium
     expect(await statics(page, "signalUnknownCredential", { rpId: "example.com", credentialId: id })).toMatchObject({ ok: false, name: "SecurityError", isDOMException: true });
   });
 
+  it("another site cannot signal about this RP's passkeys, not even by calling the binding with a forged origin", async () => {
+    const { page, softkey } = await open();
+    const alice = await registerIn(page, "alice");
+    const id = alice.credential!.id;
+    // The same store, attached to a page of another origin (127.0.0.1 is not localhost).
+    const fake = await browser.context.newPage();
+    const fakeKey = await attach(fake, { softkey, bindingName: "__softkeyFake" });
+    try {
+      await fake.goto(`http://127.0.0.1:${rp.port}/`);
+      const forged = await fake.evaluate(
+        ([origin, id]) => (globalThis as PageGlobals).__softkeyFake({ op: "static", id: "x", origin, name: "signalUnknownCredential", options: { rpId: "localhost", credentialId: id } }),
+        [rp.origin, id] as const,
+      );
+      expect(forged).toMatchObject({ ok: false, name: "NotAllowedError", message: PageMessage.notAllowed });
+      expect(await statics(fake, "signalUnknownCredential", { rpId: "localhost", credentialId: id })).toMatchObject({ ok: false, name: "SecurityError" });
+    } finally {
+      await fakeKey.detach();
+      await fake.close();
+    }
+    expect((await softkey.listCredentials()).credentials[0]).toMatchObject({ credentialId: id, hidden: false });
+  });
+
   it("conditional create: refused without a mediated sign-in, then the passkey is made", async () => {
     const { page, key } = await open("platform-passkey");
     const refused = await registerIn(page, "alice", { mediation: "conditional" });
