@@ -12,10 +12,25 @@ export type {
   CeremonySuccessEvent,
   CeremonyFailureEvent,
   CredentialDeletedEvent,
+  CredentialHiddenEvent,
+  HiddenReason,
+  ProviderEvents,
+  SignalReceivedEvent,
+  UserDetailsUpdatedEvent,
 } from "./softkeyEvents.js";
 export type { WaitForEventOptions } from "./typedEvents.js";
 
-export { WebAuthnClient, WebAuthnError, setPin, changePin, getPinRetries, getUvRetries, getPinStatus } from "./client/index.js";
+export {
+  WebAuthnClient,
+  WebAuthnError,
+  PageMessage,
+  parseAccountSelector,
+  setPin,
+  changePin,
+  getPinRetries,
+  getUvRetries,
+  getPinStatus,
+} from "./client/index.js";
 export type * from "./client/index.js";
 
 export { Authenticator, type AuthenticatorOptions } from "./authenticator/device.js";

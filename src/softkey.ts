@@ -20,7 +20,12 @@ import {
 } from "./authenticator/deviceConfig.js";
 import { createPresence, SwitchablePresence, type BuiltInUvMode, type PresencePolicyName } from "./presence/index.js";
 import type { UserPresence } from "./presence/presence.js";
-import { WebAuthnClient, type CreateCallOptions, type PinSource } from "./client/client.js";
+import { WebAuthnClient, type AttachedAuthenticator, type CreateCallOptions, type PinSource, type SignalCallOptions } from "./client/client.js";
+import type { CredentialProvider } from "./client/provider.js";
+import type { SignalName } from "./client/signals.js";
+import type { CtapDevice } from "./ctap/transport.js";
+import { storeProvider } from "./provider/storeProvider.js";
+import { visibleCredentials } from "./provider/visibleCredentials.js";
 import type { GetCallOptions } from "./client/getAssertion.js";
 import type { CreationOptionsInput, RequestOptionsInput } from "./client/optionsJSON.js";
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "./client/responseJSON.js";
@@ -30,7 +35,7 @@ import { deterministicKeyFactory } from "./crypto/deterministicKeys.js";
 import { NO_FAULTS, responseFaults, type ResponseFaults } from "./authenticator/faultSwitches.js";
 import { CredentialNotFoundError, StoreClosedError } from "./keystore/errors.js";
 import { defaultProfile, profileClientOptions, profileConfig, profileHasBuiltInUv, resolveProfile, type Profile } from "./profiles/index.js";
-import { ceremonyEvent, errorName, type CeremonyName, type SoftkeyEvents } from "./softkeyEvents.js";
+import { ceremonyEvent, failureOf, type CeremonyName, type SoftkeyEvents } from "./softkeyEvents.js";
 import { TypedEvents } from "./typedEvents.js";
 
 /** The device settings chosen at `init` and kept in the store. */
@@ -89,6 +94,8 @@ export interface CredentialSummary {
   createdAt: string;
   backupEligible: boolean;
   backupState: boolean;
+  /** Hidden by a WebAuthn signal (signalUnknownCredential, signalAllAcceptedCredentials): in no ceremony until listed again. */
+  hidden: boolean;
 }
 
 /**
@@ -117,14 +124,26 @@ interface UserSwitch {
 export class Softkey extends TypedEvents<SoftkeyEvents> {
   private ceremonies = 0;
 
+  /** The store as a credential provider: immediate mediation's account list and the signals' actions (src/provider/). */
+  readonly provider: CredentialProvider;
+  /** The authenticator as the client reaches it: its CTAP2 door, and its CTAP1 door when the profile offers U2F. */
+  readonly clientDevice: CtapDevice;
+  readonly client: WebAuthnClient;
+
   private constructor(
     readonly keystore: Keystore,
     readonly authenticator: Authenticator,
-    readonly client: WebAuthnClient,
     readonly device: DeviceSettings,
+    clientOptions: ConstructorParameters<typeof WebAuthnClient>[1],
     private readonly userSwitch: UserSwitch | undefined,
   ) {
     super();
+    this.provider = storeProvider(keystore, (rpId) => authenticator.context.rpIdHash(rpId), (name, event) => this.emit(name, event as SoftkeyEvents[typeof name]));
+    this.clientDevice = {
+      transact: (request, context) => authenticator.transact(request, context),
+      ...(authenticator.context.config.u2f ? { ctap1: authenticator.ctap1 } : {}),
+    };
+    this.client = new WebAuthnClient(this.clientDevice, { ...clientOptions, provider: this.provider });
   }
 
   /** Create a new store (refusing an existing one) and open it. */
@@ -171,7 +190,8 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     const keys =
       options.seed === undefined ? undefined : deterministicKeyFactory({ seed: options.seed, nextCreation: () => keystore.nextDeviceCount("creations") });
     const authenticator = new Authenticator({
-      store: keystore,
+      // The core sees what the credential provider has not hidden after a signal.
+      store: visibleCredentials(keystore),
       presence,
       ...(keys ? { keys, randomBytes: keys.randomBytes } : {}),
       config: defaultAuthenticatorConfig({
@@ -184,13 +204,13 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       }),
       log: options.log,
     });
-    const client = new WebAuthnClient(authenticator, {
+    const clientOptions = {
       ...profileClientOptions(profile),
       ...(options.pin !== undefined ? { pin: options.pin } : {}),
       // With a fault on, the RP is meant to see the broken response, not a client that refused it.
       ...(authenticator.context.config.faults !== NO_FAULTS ? { passThroughBrokenResponses: true } : {}),
-    });
-    return new Softkey(keystore, authenticator, client, device, userSwitch);
+    };
+    return new Softkey(keystore, authenticator, device, clientOptions, userSwitch);
   }
 
   /** navigator.credentials.create(): creation options JSON in, RegistrationResponseJSON out. */
@@ -201,6 +221,30 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
   /** navigator.credentials.get(): request options JSON in, AuthenticationResponseJSON out. */
   get(options: RequestOptionsInput, call: SoftkeyCall<GetCallOptions>): Promise<AuthenticationResponseJSON> {
     return this.observed("get", options, call, (client, clientCall) => client.get(options, clientCall));
+  }
+
+  /**
+   * One of the PublicKeyCredential signal methods, as a page calls it: `softkey.client` (or the
+   * call's `client`) checks it, and every credential provider attached to that client acts on it
+   * (this store's changes come back as events: credentialHidden, credentialRestored, userDetailsUpdated).
+   */
+  signal(name: SignalName, options: unknown, call: SoftkeyCall<SignalCallOptions>): Promise<void> {
+    const { client = this.client, ...clientCall } = call;
+    return client.signal(name, options, clientCall);
+  }
+
+  /**
+   * This key as one of several authenticators of a WebAuthnClient
+   * (`new WebAuthnClient(a.clientDevice, { ...a.asAuthenticator(), authenticators: [b.asAuthenticator()] })`):
+   * its doors, how its profile presents it, and its store as credential provider.
+   */
+  asAuthenticator(): AttachedAuthenticator {
+    return {
+      device: this.clientDevice,
+      ...profileClientOptions(this.profile),
+      provider: this.provider,
+      ...(this.faults !== NO_FAULTS ? { passThroughBrokenResponses: true } : {}),
+    };
   }
 
   /** Runs a ceremony between its start event and its success or failure event. */
@@ -222,7 +266,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       this.emit("ceremonySuccess", { ...event, credentialId: credential.id });
       return credential;
     } catch (error) {
-      this.emit("ceremonyFailure", { ...event, errorName: errorName(error) });
+      this.emit("ceremonyFailure", { ...event, ...failureOf(error) });
       throw error;
     }
   }
@@ -342,6 +386,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       createdAt: new Date(record.createdAt).toISOString(),
       backupEligible: record.backupEligible ?? false,
       backupState: record.backupState ?? false,
+      hidden: record.hidden ?? false,
     };
   }
 

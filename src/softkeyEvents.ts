@@ -1,10 +1,15 @@
 /**
  * What a Softkey tells its listeners (`softkey.on(name, listener)`): every
- * create and get run through it, from start to success or failure, and every
- * credential deleted through it. Events name the ceremony, never its secrets:
- * no challenge, no user, no key, no PIN, no error message (only its name).
+ * create and get run through it, from start to success or failure, every
+ * credential deleted through it, and what its store did as a credential
+ * provider with the WebAuthn signals it received (hidden, restored,
+ * renamed). Events name the ceremony, never its secrets: no challenge, no
+ * key, no PIN. A failure carries softkey's specific reason (which the page
+ * never sees: it gets Chrome's generic message), and that reason is built by
+ * softkey's client, which never puts a secret in one.
  */
-import type { WebAuthnErrorName } from "./client/errors.js";
+import { WebAuthnError, type WebAuthnErrorName } from "./client/errors.js";
+import type { SignalName } from "./client/signals.js";
 
 export type CeremonyName = "create" | "get";
 
@@ -29,6 +34,10 @@ export interface CeremonySuccessEvent extends CeremonyEvent {
 export interface CeremonyFailureEvent extends CeremonyEvent {
   /** The error's name, as the caller sees it: NotAllowedError, InvalidStateError, ... */
   errorName: WebAuthnErrorName | string;
+  /** softkey's specific reason ("no matching credential on the authenticator"), for WebAuthn errors. */
+  reason?: string;
+  /** What a page sees in Chrome for the same failure (the DOMException's generic message). */
+  pageMessage?: string;
 }
 
 export interface CredentialDeletedEvent {
@@ -37,7 +46,39 @@ export interface CredentialDeletedEvent {
   rpId?: string;
 }
 
-export interface SoftkeyEvents {
+/** A WebAuthn signal reached the store (whether or not it changed anything). */
+export interface SignalReceivedEvent {
+  signal: SignalName;
+  rpId: string;
+}
+
+/** Why a credential was hidden or shown again. */
+export type HiddenReason = "signalUnknownCredential" | "signalAllAcceptedCredentials";
+
+/** A credential left every ceremony (it stays in the store, marked hidden), or came back. */
+export interface CredentialHiddenEvent {
+  credentialId: string;
+  rpId: string;
+  reason: HiddenReason;
+}
+
+/** signalCurrentUserDetails renamed a credential's user. */
+export interface UserDetailsUpdatedEvent {
+  credentialId: string;
+  rpId: string;
+  userName: string;
+  userDisplayName: string;
+}
+
+/** The events the store emits as a credential provider (src/provider/storeProvider.ts). */
+export interface ProviderEvents {
+  signalReceived: SignalReceivedEvent;
+  credentialHidden: CredentialHiddenEvent;
+  credentialRestored: CredentialHiddenEvent;
+  userDetailsUpdated: UserDetailsUpdatedEvent;
+}
+
+export interface SoftkeyEvents extends ProviderEvents {
   ceremonyStart: CeremonyStartEvent;
   ceremonySuccess: CeremonySuccessEvent;
   ceremonyFailure: CeremonyFailureEvent;
@@ -63,6 +104,12 @@ export function ceremonyEvent(
 
 export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "Error";
+}
+
+/** The failure event's error fields: its name, and for a WebAuthn error the reason and the page's message. */
+export function failureOf(error: unknown): Pick<CeremonyFailureEvent, "errorName" | "reason" | "pageMessage"> {
+  if (!(error instanceof WebAuthnError)) return { errorName: errorName(error) };
+  return { errorName: error.name, reason: error.message, pageMessage: error.pageMessage };
 }
 
 function requestedRpId(ceremony: CeremonyName, options: unknown, origin: string): string | undefined {

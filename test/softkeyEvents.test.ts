@@ -35,13 +35,24 @@ describe("Softkey events", () => {
     ]);
   });
 
-  it("reports a failure by the error's name only", async () => {
+  it("reports a failure by the error's name, softkey's reason and the page's message", async () => {
     const options = await registrationOptions();
     await expect(softkey.key.create({ ...options, rp: { ...options.rp, id: "other.test" } }, { origin })).rejects.toThrow();
     await expect(softkey.key.get({ challenge: "AAAA" }, { origin: "https://app.example.com", topOrigin: "https://top.test" })).rejects.toThrow();
     expect(events).toEqual([
       { name: "ceremonyStart", event: { ceremonyId: 1, ceremony: "create", rpId: "other.test", origin } },
-      { name: "ceremonyFailure", event: { ceremonyId: 1, ceremony: "create", rpId: "other.test", origin, errorName: "SecurityError" } },
+      {
+        name: "ceremonyFailure",
+        event: {
+          ceremonyId: 1,
+          ceremony: "create",
+          rpId: "other.test",
+          origin,
+          errorName: "SecurityError",
+          reason: expect.stringMatching(/RP ID "other.test" is not a registrable suffix of origin "https:\/\/login.example.com"/),
+          pageMessage: expect.stringMatching(/^The relying party ID is not a registrable domain suffix of, nor equal to the current domain\. Subsequently/),
+        },
+      },
       expect.objectContaining({ name: "ceremonyStart", event: expect.objectContaining({ rpId: "app.example.com", topOrigin: "https://top.test" }) }),
       { name: "ceremonyFailure", event: expect.objectContaining({ ceremonyId: 2, ceremony: "get", errorName: "NotAllowedError" }) },
     ]);
@@ -51,7 +62,7 @@ describe("Softkey events", () => {
     await expect(softkey.key.create("not options" as never, { origin: "not an origin" })).rejects.toThrow();
     expect(events.map((e) => e.event)).toEqual([
       { ceremonyId: 1, ceremony: "create", origin: "not an origin" },
-      { ceremonyId: 1, ceremony: "create", origin: "not an origin", errorName: expect.any(String) },
+      { ceremonyId: 1, ceremony: "create", origin: "not an origin", errorName: "TypeError", reason: expect.any(String), pageMessage: expect.any(String) },
     ]);
   });
 

@@ -38,6 +38,12 @@ export interface CredentialRecord {
   extensions?: Record<string, unknown>;
   /** Made by CTAP1/U2F_REGISTER: rpIdHash is the U2F application parameter, rpId only its hex (the RP ID is unknown). */
   u2f?: boolean;
+  /**
+   * Hidden by the credential provider after a WebAuthn signal (signalUnknownCredential,
+   * signalAllAcceptedCredentials): kept, but out of every ceremony until a signal lists it again.
+   * The store the core is given leaves hidden credentials out (src/provider/visibleCredentials.ts).
+   */
+  hidden?: boolean;
 }
 
 /** Device-wide counters: "global" (a device that counts signatures across credentials), "creations" (deterministic mode). */

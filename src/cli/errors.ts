@@ -38,6 +38,7 @@ const WEBAUTHN_EXIT: Record<WebAuthnErrorName, number> = {
   InvalidStateError: ExitCode.REFUSED,
   NotSupportedError: ExitCode.REFUSED,
   AbortError: ExitCode.REFUSED,
+  ConstraintError: ExitCode.REFUSED,
   SecurityError: ExitCode.SECURITY,
   TypeError: ExitCode.INVALID_INPUT,
   EncodingError: ExitCode.INVALID_INPUT,

@@ -17,7 +17,7 @@ export const ExitCode = {
   STORE_IN_USE: 5,
   /** No store at --store (run `softkey init`), or `init` found one already there; likewise for the attestation CA (`softkey ca`). */
   STORE_MISSING_OR_EXISTS: 6,
-  /** The authenticator or the user refused: NotAllowedError (denied, no credential, timeout), InvalidStateError (excluded credential), NotSupportedError, AbortError. */
+  /** The authenticator or the user refused: NotAllowedError (denied, no credential, timeout), InvalidStateError (excluded credential), NotSupportedError, ConstraintError, AbortError. */
   REFUSED: 7,
   /** SecurityError: the origin may not claim the RP ID, or is not a secure context. */
   SECURITY: 8,
@@ -45,7 +45,7 @@ export const EXIT_CODE_TABLE: readonly { code: number; name: ExitCodeName; meani
   { code: ExitCode.WRONG_PASSPHRASE, name: "WRONG_PASSPHRASE", meaning: "wrong passphrase (the store is left unchanged)" },
   { code: ExitCode.STORE_IN_USE, name: "STORE_IN_USE", meaning: "the store is in use by another process" },
   { code: ExitCode.STORE_MISSING_OR_EXISTS, name: "STORE_MISSING_OR_EXISTS", meaning: "no store at --store (run softkey init), or init found one already there; likewise for the attestation CA (softkey ca)" },
-  { code: ExitCode.REFUSED, name: "REFUSED", meaning: "refused by the authenticator or the user (NotAllowedError, InvalidStateError, NotSupportedError, AbortError)" },
+  { code: ExitCode.REFUSED, name: "REFUSED", meaning: "refused by the authenticator or the user (NotAllowedError, InvalidStateError, NotSupportedError, ConstraintError, AbortError)" },
   { code: ExitCode.SECURITY, name: "SECURITY", meaning: "SecurityError: the origin may not use this RP ID (or is not a secure context)" },
   { code: ExitCode.INTEGRITY, name: "INTEGRITY", meaning: "a record failed its integrity check (tampered with or corrupt)" },
   { code: ExitCode.NO_TERMINAL, name: "NO_TERMINAL", meaning: "no passphrase (or population seed) and no terminal to prompt on, or --presence prompt without a terminal" },

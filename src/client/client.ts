@@ -1,25 +1,33 @@
 /**
- * WebAuthnClient: the browser's role in front of one CTAP2 authenticator.
+ * WebAuthnClient: the browser's role in front of one or more authenticators.
  * JSON options in (as an RP's server sends them), JSON credential out (as
  * PublicKeyCredential.toJSON() gives it back), and nothing but CTAP bytes in
- * between, so any CtapTransport can stand behind it: the in-process core, a
- * CTAPHID socket, a real key.
+ * between, so any CtapDevice can stand behind it: the in-process core, a
+ * CTAPHID socket, a real key; a key that speaks only CTAP1/U2F is served
+ * through its CTAP1 door. Beside create() and get() it answers the
+ * PublicKeyCredential statics a page can call (getClientCapabilities,
+ * isUserVerifyingPlatformAuthenticatorAvailable, the signal methods).
  */
-import type { CtapTransport } from "../ctap/transport.js";
-import type { CeremonyCallOptions, ClientContext, ClientSettings } from "./context.js";
+import type { CtapDevice } from "../ctap/transport.js";
+import { clientCapabilities, userVerifyingPlatformAuthenticatorAvailable } from "./capabilities.js";
+import { asWebAuthnError } from "./ceremony.js";
+import type { AuthenticatorSettings, CeremonyCallOptions, ClientContext, ClientRuntime, ClientSettings } from "./context.js";
 import { createCredential } from "./createCredential.js";
 import { authenticatorGetInfo, type AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
-import type { CallOptions } from "./ctap/command.js";
-import { asWebAuthnError } from "./ceremony.js";
-import { WebAuthnError } from "./errors.js";
 import { getAssertion, type GetCallOptions } from "./getAssertion.js";
+import { MediatedSignIns, type MediatedSignIn } from "./mediation.js";
 import type { AuthenticatorAttachment, CreationOptionsInput, RequestOptionsInput } from "./optionsJSON.js";
+import { detectProtocol } from "./protocol.js";
+import type { CredentialProvider } from "./provider.js";
+import type { RelatedOriginsOptions } from "./relatedOrigins.js";
 import type { AuthenticationResponseJSON, AuthenticatorTransport, RegistrationResponseJSON } from "./responseJSON.js";
+import { signalCredentials, type SignalCallOptions, type SignalName } from "./signals.js";
 
-export interface WebAuthnClientOptions {
+/** How one authenticator presents itself to the client. */
+export interface AuthenticatorOptions {
   /**
-   * How the authenticator presents itself: "cross-platform" (a security key, the default) or
-   * "platform". Reported as authenticatorAttachment; an RP asking for the other kind is refused.
+   * "cross-platform" (a security key, the default) or "platform". Reported as
+   * authenticatorAttachment; an RP asking for the other kind is refused.
    */
   attachment?: AuthenticatorAttachment;
   /** Transports reported at registration; default: getInfo's, else ["usb"] ("internal" for platform). */
@@ -36,6 +44,18 @@ export interface WebAuthnClientOptions {
    * treats a faulty key (softkey's response faults turn this on).
    */
   passThroughBrokenResponses?: boolean;
+  /** The credential provider behind it (a Softkey's store): immediate and conditional mediation, the signal methods. */
+  provider?: CredentialProvider;
+}
+
+/** One more authenticator attached to the client, beside the first. */
+export interface AttachedAuthenticator extends AuthenticatorOptions {
+  device: CtapDevice;
+}
+
+export interface WebAuthnClientOptions extends AuthenticatorOptions {
+  /** Authenticators attached beside the first (the constructor's), in the order a user would try them. */
+  authenticators?: AttachedAuthenticator[];
   /** Accept IP-address origins (browsers refuse them); the RP ID must then be that address. */
   allowIpAddressOrigins?: boolean;
   /** Ceremony timeout when the options carry none, in ms. Default 300000 (WebAuthn L3 section 15.1 recommends it). */
@@ -46,50 +66,78 @@ export interface WebAuthnClientOptions {
    * user verification is not needed, as in a browser whose user dismisses the PIN dialog.
    */
   pin?: PinSource;
+  /**
+   * Related origin requests (WebAuthn L3 section 5.11): how to fetch `https://RPID/.well-known/webauthn`
+   * (default the global fetch; a test serves the file itself), or false to make none (an RP ID the
+   * origin cannot claim is then a SecurityError at once).
+   */
+  relatedOrigins?: RelatedOriginsOptions | false;
+  /** How long a recorded sign-in counts for conditional create, in ms; default 300000. */
+  mediatedSignInWindow?: number;
+  /** Entries of getClientCapabilities() to set whatever the authenticators say, e.g. { hybridTransport: true }. */
+  capabilities?: Record<string, boolean>;
 }
 
 /** A PIN, or where to get one when needed. */
 export type PinSource = string | (() => string | undefined | Promise<string | undefined>);
 
 export type CreateCallOptions = CeremonyCallOptions;
-export type { GetCallOptions };
+export type { GetCallOptions, SignalCallOptions };
 
 const DEFAULT_TIMEOUT_MS = 300_000;
 
 export class WebAuthnClient {
-  private readonly context: ClientContext;
+  /** The first authenticator's device (the constructor's). */
+  readonly transport: CtapDevice;
+  private readonly runtime: ClientRuntime;
+  private readonly capabilityOverrides: Readonly<Record<string, boolean>>;
   private lastCeremony: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    readonly transport: CtapTransport,
-    options: WebAuthnClientOptions = {},
-  ) {
-    const attachment = options.attachment ?? "cross-platform";
+  constructor(device: CtapDevice, options: WebAuthnClientOptions = {}) {
+    this.transport = device;
     const settings: ClientSettings = {
-      attachment,
-      noneAttestationAaguid: options.noneAttestationAaguid ?? (attachment === "platform" ? "keep" : "zero"),
       defaultTimeoutMs: options.defaultTimeout ?? DEFAULT_TIMEOUT_MS,
       allowIpAddressOrigins: options.allowIpAddressOrigins ?? false,
+      relatedOrigins: options.relatedOrigins ?? {},
     };
-    if (options.transports) settings.transports = [...options.transports];
-    if (options.passThroughBrokenResponses) settings.passThroughBrokenResponses = true;
     const pin = options.pin;
-    this.context = {
-      transport,
-      settings,
-      getInfo: (call) => this.fetchInfo(call),
-      pinAvailable: pin !== undefined,
-      getPin: async () => (typeof pin === "function" ? await pin() : pin),
+    const getPin = async (): Promise<string | undefined> => (typeof pin === "function" ? await pin() : pin);
+    const attach = (entry: AttachedAuthenticator): ClientContext => {
+      const attachment = entry.attachment ?? "cross-platform";
+      const own: AuthenticatorSettings = {
+        attachment,
+        noneAttestationAaguid: entry.noneAttestationAaguid ?? (attachment === "platform" ? "keep" : "zero"),
+        ...(entry.transports ? { transports: [...entry.transports] } : {}),
+        ...(entry.passThroughBrokenResponses ? { passThroughBrokenResponses: true } : {}),
+      };
+      const { device: d } = entry;
+      return {
+        transport: d,
+        ...(d.ctap1 ? { ctap1: d.ctap1 } : {}),
+        settings: { ...settings, ...own },
+        getInfo: (call) => authenticatorGetInfo(d, call),
+        pinAvailable: pin !== undefined,
+        getPin,
+        ...(entry.provider ? { provider: entry.provider } : {}),
+      };
     };
+    const { authenticators = [], ...first } = options;
+    this.runtime = {
+      settings,
+      authenticators: [attach({ ...first, device }), ...authenticators.map(attach)],
+      signIns: new MediatedSignIns(options.mediatedSignInWindow),
+    };
+    this.capabilityOverrides = { ...options.capabilities };
   }
 
   /**
-   * authenticatorGetInfo. Asked afresh each time, as Chrome asks each time it finds the device:
-   * clientPin, alwaysUv, minPINLength and the free credential slots change under a client.
+   * authenticatorGetInfo of the first authenticator. Asked afresh each time, as Chrome asks each
+   * time it finds the device: clientPin, alwaysUv, minPINLength and the free credential slots change.
    */
   async getInfo(options: { signal?: AbortSignal } = {}): Promise<AuthenticatorInfo> {
     try {
-      return await this.fetchInfo(options.signal ? { signal: options.signal } : {});
+      const protocol = await detectProtocol(this.runtime.authenticators[0]!, options.signal ? { signal: options.signal } : {});
+      return protocol.info;
     } catch (error) {
       throw asWebAuthnError(error);
     }
@@ -97,21 +145,70 @@ export class WebAuthnClient {
 
   /**
    * Whether broken authenticator data goes to the RP instead of being refused (see
-   * WebAuthnClientOptions.passThroughBrokenResponses); ceremonies that start later see the change.
+   * WebAuthnClientOptions.passThroughBrokenResponses) for the client's own authenticator; ceremonies
+   * that start later see the change.
    */
   setPassThroughBrokenResponses(on: boolean): void {
-    if (on) this.context.settings.passThroughBrokenResponses = true;
-    else delete this.context.settings.passThroughBrokenResponses;
+    // The client's own authenticator (the first attached): the one a Softkey's faults act on.
+    const own = this.runtime.authenticators[0]!.settings;
+    if (on) own.passThroughBrokenResponses = true;
+    else delete own.passThroughBrokenResponses;
   }
 
   /** navigator.credentials.create({ publicKey }) → RegistrationResponseJSON. */
   create(options: CreationOptionsInput, call: CreateCallOptions): Promise<RegistrationResponseJSON> {
-    return this.oneAtATime(() => createCredential(this.context, options, call));
+    return this.oneAtATime(() => createCredential(this.runtime, options, call));
   }
 
   /** navigator.credentials.get({ publicKey }) → AuthenticationResponseJSON. */
   get(options: RequestOptionsInput, call: GetCallOptions): Promise<AuthenticationResponseJSON> {
-    return this.oneAtATime(() => getAssertion(this.context, options, call));
+    return this.oneAtATime(() => getAssertion(this.runtime, options, call));
+  }
+
+  /** PublicKeyCredential.getClientCapabilities(), for the authenticators attached (./capabilities.ts). */
+  getClientCapabilities(options: { signal?: AbortSignal } = {}): Promise<Record<string, boolean>> {
+    const call = options.signal ? { signal: options.signal } : {};
+    return clientCapabilities(this.runtime.authenticators, this.runtime.settings.relatedOrigins !== false, this.capabilityOverrides, call);
+  }
+
+  /** PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable(). */
+  isUserVerifyingPlatformAuthenticatorAvailable(options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    if (this.capabilityOverrides.userVerifyingPlatformAuthenticator !== undefined) {
+      return Promise.resolve(this.capabilityOverrides.userVerifyingPlatformAuthenticator);
+    }
+    return userVerifyingPlatformAuthenticatorAvailable(this.runtime.authenticators, options.signal ? { signal: options.signal } : {});
+  }
+
+  /** PublicKeyCredential.signalUnknownCredential({ rpId, credentialId }). */
+  signalUnknownCredential(options: { rpId: string; credentialId: string }, call: SignalCallOptions): Promise<void> {
+    return this.signal("signalUnknownCredential", options, call);
+  }
+
+  /** PublicKeyCredential.signalAllAcceptedCredentials({ rpId, userId, allAcceptedCredentialIds }). */
+  signalAllAcceptedCredentials(
+    options: { rpId: string; userId: string; allAcceptedCredentialIds: string[] },
+    call: SignalCallOptions,
+  ): Promise<void> {
+    return this.signal("signalAllAcceptedCredentials", options, call);
+  }
+
+  /** PublicKeyCredential.signalCurrentUserDetails({ rpId, userId, name, displayName }). */
+  signalCurrentUserDetails(options: { rpId: string; userId: string; name: string; displayName: string }, call: SignalCallOptions): Promise<void> {
+    return this.signal("signalCurrentUserDetails", options, call);
+  }
+
+  /** Any of the three signal methods by name (what a page shim forwards). */
+  signal(name: SignalName, options: unknown, call: SignalCallOptions): Promise<void> {
+    return signalCredentials(this.runtime, name, options, call);
+  }
+
+  /**
+   * The browser mediated a sign-in on `origin` (the user autofilled a saved password, say): a
+   * conditional create there, for that user name when one is given, may follow within
+   * `mediatedSignInWindow`. What a real browser learns from its user, a test states here.
+   */
+  recordMediatedSignIn(signIn: MediatedSignIn): void {
+    this.runtime.signIns.record(signIn);
   }
 
   /**
@@ -123,13 +220,5 @@ export class WebAuthnClient {
     const result = this.lastCeremony.then(ceremony, ceremony);
     this.lastCeremony = result.catch(() => undefined);
     return result;
-  }
-
-  private async fetchInfo(call: CallOptions): Promise<AuthenticatorInfo> {
-    const info = await authenticatorGetInfo(this.transport, call);
-    if (!info.versions.some((v) => v.startsWith("FIDO_2_"))) {
-      throw new WebAuthnError("NotAllowedError", `the authenticator does not speak CTAP2 (versions: ${info.versions.join(", ")})`);
-    }
-    return info;
   }
 }

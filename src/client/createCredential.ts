@@ -1,100 +1,63 @@
 /**
- * navigator.credentials.create({ publicKey }) for one roaming authenticator:
- * WebAuthn L3 section 5.1.3 ("Create a New Credential") as far as a client
- * with a single CTAP2 authenticator and no UI needs it.
+ * navigator.credentials.create({ publicKey }): WebAuthn L3 section 5.1.3
+ * ("Create a New Credential") for the authenticators attached to this
+ * client. The options, origins and extension inputs are checked first, as a
+ * browser's renderer checks them; then the RP ID (with related origin
+ * requests), the mediation's rules, the authenticator (./authenticatorChoice.ts),
+ * and the registration on it, over CTAP2 or, for a U2F key, CTAP1. The
+ * response is checked and conveyed the same way whichever protocol made it.
  */
 import { encodeCanonical } from "../ctap/cbor.js";
-import { conveyAttestation } from "./attestation.js";
+import { option } from "./ctap/authenticatorGetInfo.js";
 import type { ParsedAuthenticatorData } from "../ctap/authenticatorData.js";
 import { toBase64Url } from "../bytes/base64url.js";
+import { CoseAlgorithm } from "../ctap/cose.js";
+import { conveyAttestation } from "./attestation.js";
+import { chooseAuthenticator, orderByHints, type ChosenAuthenticator } from "./authenticatorChoice.js";
 import { runCallCeremony } from "./ceremony.js";
 import { collectClientData } from "./clientData.js";
-import type { ClientContext, CeremonyCallOptions } from "./context.js";
+import type { CeremonyCallOptions, ClientContext, ClientRuntime } from "./context.js";
 import { coseAlgorithm, CoseKeyError, coseToSpki } from "./cosePublicKey.js";
-import { fitsInOneRequest, probeCredentials, usableDescriptors } from "./credentialLists.js";
-import { option, type AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
-import { Permission } from "../ctap/permissions.js";
-import { authenticatorMakeCredential, type MakeCredentialResponse } from "./ctap/authenticatorMakeCredential.js";
+import type { AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
+import type { MakeCredentialResponse } from "./ctap/authenticatorMakeCredential.js";
 import { malformed } from "./ctap/command.js";
 import { WebAuthnError } from "./errors.js";
-import { authenticatorInputs, clientOutputs, permissionsOf, registrationProcessors } from "./extensions/registry.js";
-import { pinUvAuthParam } from "./pin/pinUvAuthToken.js";
-import { canVerifyUser, uvDisposition, verifyUser } from "./userVerification.js";
-import { parseCallOrigins, resolveRpId } from "./origin.js";
+import { clientOutputs, registrationProcessors } from "./extensions/registry.js";
+import { makeCredentialOverCtap2 } from "./makeCredentialCtap2.js";
+import { checkCreateMediation, createMediation, type CreateMediation } from "./mediation.js";
+import { parseCallOrigins } from "./origin.js";
 import { parseCreationOptionsJSON, type CreationOptions } from "./optionsJSON.js";
-import { registrationUvRequirement, resolveResidentKey } from "./requirements.js";
+import { determineRpId } from "./relatedOrigins.js";
 import { checkedAuthenticatorData } from "./responseChecks.js";
 import type { AuthenticatorTransport, RegistrationResponseJSON } from "./responseJSON.js";
+import { registerOverU2f } from "./u2f/u2fRegistration.js";
+import { canVerifyUser } from "./userVerification.js";
 
 /** Largest credential ID WebAuthn allows (section 6.5.1, credentialIdLength). */
 const MAX_CREDENTIAL_ID_LENGTH = 1023;
 const KNOWN_TRANSPORTS: readonly AuthenticatorTransport[] = ["ble", "hybrid", "internal", "nfc", "smart-card", "usb"];
 
 export async function createCredential(
-  client: ClientContext,
+  runtime: ClientRuntime,
   input: unknown,
   call: CeremonyCallOptions,
 ): Promise<RegistrationResponseJSON> {
   const options = parseCreationOptionsJSON(input);
-  const { settings } = client;
+  const { settings } = runtime;
   const { caller, top } = parseCallOrigins(call, settings);
-  const rpId = resolveRpId(options.rp.id, caller);
-  if (options.authenticatorAttachment && options.authenticatorAttachment !== settings.attachment) {
-    throw new WebAuthnError(
-      "NotAllowedError",
-      `the RP asked for a ${options.authenticatorAttachment} authenticator; this client presents a ` +
-        `${settings.attachment} one (see the "attachment" client option)`,
-    );
-  }
-  // Extension inputs are checked before anything reaches the authenticator, as WebIDL conversion would.
-  const extensions = registrationProcessors({ options });
+  const mediation = createMediation(call.mediation);
+  // Extension inputs are checked before anything reaches an authenticator, as WebIDL conversion and Blink would.
+  const extensions = registrationProcessors({ options, caller });
+  const candidates = candidatesFor(runtime.authenticators, options, mediation);
   const { clientDataJSON, clientDataHash } = collectClientData("webauthn.create", options.challenge, caller.origin, top?.origin);
 
   return runCallCeremony(options.timeout ?? settings.defaultTimeoutMs, call, async (ctap) => {
-    const info = await client.getInfo(ctap);
-    assertAlgorithmSupported(options, info);
-    const rk = resolveResidentKey(options.residentKey, info, canVerifyUser(info, client.pinAvailable));
-    // Before any PIN or UV: an extension the authenticator cannot serve as required refuses here.
-    const plans = extensions.map((e) => e.plan?.({ info, rk }));
-    const preferUv = plans.some((p) => p?.preferUv === true);
-    const requirement = registrationUvRequirement(options.userVerification, info, rk, preferUv);
-    const disposition = uvDisposition(requirement, info, client.pinAvailable);
-    const verification = await verifyUser(
-      client,
-      info,
-      disposition,
-      // ga as well, for probing excludeCredentials with the token, as Chrome asks.
-      { permissions: Permission.mc | Permission.ga | permissionsOf(plans), rpId },
-      ctap,
-    );
-    const { token } = verification;
-    // A CTAP 2.0-style UV-configured key without makeCredUvNotRqd refuses to make credentials without UV.
-    const uvOption =
-      verification.uvOption || (!token && option(info, "uv") === true && option(info, "makeCredUvNotRqd") !== true);
-
-    let excludeList = usableDescriptors(options.excludeCredentials, info);
-    if (!fitsInOneRequest(excludeList, info)) {
-      const held = await probeCredentials(client.transport, excludeList, info, { rpId, clientDataHash }, ctap, token);
-      // Sending just the held credential lets the authenticator collect a touch and answer CREDENTIAL_EXCLUDED.
-      excludeList = held ? [held] : [];
-    }
-
-    const extensionInputs = await authenticatorInputs(extensions, { transport: client.transport, info, token, ctap });
-    const response = await authenticatorMakeCredential(
-      client.transport,
-      {
-        clientDataHash,
-        rp: { id: rpId, name: options.rp.name },
-        user: options.user,
-        pubKeyCredParams: options.pubKeyCredParams,
-        excludeList,
-        extensions: extensionInputs,
-        options: new Map([["rk", rk], ["uv", uvOption]]),
-        ...(token ? { pinUvAuthParam: pinUvAuthParam(token, clientDataHash), pinUvAuthProtocol: token.version } : {}),
-      },
-      ctap,
-    );
-    const { credential, authData } = checkAttestedCredential(response, rpId, settings.passThroughBrokenResponses);
+    const rpId = await determineRpId(options.rp.id, caller, settings.relatedOrigins, ctap.signal);
+    checkCreateMediation(mediation, call, top !== undefined && top.origin !== caller.origin, options.user.name, runtime.signIns);
+    const { device, protocol } = await chooseAuthenticator(orderByHints(candidates, options.hints), (c) => fitsRegistration(c, options, mediation), ctap);
+    const run = { device, info: protocol.info, options, rpId, clientDataHash, extensions, mediation, ctap };
+    const { response, rk } = protocol.kind === "u2f" ? await registerOverU2f(run, protocol.ctap1) : await makeCredentialOverCtap2(run);
+    const { credential, authData } = checkAttestedCredential(response, rpId, device.settings.passThroughBrokenResponses);
     let publicKey: Uint8Array | undefined;
     let publicKeyAlgorithm: number;
     try {
@@ -108,7 +71,7 @@ export async function createCredential(
       throw malformed("authenticatorMakeCredential", `credential algorithm ${publicKeyAlgorithm} was not requested`);
     }
     const clientExtensionResults = await clientOutputs(extensions, { response, authData, rk });
-    const conveyed = conveyAttestation(response, options.attestation, settings.noneAttestationAaguid);
+    const conveyed = conveyAttestation(response, options.attestation, device.settings.noneAttestationAaguid);
     const attestationObject = encodeCanonical(
       new Map<string, unknown>([
         ["fmt", conveyed.fmt],
@@ -125,27 +88,52 @@ export async function createCredential(
         clientDataJSON: toBase64Url(clientDataJSON),
         attestationObject: toBase64Url(attestationObject),
         authenticatorData: toBase64Url(conveyed.authData),
-        transports: reportedTransports(settings.transports, info, settings.attachment),
+        transports: reportedTransports(device, protocol.info),
         ...(publicKey ? { publicKey: toBase64Url(publicKey) } : {}),
         publicKeyAlgorithm,
       },
-      authenticatorAttachment: settings.attachment,
+      authenticatorAttachment: device.settings.attachment,
       clientExtensionResults,
     };
   });
 }
 
-/** With a known algorithm list, say NotSupportedError up front rather than after a round trip. */
-function assertAlgorithmSupported(options: CreationOptions, info: AuthenticatorInfo): void {
-  if (!info.algorithms) return;
-  const supported = info.algorithms.filter((a) => a.type === "public-key").map((a) => a.alg);
-  if (!options.pubKeyCredParams.some((p) => supported.includes(p.alg))) {
-    throw new WebAuthnError(
-      "NotSupportedError",
-      `the authenticator supports none of the requested algorithms ` +
-        `[${options.pubKeyCredParams.map((p) => p.alg).join(", ")}] (it supports [${supported.join(", ")}])`,
-    );
+/**
+ * The authenticators that may serve this create(): those of the requested
+ * attachment (section 5.1.3 skips the others), and for a conditional create
+ * the platform authenticators whose credential provider can save a passkey
+ * without a dialog, as Chrome's password manager does.
+ */
+function candidatesFor(authenticators: readonly ClientContext[], options: CreationOptions, mediation: CreateMediation): ClientContext[] {
+  const wanted = options.authenticatorAttachment;
+  const candidates = authenticators.filter(
+    (a) => (!wanted || a.settings.attachment === wanted) && (mediation !== "conditional" || (a.settings.attachment === "platform" && a.provider)),
+  );
+  if (candidates.length > 0) return candidates;
+  if (mediation === "conditional") {
+    throw new WebAuthnError("NotAllowedError", "a conditional create needs a platform authenticator with a credential provider, and none is attached");
   }
+  const attached = [...new Set(authenticators.map((a) => a.settings.attachment))].join(" and ");
+  throw new WebAuthnError(
+    "NotAllowedError",
+    `the RP asked for a ${wanted} authenticator; this client presents ${attached === "" ? "none" : `a ${attached} one`} ` +
+      `(see the "attachment" client option)`,
+  );
+}
+
+/** Whether an authenticator can make this credential at all (section 5.1.3: the others are skipped). */
+function fitsRegistration({ device, protocol }: ChosenAuthenticator, options: CreationOptions, mediation: CreateMediation): boolean {
+  const rkRequired = options.residentKey === "required" || mediation === "conditional";
+  if (protocol.kind === "u2f") {
+    return !rkRequired && options.userVerification !== "required" && options.pubKeyCredParams.some((p) => p.alg === CoseAlgorithm.ES256);
+  }
+  const { info } = protocol;
+  const algorithms = info.algorithms?.map((a) => a.alg);
+  return (
+    (!rkRequired || option(info, "rk") === true) &&
+    (options.userVerification !== "required" || canVerifyUser(info, device.pinAvailable)) &&
+    (!algorithms || options.pubKeyCredParams.some((p) => algorithms.includes(p.alg)))
+  );
 }
 
 /** What a registration needs beyond the common checks: a credential with a sane ID. */
@@ -166,14 +154,9 @@ function checkAttestedCredential(
 }
 
 /** getTransports(): sorted and de-duplicated, as Blink returns them. */
-function reportedTransports(
-  configured: AuthenticatorTransport[] | undefined,
-  info: AuthenticatorInfo,
-  attachment: string,
-): AuthenticatorTransport[] {
-  const fromInfo = info.transports.filter((t): t is AuthenticatorTransport =>
-    (KNOWN_TRANSPORTS as readonly string[]).includes(t),
-  );
+function reportedTransports(device: ClientContext, info: AuthenticatorInfo): AuthenticatorTransport[] {
+  const { transports: configured, attachment } = device.settings;
+  const fromInfo = info.transports.filter((t): t is AuthenticatorTransport => (KNOWN_TRANSPORTS as readonly string[]).includes(t));
   const chosen = configured ?? (fromInfo.length > 0 ? fromInfo : [attachment === "platform" ? "internal" : "usb"]);
   return [...new Set(chosen)].sort();
 }

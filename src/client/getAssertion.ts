@@ -1,149 +1,132 @@
 /**
- * navigator.credentials.get({ publicKey }) for one roaming authenticator:
- * WebAuthn L3 section 5.1.4 ("Use an Existing Credential to Make an
- * Assertion"). With an empty allowCredentials the authenticator looks for
- * discoverable credentials; when it finds several it reports
- * numberOfCredentials and the client fetches the rest with
- * authenticatorGetNextAssertion, then picks one as a browser's account
- * chooser would (the first, unless `selectCredential` says otherwise).
+ * navigator.credentials.get({ publicKey }): WebAuthn L3 section 5.1.4
+ * ("Use an Existing Credential to Make an Assertion") for the
+ * authenticators attached to this client. Options, origins, the mediation's
+ * rules and extension inputs first; then the RP ID (with related origin
+ * requests), the authenticator (by hints, and the one that holds a
+ * credential of allowCredentials), and the assertion on it over CTAP2
+ * (./getAssertionCtap2.ts) or, for a U2F key, CTAP1 (./u2f/).
  */
 import { toBase64Url } from "../bytes/base64url.js";
+import { bytesEqual } from "../bytes/equal.js";
+import { parseAccountSelector, type AccountSelector, type SelectCredential } from "./accountChoice.js";
+import { chooseAuthenticator, orderByHints, type ChosenAuthenticator } from "./authenticatorChoice.js";
 import { runCallCeremony } from "./ceremony.js";
 import { collectClientData } from "./clientData.js";
-import type { CeremonyCallOptions, ClientContext } from "./context.js";
-import { fitsInOneRequest, probeCredentials, usableDescriptors } from "./credentialLists.js";
-import { bytesEqual } from "../bytes/equal.js";
-import {
-  authenticatorGetAssertion,
-  authenticatorGetNextAssertion,
-  type GetAssertionResponse,
-} from "./ctap/authenticatorGetAssertion.js";
-import { malformed } from "./ctap/command.js";
-import { Status } from "../ctap/status.js";
+import type { CeremonyCallOptions, ClientContext, ClientRuntime } from "./context.js";
+import { probeCredentials, usableDescriptors } from "./credentialLists.js";
+import { option } from "./ctap/authenticatorGetInfo.js";
+import type { GetAssertionResponse } from "./ctap/authenticatorGetAssertion.js";
+import { malformed, type CallOptions } from "./ctap/command.js";
 import { WebAuthnError } from "./errors.js";
-import { parseCallOrigins, resolveRpId } from "./origin.js";
-import { parseRequestOptionsJSON, type CredentialDescriptor } from "./optionsJSON.js";
-import { authenticationUvRequirement } from "./requirements.js";
+import { authenticationProcessors, clientOutputs } from "./extensions/registry.js";
+import { getAssertionOverCtap2 } from "./getAssertionCtap2.js";
+import { checkImmediateGet, getMediation, noImmediateCredentials, type GetMediation } from "./mediation.js";
+import { parseCallOrigins } from "./origin.js";
+import { parseRequestOptionsJSON, type CredentialDescriptor, type RequestOptions } from "./optionsJSON.js";
+import { determineRpId } from "./relatedOrigins.js";
 import { checkedAuthenticatorData } from "./responseChecks.js";
 import type { AuthenticationExtensionsClientOutputs, AuthenticationResponseJSON } from "./responseJSON.js";
-import { Permission } from "../ctap/permissions.js";
-import { authenticationProcessors, authenticatorInputs, clientOutputs, permissionsOf } from "./extensions/registry.js";
-import { pinUvAuthParam } from "./pin/pinUvAuthToken.js";
-import { uvDisposition, verifyUser } from "./userVerification.js";
+import { authenticateOverU2f } from "./u2f/u2fAuthentication.js";
+import { u2fFinder } from "./u2f/u2fRegistration.js";
 
-/** One discoverable credential offered to the account chooser. */
-export interface CredentialCandidate {
-  /** base64url credential ID. */
-  credentialId: string;
-  /** base64url user handle. */
-  userHandle: string;
-  userName?: string;
-  userDisplayName?: string;
-}
-
-/** Picks one of several discoverable credentials; returns its index. Throwing cancels (NotAllowedError). */
-export type SelectCredential = (candidates: readonly CredentialCandidate[]) => number | Promise<number>;
+export type { AccountSelector, CredentialCandidate, SelectCredential } from "./accountChoice.js";
 
 export interface GetCallOptions extends CeremonyCallOptions {
+  /** Which of several discoverable credentials answers (credential ID, user name, user handle); default the most recent. */
+  account?: AccountSelector;
+  /** The account chooser as a function, when `account` is not enough. */
   selectCredential?: SelectCredential;
+  /** CredentialRequestOptions `uiMode` (the draft's spelling of immediate mediation): "immediate". */
+  uiMode?: string;
 }
 
-export async function getAssertion(
-  client: ClientContext,
-  input: unknown,
-  call: GetCallOptions,
-): Promise<AuthenticationResponseJSON> {
+export async function getAssertion(runtime: ClientRuntime, input: unknown, call: GetCallOptions): Promise<AuthenticationResponseJSON> {
   const options = parseRequestOptionsJSON(input);
-  const { settings } = client;
+  const { settings } = runtime;
   const { caller, top } = parseCallOrigins(call, settings);
-  // The AppID replaces it when the credential is known only under the AppID (appid extension).
-  let rpId = resolveRpId(options.rpId, caller);
-  // Extension inputs are checked before anything reaches the authenticator.
+  const mediation = getMediation(call);
+  if (mediation === "immediate") checkImmediateGet(options.allowCredentials.length, call);
+  const account = parseAccountSelector(call.account);
+  // Extension inputs are checked before anything reaches an authenticator.
   const extensions = authenticationProcessors({ options, caller });
   const { clientDataJSON, clientDataHash } = collectClientData("webauthn.get", options.challenge, caller.origin, top?.origin);
 
   return runCallCeremony(options.timeout ?? settings.defaultTimeoutMs, call, async (ctap) => {
-    const info = await client.getInfo(ctap);
-
-    let allowList = usableDescriptors(options.allowCredentials, info);
-    if (options.allowCredentials.length > 0 && allowList.length === 0) {
-      throw noCredentials("no ID in allowCredentials fits this authenticator's maxCredentialIdLength");
-    }
-    // Before any PIN token: a token is bound to the RP ID it is asked for (appid, WebAuthn L3 section 10.1.1).
-    for (const extension of extensions) {
-      const replacement = await extension.chooseRpId?.({ transport: client.transport, info, ctap, rpId, allowList, clientDataHash });
-      if (replacement !== undefined) rpId = replacement;
-    }
-    const plans = extensions.map((e) => e.plan?.({ info }));
-    let requirement = authenticationUvRequirement(options.userVerification, info, allowList.length === 0);
-    if (plans.some((p) => p?.requireUv === true)) requirement = "required";
-    const disposition = uvDisposition(requirement, info, client.pinAvailable);
-    const permissions = Permission.ga | permissionsOf(plans);
-    const { uvOption, token } = await verifyUser(client, info, disposition, { permissions, rpId }, ctap);
-
-    // Inputs that differ per credential (prf's evalByCredential) need the one credential known before the request.
-    const oneCredential = plans.some((p) => p?.oneCredential === true) && allowList.length > 1;
-    if (!fitsInOneRequest(allowList, info) || oneCredential) {
-      const held = await probeCredentials(client.transport, allowList, info, { rpId, clientDataHash }, ctap, token);
-      if (!held) throw noCredentials("the authenticator holds none of allowCredentials");
-      allowList = [held];
-    }
-
-    const session = { transport: client.transport, info, token, ctap };
-    const extensionInputs = await authenticatorInputs(extensions, { ...session, allowList });
-    const first = await authenticatorGetAssertion(
-      client.transport,
-      {
-        rpId,
-        clientDataHash,
-        allowList,
-        extensions: extensionInputs,
-        options: new Map([["uv", uvOption]]),
-        ...(token ? { pinUvAuthParam: pinUvAuthParam(token, clientDataHash), pinUvAuthProtocol: token.version } : {}),
-      },
+    const rpId = await determineRpId(options.rpId, caller, settings.relatedOrigins, ctap.signal);
+    const candidates = await candidatesFor(runtime.authenticators, options, mediation, rpId);
+    const fits = (c: ChosenAuthenticator) => canAnswer(c, options, rpId, clientDataHash, ctap);
+    const { device, protocol } = await chooseAuthenticator(orderByHints(candidates, options.hints), fits, ctap);
+    const run = {
+      device,
+      info: protocol.info,
+      options,
+      rpId,
+      clientDataHash,
+      extensions,
+      mediation,
       ctap,
-    );
-    const responses = [first];
-    // CTAP 2.1 6.2: numberOfCredentials comes only for discoverable lookups that matched several.
-    for (let i = 1; i < (first.numberOfCredentials ?? 1); i++) {
-      responses.push(await authenticatorGetNextAssertion(client.transport, ctap));
-    }
-    const chosen = await choose(responses, call.selectCredential);
-    const parsed = checkedAuthenticatorData(chosen.authData, rpId, "authenticatorGetAssertion", settings.passThroughBrokenResponses);
-
-    const clientExtensionResults = await clientOutputs(extensions, { ...session, response: chosen, authData: parsed });
-    return toJSON(chosen, allowList, clientDataJSON, settings.attachment, clientExtensionResults);
+      ...(account ? { account } : {}),
+      ...(call.selectCredential ? { selectCredential: call.selectCredential } : {}),
+    };
+    const assertion = protocol.kind === "u2f" ? await authenticateOverU2f(run, protocol.ctap1) : await getAssertionOverCtap2(run);
+    const { response, allowList, token } = assertion;
+    const parsed = checkedAuthenticatorData(response.authData, assertion.rpId, "authenticatorGetAssertion", device.settings.passThroughBrokenResponses);
+    const session = { transport: device.transport, info: protocol.info, token, ctap };
+    const clientExtensionResults = await clientOutputs(extensions, { ...session, response, authData: parsed });
+    return toJSON(response, allowList, clientDataJSON, device.settings.attachment, clientExtensionResults);
   });
 }
 
-async function choose(
-  responses: GetAssertionResponse[],
-  select: SelectCredential | undefined,
-): Promise<GetAssertionResponse> {
-  // A single match, or one the user already picked on the authenticator, needs no chooser.
-  if (responses.length === 1 || responses[0]!.userSelected || !select) return responses[0]!;
-  const candidates = responses.map((r) => {
-    if (!r.credential || !r.user) {
-      throw malformed("authenticatorGetNextAssertion", "a discoverable assertion lacks its credential or user");
-    }
-    return {
-      credentialId: toBase64Url(r.credential.id),
-      userHandle: toBase64Url(r.user.id),
-      ...(r.user.name !== undefined ? { userName: r.user.name } : {}),
-      ...(r.user.displayName !== undefined ? { userDisplayName: r.user.displayName } : {}),
-    };
-  });
-  let index: number;
-  try {
-    index = await select(candidates);
-  } catch (cause) {
-    throw new WebAuthnError("NotAllowedError", "credential selection was cancelled", { cause });
+/**
+ * Who may answer: every attached authenticator for a modal get; for
+ * immediate mediation only platform authenticators whose provider holds a
+ * passkey for the RP now (security keys never count, as in Chrome), and it
+ * fails at once without one; for conditional mediation the authenticators
+ * whose provider can list a passkey to offer.
+ */
+async function candidatesFor(
+  authenticators: readonly ClientContext[],
+  options: RequestOptions,
+  mediation: GetMediation,
+  rpId: string,
+): Promise<readonly ClientContext[]> {
+  if (mediation === "modal") return authenticators;
+  const offering: ClientContext[] = [];
+  for (const authenticator of authenticators) {
+    if (!authenticator.provider || (mediation === "immediate" && authenticator.settings.attachment !== "platform")) continue;
+    const accounts = await authenticator.provider.accounts(rpId);
+    const allowed = options.allowCredentials;
+    if (accounts.some((a) => allowed.length === 0 || allowed.some((d) => bytesEqual(d.id, a.credentialId)))) offering.push(authenticator);
   }
-  const picked = Number.isInteger(index) ? responses[index] : undefined;
-  if (!picked) {
-    throw new WebAuthnError("NotAllowedError", `selectCredential returned ${index}, not an index below ${responses.length}`);
+  if (offering.length > 0) return offering;
+  if (mediation === "immediate") throw noImmediateCredentials(rpId);
+  throw new WebAuthnError("NotAllowedError", `conditional mediation: no attached authenticator's provider has a passkey for ${rpId} to offer`);
+}
+
+/**
+ * Whether an authenticator can answer: it holds one of allowCredentials (a
+ * silent probe finds it, or, for a credential only UV makes visible
+ * (credProtect level 3), its provider lists it), or it stores discoverable
+ * credentials.
+ */
+async function canAnswer(
+  { device, protocol }: ChosenAuthenticator,
+  options: RequestOptions,
+  rpId: string,
+  clientDataHash: Uint8Array,
+  call: CallOptions,
+): Promise<boolean> {
+  const allowed = options.allowCredentials;
+  if (protocol.kind === "u2f") return allowed.length > 0 && (await u2fFinder(protocol.ctap1, call)(rpId, allowed)) !== undefined;
+  const { info } = protocol;
+  if (allowed.length > 0) {
+    if ((await probeCredentials(device.transport, usableDescriptors(allowed, info), info, { rpId, clientDataHash }, call)) !== undefined) return true;
+    const accounts = device.provider ? await device.provider.accounts(rpId) : [];
+    return accounts.some((a) => allowed.some((d) => bytesEqual(d.id, a.credentialId)));
   }
-  return picked;
+  if (option(info, "rk") !== true) return false;
+  return device.provider ? (await device.provider.accounts(rpId)).length > 0 : true;
 }
 
 function toJSON(
@@ -154,7 +137,7 @@ function toJSON(
   clientExtensionResults: AuthenticationExtensionsClientOutputs,
 ): AuthenticationResponseJSON {
   const command = "authenticatorGetAssertion";
-  // The credential may be omitted when the allowList had exactly one entry (CTAP 2.1 6.2).
+  // The credential may be omitted when the allowList had exactly one entry (CTAP 2.2 section 6.2).
   const credentialId = response.credential?.id ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
   if (!credentialId) throw malformed(command, "the response names no credential");
   if (allowList.length > 0 && !allowList.some((d) => bytesEqual(d.id, credentialId))) {
@@ -177,10 +160,4 @@ function toJSON(
     authenticatorAttachment: attachment,
     clientExtensionResults,
   };
-}
-
-function noCredentials(detail: string): WebAuthnError {
-  return new WebAuthnError("NotAllowedError", `authenticatorGetAssertion: ${detail}`, {
-    ctapStatus: Status.CTAP2_ERR_NO_CREDENTIALS,
-  });
 }

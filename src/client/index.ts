@@ -1,7 +1,27 @@
 /** The WebAuthn client (the browser's role): public API. */
 export { WebAuthnClient } from "./client.js";
-export type { WebAuthnClientOptions, CreateCallOptions, GetCallOptions, PinSource } from "./client.js";
-export type { CredentialCandidate, SelectCredential } from "./getAssertion.js";
+export type {
+  AttachedAuthenticator,
+  AuthenticatorOptions,
+  WebAuthnClientOptions,
+  CreateCallOptions,
+  GetCallOptions,
+  PinSource,
+  SignalCallOptions,
+} from "./client.js";
+export type { AccountSelector, CredentialCandidate, SelectCredential } from "./accountChoice.js";
+export { parseAccountSelector } from "./accountChoice.js";
+export type { MediatedSignIn } from "./mediation.js";
+export type {
+  CredentialProvider,
+  ProviderAccount,
+  UnknownCredentialSignal,
+  AllAcceptedCredentialsSignal,
+  CurrentUserDetailsSignal,
+} from "./provider.js";
+export type { RelatedOriginsOptions, WellKnownFetcher, WellKnownRequest, WellKnownResponse } from "./relatedOrigins.js";
+export type { SignalName } from "./signals.js";
+export { PageMessage } from "./pageMessages.js";
 export { WebAuthnError } from "./errors.js";
 export type { WebAuthnErrorName } from "./errors.js";
 export type { AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";

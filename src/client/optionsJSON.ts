@@ -23,8 +23,13 @@ export interface PublicKeyCredentialDescriptorJSON {
 export interface AuthenticationExtensionsClientInputs {
   credProps?: boolean;
   appid?: string;
+  appidExclude?: string;
   hmacCreateSecret?: boolean;
   minPinLength?: boolean;
+  /** base64url in the JSON form; the library also takes an ArrayBuffer or a typed array. */
+  credBlob?: string;
+  getCredBlob?: boolean;
+  payment?: { isPayment?: boolean; [member: string]: unknown };
   prf?: unknown;
   largeBlob?: unknown;
   credentialProtectionPolicy?: string;
@@ -75,6 +80,9 @@ export type RequestOptionsInput =
 export type Requirement = "required" | "preferred" | "discouraged";
 export type AttestationConveyance = "none" | "indirect" | "direct" | "enterprise";
 export type AuthenticatorAttachment = "platform" | "cross-platform";
+/** PublicKeyCredentialHint (WebAuthn L3 section 5.8.8). */
+export type Hint = "security-key" | "client-device" | "hybrid";
+const HINTS: readonly string[] = ["security-key", "client-device", "hybrid"];
 
 export interface CredentialDescriptor {
   type: "public-key";
@@ -95,6 +103,8 @@ export interface CreationOptions {
   residentKey: Requirement;
   userVerification: Requirement;
   attestation: AttestationConveyance;
+  /** Known hints, first occurrence only, in the RP's order of preference. */
+  hints: Hint[];
   extensions: Record<string, unknown>;
 }
 
@@ -104,6 +114,7 @@ export interface RequestOptions {
   rpId?: string;
   allowCredentials: CredentialDescriptor[];
   userVerification: Requirement;
+  hints: Hint[];
   extensions: Record<string, unknown>;
 }
 
@@ -144,6 +155,7 @@ export function parseCreationOptionsJSON(input: unknown): CreationOptions {
       (requireResidentKey ? "required" : "discouraged"),
     userVerification: requirement(selection.userVerification, "authenticatorSelection.userVerification") ?? "preferred",
     attestation: attestationConveyance(options.attestation),
+    hints: parseHints(options.hints),
     extensions: parseExtensions(options.extensions),
   };
   const timeout = parseTimeout(options.timeout);
@@ -158,6 +170,7 @@ export function parseRequestOptionsJSON(input: unknown): RequestOptions {
     challenge: expectChallenge(options.challenge),
     allowCredentials: parseDescriptors(options.allowCredentials, "allowCredentials"),
     userVerification: requirement(options.userVerification, "userVerification") ?? "preferred",
+    hints: parseHints(options.hints),
     extensions: parseExtensions(options.extensions),
   };
   const rpId = optionalString(options.rpId, "rpId");
@@ -229,6 +242,13 @@ function parseDescriptors(value: unknown, label: string): CredentialDescriptor[]
     descriptors.push({ type, id, ...(transports ? { transports } : {}) });
   });
   return descriptors;
+}
+
+/** Section 5.8.8: unknown hints are ignored, a repeated one counts only where it first appears. */
+function parseHints(value: unknown): Hint[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((h) => typeof h !== "string")) throw new WebAuthnError("TypeError", "hints must be an array of strings");
+  return [...new Set(value as string[])].filter((h): h is Hint => HINTS.includes(h));
 }
 
 function parseExtensions(value: unknown): Record<string, unknown> {

@@ -23,6 +23,7 @@
 import { isIP } from "node:net";
 import { getDomain, getPublicSuffix } from "tldts";
 import { WebAuthnError } from "./errors.js";
+import { PageMessage } from "./pageMessages.js";
 
 export interface OriginPolicy {
   /**
@@ -66,10 +67,12 @@ export function parseCallerOrigin(value: unknown, policy: OriginPolicy = {}, lab
   }
   if (url.origin === "null") {
     // WebAuthn L3 5.1.3: an opaque origin gets NotAllowedError.
-    throw new WebAuthnError("NotAllowedError", `${label} "${value}" is an opaque origin`);
+    throw new WebAuthnError("NotAllowedError", `${label} "${value}" is an opaque origin`, { pageMessage: PageMessage.opaqueDomain });
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new WebAuthnError("SecurityError", `${label} "${value}": WebAuthn needs an https (or http://localhost) origin`);
+    throw new WebAuthnError("SecurityError", `${label} "${value}": WebAuthn needs an https (or http://localhost) origin`, {
+      pageMessage: PageMessage.invalidProtocol,
+    });
   }
   if (url.username || url.password || url.pathname !== "/" || url.search || url.hash) {
     throw new WebAuthnError(
@@ -85,6 +88,7 @@ export function parseCallerOrigin(value: unknown, policy: OriginPolicy = {}, lab
     throw new WebAuthnError(
       "SecurityError",
       `${label} "${url.origin}" is not a secure context: use https, or http only on localhost / *.localhost`,
+      { pageMessage: PageMessage.invalidProtocol },
     );
   }
   if (isIpAddress && !policy.allowIpAddressOrigins) {
@@ -92,6 +96,7 @@ export function parseCallerOrigin(value: unknown, policy: OriginPolicy = {}, lab
       "SecurityError",
       `${label} "${url.origin}" has an IP-address host; WebAuthn requires a domain (browsers refuse IP origins). ` +
         `Use http://localhost, or set allowIpAddressOrigins for a test rig that needs it`,
+      { pageMessage: PageMessage.invalidDomain },
     );
   }
   return { origin: url.origin, scheme, host, isIpAddress };
@@ -119,37 +124,44 @@ export function resolveRpId(requested: string | undefined, caller: CallerOrigin)
 
 /** Throws SecurityError unless `caller` may claim `rpId`. */
 export function assertRpIdAllowed(rpId: string, caller: CallerOrigin): void {
+  const problem = rpIdClaimProblem(rpId, caller);
+  if (problem) throw new WebAuthnError("SecurityError", problem.message);
+}
+
+/**
+ * Why `caller` may not claim `rpId` by the registrable-suffix rule, or
+ * undefined when it may. `relatedOriginsMayAllow` marks the failures that
+ * related origin requests (WebAuthn L3 section 5.11) can still overturn: the
+ * RP ID is a domain name, just not one this origin's host falls under.
+ */
+export function rpIdClaimProblem(rpId: string, caller: CallerOrigin): { message: string; relatedOriginsMayAllow: boolean } | undefined {
   const claim = `RP ID "${rpId}" is not allowed for origin "${caller.origin}"`;
-  if (rpId === "") throw new WebAuthnError("SecurityError", `${claim}: it is empty`);
+  const refuse = (why: string, relatedOriginsMayAllow = false) => ({ message: `${claim}: ${why}`, relatedOriginsMayAllow });
+  if (rpId === "") return refuse("it is empty");
   const canonical = canonicalHost(rpId);
   if (canonical !== rpId) {
     // The RP ID is hashed byte for byte into authenticator data, so a
     // non-canonical spelling would never match what the RP verifies.
     const hint = canonical && !rpId.includes("://") ? `; did you mean "${canonical}"?` : "";
-    throw new WebAuthnError(
-      "SecurityError",
-      `${claim}: it must be a bare lowercase domain (punycode for IDNs), without scheme, port or path${hint}`,
-    );
+    return refuse(`it must be a bare lowercase domain (punycode for IDNs), without scheme, port or path${hint}`);
   }
-  if (rpId === caller.host) return;
-  if (caller.isIpAddress || isIP(unbracket(rpId)) !== 0) {
-    throw new WebAuthnError("SecurityError", `${claim}: an IP address can only be claimed by itself`);
-  }
+  if (rpId === caller.host) return undefined;
+  if (caller.isIpAddress || isIP(unbracket(rpId)) !== 0) return refuse("an IP address can only be claimed by itself");
   if (!caller.host.endsWith(`.${rpId}`)) {
-    throw new WebAuthnError(
-      "SecurityError",
-      `${claim}: it must equal the origin's host "${caller.host}" or be a parent domain of it ` +
+    return refuse(
+      `it must equal the origin's host "${caller.host}" or be a parent domain of it ` +
         `(a look-alike or a name that merely contains it does not count)`,
+      true,
     );
   }
   const originSuffix = getPublicSuffix(caller.host, PSL);
   if (getDomain(rpId, PSL) === null || originSuffix === rpId || originSuffix?.endsWith(`.${rpId}`)) {
-    throw new WebAuthnError(
-      "SecurityError",
-      `${claim}: "${rpId}" is a public suffix (Public Suffix List, private registries such as github.io included), ` +
-        `which no site may claim`,
+    return refuse(
+      `"${rpId}" is a public suffix (Public Suffix List, private registries such as github.io included), which no site may claim`,
+      true,
     );
   }
+  return undefined;
 }
 
 function canonicalHost(value: string): string | undefined {

@@ -21,6 +21,20 @@
  * A response is data || SW1 SW2.
  */
 
+/** U2F instruction bytes (raw message formats v1.2, section 3.1). */
+export const U2fInstruction = {
+  U2F_REGISTER: 0x01,
+  U2F_AUTHENTICATE: 0x02,
+  U2F_VERSION: 0x03,
+} as const;
+
+/** U2F_AUTHENTICATE's control byte, P1 (raw message formats v1.2, section 5.1). */
+export const AuthenticateControl = {
+  enforceUserPresenceAndSign: 0x03,
+  checkOnly: 0x07,
+  dontEnforceUserPresenceAndSign: 0x08,
+} as const;
+
 /** ISO 7816-4 status words used by U2F (raw message formats v1.2, section 3.3). */
 export const StatusWord = {
   SW_NO_ERROR: 0x9000,

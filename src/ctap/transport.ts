@@ -19,3 +19,14 @@ export interface CtapTransport {
   /** Never rejects for a bad request: every fault is a status byte in the response. */
   transact(request: Uint8Array, context?: CtapRequestContext): Promise<Uint8Array>;
 }
+
+/**
+ * A device as a client reaches it: the CTAP2 door (CTAPHID_CBOR) and, on a
+ * key that also speaks CTAP1/U2F, the APDU door beside it (CTAPHID_MSG).
+ * The core's Authenticator is one (its `ctap1`), and so is any CTAPHID
+ * client that sends MSG as well as CBOR.
+ */
+export interface CtapDevice extends CtapTransport {
+  /** Command APDUs in, response APDUs out (CTAP 2.2 section 11.2.9.1.1); absent on a CTAP2-only device. */
+  readonly ctap1?: CtapTransport;
+}

@@ -14,9 +14,10 @@
  */
 import type { BrowserContext, Disposable, Frame, Page } from "playwright-core";
 import type { Softkey } from "../softkey.js";
-import type { CredentialDeletedEvent } from "../softkeyEvents.js";
+import type { CredentialDeletedEvent, ProviderEvents } from "../softkeyEvents.js";
 import {
   WebAuthnError,
+  type AccountSelector as ClientAccountSelector,
   type AuthenticationResponseJSON,
   type RegistrationResponseJSON,
   type SelectCredential,
@@ -31,7 +32,8 @@ import { credentialAssertedEvent, credentialCreatedEvent } from "./pageCeremonyE
 import { initScript } from "./pageShim.js";
 import type { WireRequest, WireResponse } from "./serialization.js";
 import { shimConfig } from "./shimConfig.js";
-import { parseRequest, wireError } from "./wireRequest.js";
+import { answerStatic, type StaticRequest } from "./staticRequests.js";
+import { failureReason, parseRequest, wireError } from "./wireRequest.js";
 
 export interface AttachOptions {
   softkey: Softkey;
@@ -47,11 +49,21 @@ export interface AttachOptions {
    * false: the request waits for `selectAccount()`.
    */
   autoSelect?: boolean;
-  /** The account chooser of a modal get() that finds several discoverable credentials; default the first. */
+  /**
+   * Which account answers a modal get() that finds several discoverable credentials (credential ID,
+   * user name, user handle); default the most recent, as Chrome's picker lists it first. Settable
+   * later through the attachment's `account`.
+   */
+  account?: ClientAccountSelector;
+  /** The account chooser as a function, when `account` is not enough. */
   selectCredential?: SelectCredential;
-  /** What PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable() answers. Default false (a security key). */
+  /**
+   * What PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable() answers (and
+   * getClientCapabilities()' userVerifyingPlatformAuthenticator and passkeyPlatformAuthenticator).
+   * Default: derived from the client's authenticators (a platform profile with UV says true).
+   */
   userVerifyingPlatformAuthenticator?: boolean;
-  /** Entries to add to or override in what PublicKeyCredential.getClientCapabilities() reports. */
+  /** Entries to add to or override in what PublicKeyCredential.getClientCapabilities() reports (derived from the authenticators). */
   capabilities?: Record<string, boolean>;
   /** The name of the Playwright binding (a global in every frame); change it only if it clashes with the page's own. */
   bindingName?: string;
@@ -78,7 +90,7 @@ interface Caller {
   topOrigin: string | undefined;
 }
 
-type CeremonyRequest = Exclude<WireRequest, { op: "abort" }>;
+type CeremonyRequest = Extract<WireRequest, { op: "create" | "get" }>;
 
 const detachedError = (): WebAuthnError => new WebAuthnError("NotAllowedError", "softkey was detached");
 
@@ -116,14 +128,21 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
   private cdp: CdpChannel | undefined;
   private readonly inFlight = new InFlightCeremonies();
   private readonly conditional: ConditionalRequests;
-  /** Deletions are the Softkey's own event, passed on as they are. */
+  /** Deletions and the store's answers to signals are the Softkey's own events, passed on as they are. */
   private readonly forwardDeletion = (event: CredentialDeletedEvent): void => this.emit("credentialDeleted", event);
+  private readonly forwardProvider = PROVIDER_EVENTS.map((name) => {
+    const listener = (event: ProviderEvents[typeof name]): void => this.emit(name, event as never);
+    return { name, listener };
+  });
   private detached = false;
+  /** The account a modal get() with several discoverable credentials answers with; undefined: the most recent. */
+  account: ClientAccountSelector | undefined;
 
   private constructor(private readonly options: AttachOptions) {
     super();
     this.softkey = options.softkey;
     this.client = options.client ?? options.softkey.client;
+    this.account = options.account;
     this.conditional = new ConditionalRequests({
       autoSelect: options.autoSelect ?? false,
       credentials: async (rpId) => (await this.softkey.listCredentials({ rpId })).credentials,
@@ -157,7 +176,18 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
     const pages = isPage(target) ? [target] : target.pages();
     await Promise.all(pages.flatMap((page) => page.frames().map((frame) => frame.evaluate(script).catch(() => undefined))));
     options.softkey.on("credentialDeleted", attachment.forwardDeletion);
+    for (const { name, listener } of attachment.forwardProvider) options.softkey.on(name, listener as never);
     return attachment;
+  }
+
+  /**
+   * The browser mediated a sign-in on this page's origin (or `origin`), say the user autofilled a
+   * saved password for `userName`: a conditional create there may follow (WebAuthn L3 section 5.1.3).
+   */
+  recordMediatedSignIn(signIn: { page?: Page; origin?: string; userName?: string }): void {
+    const origin = signIn.origin ?? (signIn.page ? new URL(signIn.page.url()).origin : undefined);
+    if (!origin) throw new Error("softkey: recordMediatedSignIn needs a page or an origin");
+    this.client.recordMediatedSignIn({ origin, ...(signIn.userName !== undefined ? { userName: signIn.userName } : {}) });
   }
 
   /**
@@ -184,6 +214,7 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
     if (this.detached) return;
     this.detached = true;
     this.softkey.off("credentialDeleted", this.forwardDeletion);
+    for (const { name, listener } of this.forwardProvider) this.softkey.off(name, listener as never);
     this.inFlight.abortAll(detachedError);
     this.conditional.rejectAll(detachedError);
     await this.cdp?.close({ ok: false, name: "NotAllowedError", message: "softkey was detached" });
@@ -207,6 +238,7 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
       const aborted = this.inFlight.abort(source.frame, request.id, new WebAuthnError("AbortError", "the ceremony was aborted by its AbortSignal"));
       return { ok: true, aborted };
     }
+    if (request.op === "static") return this.static(source, request);
     const { origin, topOrigin: top } = source;
     const ceremony: CeremonySource = { page: source.page, frame: source.frame, origin, ...(top === undefined ? {} : { topOrigin: top }) };
     const signal = this.inFlight.start(source.frame, request.id);
@@ -214,10 +246,28 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
       return { ok: true, credential: await this.ceremony(source, ceremony, request, signal) };
     } catch (error) {
       const failure = wireError(error);
-      this.emit("ceremonyFailed", { ...ceremony, ceremony: request.op, name: failure.name, message: failure.message });
+      this.emit("ceremonyFailed", { ...ceremony, ceremony: request.op, name: failure.name, message: failure.message, reason: failureReason(error) });
       return failure;
     } finally {
       this.inFlight.end(source.frame, request.id);
+    }
+  }
+
+  /** A PublicKeyCredential static: capabilities, UVPAA, or a signal (./staticRequests.ts). */
+  private async static(source: Caller, request: StaticRequest): Promise<WireResponse> {
+    try {
+      if (this.detached) throw detachedError();
+      const { userVerifyingPlatformAuthenticator, capabilities } = this.options;
+      const value = await answerStatic(request, {
+        softkey: this.softkey,
+        client: this.client,
+        origin: source.origin,
+        ...(userVerifyingPlatformAuthenticator === undefined ? {} : { userVerifyingPlatformAuthenticator }),
+        ...(capabilities ? { capabilities } : {}),
+      });
+      return { ok: true, value };
+    } catch (error) {
+      return wireError(error);
     }
   }
 
@@ -242,24 +292,35 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
     if (top !== undefined && !(await permissionsPolicyAllows(source.frame, feature))) {
       throw new WebAuthnError("NotAllowedError", `the '${feature}' feature is not delegated to this cross-origin frame (iframe allow attribute)`);
     }
-    const call = { origin, signal, client: this.client, ...(top === undefined ? {} : { topOrigin: top }) };
+    const call = {
+      origin,
+      signal,
+      client: this.client,
+      ...(top === undefined ? {} : { topOrigin: top }),
+      ...(request.userActivation === undefined ? {} : { userActivation: request.userActivation }),
+    };
     if (request.op === "create") {
-      if (request.mediation === "conditional") {
-        throw new WebAuthnError("NotSupportedError", "softkey does not support conditional create (getClientCapabilities().conditionalCreate is false)");
-      }
-      const credential = await this.softkey.create(request.options, call);
+      const mediation = request.mediation === undefined ? {} : { mediation: request.mediation };
+      const credential = await this.softkey.create(request.options, { ...call, ...mediation });
       this.emit("credentialCreated", credentialCreatedEvent(ceremony, request.options, credential));
       return credential;
     }
-    const conditional = request.mediation === "conditional";
+    const conditional = request.mediation === "conditional" && request.uiMode !== "immediate";
     const { selectCredential } = this.options;
+    const choice = { ...(this.account ? { account: this.account } : {}), ...(selectCredential ? { selectCredential } : {}) };
+    const modal = {
+      ...(request.mediation === undefined ? {} : { mediation: request.mediation }),
+      ...(request.uiMode === undefined ? {} : { uiMode: request.uiMode }),
+    };
     const credential = conditional
       ? await this.conditional.run(ceremony, request.options, signal, (options) => this.softkey.get(options, call))
-      : await this.softkey.get(request.options, { ...call, ...(selectCredential ? { selectCredential } : {}) });
+      : await this.softkey.get(request.options, { ...call, ...modal, ...choice });
     this.emit("credentialAsserted", credentialAssertedEvent(ceremony, request.options, credential, conditional));
     return credential;
   }
 }
+
+const PROVIDER_EVENTS = ["signalReceived", "credentialHidden", "credentialRestored", "userDetailsUpdated"] as const satisfies readonly (keyof ProviderEvents)[];
 
 function isPage(target: BrowserContext | Page): target is Page {
   return typeof (target as Page).mainFrame === "function";

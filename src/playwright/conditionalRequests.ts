@@ -136,7 +136,8 @@ export class ConditionalRequests {
     const { rpId } = entry.info;
     const allowed = new Set((entry.options.allowCredentials ?? []).map((d) => d.id));
     const credentials = await this.settings.credentials(rpId);
-    const candidates = credentials.filter((c) => c.discoverable && (allowed.size === 0 || allowed.has(c.credentialId)));
+    // A passkey a signal hid is in no autofill list.
+    const candidates = credentials.filter((c) => c.discoverable && !c.hidden && (allowed.size === 0 || allowed.has(c.credentialId)));
     const matches = candidates.filter(
       (c) =>
         (account.credentialId === undefined || c.credentialId === account.credentialId) &&

@@ -6,10 +6,11 @@
  */
 import type { Frame, Page } from "playwright-core";
 import type { AuthenticationResponseJSON, RegistrationResponseJSON, WebAuthnErrorName } from "../client/index.js";
-import type { CredentialDeletedEvent } from "../softkeyEvents.js";
+import type { CredentialDeletedEvent, ProviderEvents } from "../softkeyEvents.js";
 
 export { TypedEvents, type WaitForEventOptions } from "../typedEvents.js";
 export type { CredentialDeletedEvent };
+export type { CredentialHiddenEvent, SignalReceivedEvent, UserDetailsUpdatedEvent } from "../softkeyEvents.js";
 
 /** Where a ceremony came from: the origin is the frame's, as Node saw it. */
 export interface CeremonySource {
@@ -49,10 +50,14 @@ export interface CeremonyFailedEvent extends CeremonySource {
   ceremony: "create" | "get";
   /** The DOMException name the page rejected with. */
   name: WebAuthnErrorName | string;
+  /** The message the page rejected with: Chrome's, which never says why. */
   message: string;
+  /** softkey's specific reason, which the page does not see. */
+  reason: string;
 }
 
-export interface SoftkeyEventMap {
+/** The Softkey's own events about signals (credentialHidden, credentialRestored, userDetailsUpdated, signalReceived) are passed on too. */
+export interface SoftkeyEventMap extends ProviderEvents {
   credentialCreated: CredentialCreatedEvent;
   credentialAsserted: CredentialAssertedEvent;
   credentialDeleted: CredentialDeletedEvent;

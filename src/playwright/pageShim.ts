@@ -13,7 +13,15 @@
  * page's globals, never anything from this module's scope. The lib is
  * ES2022 without DOM, so the few DOM shapes it touches are declared below.
  */
-import { createWireCodec, type ShimConfig, type WireCodec, type WireRequest, type WireResponse } from "./serialization.js";
+import {
+  createWireCodec,
+  type ShimConfig,
+  type WireCallContext,
+  type WireCodec,
+  type WireRequest,
+  type WireResponse,
+  type WireStatic,
+} from "./serialization.js";
 
 /** The page globals the shim reads; everything may be missing in some engine or context. */
 interface PageGlobals {
@@ -21,7 +29,7 @@ interface PageGlobals {
   isSecureContext?: boolean;
   origin?: string;
   top?: unknown;
-  navigator?: { credentials?: CredentialsContainerLike };
+  navigator?: { credentials?: CredentialsContainerLike; userActivation?: { isActive?: boolean } };
   document?: { permissionsPolicy?: PolicyLike; featurePolicy?: PolicyLike };
   CredentialsContainer?: { prototype: CredentialsContainerLike };
   PublicKeyCredential?: ClassLike & Record<string, unknown>;
@@ -51,6 +59,7 @@ interface CredentialOptions {
   publicKey?: unknown;
   signal?: AbortSignal;
   mediation?: string;
+  uiMode?: string;
 }
 
 type CeremonyKind = "create" | "get";
@@ -245,24 +254,22 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
     let request: WireRequest;
     try {
       const origin = String(g.origin);
-      const mediation = options.mediation === undefined ? {} : { mediation: String(options.mediation) };
+      const context: WireCallContext = {};
+      if (options.mediation !== undefined) context.mediation = String(options.mediation);
+      if (options.uiMode !== undefined) context.uiMode = String(options.uiMode);
+      // Immediate mediation and create() in a cross-origin frame need a user activation; the page knows whether it has one.
+      const activation = g.navigator?.userActivation;
+      if (activation && typeof activation.isActive === "boolean") context.userActivation = activation.isActive;
       request =
         kind === "create"
-          ? { op: "create", id, origin, options: codec.creationOptionsToJSON(options.publicKey), ...mediation }
-          : { op: "get", id, origin, options: codec.requestOptionsToJSON(options.publicKey), ...mediation };
+          ? { op: "create", id, origin, options: codec.creationOptionsToJSON(options.publicKey), ...context }
+          : { op: "get", id, origin, options: codec.requestOptionsToJSON(options.publicKey), ...context };
     } catch (error) {
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
       let settled = false;
-      // The fast channel when it serves this document, else (or when Node says so) the binding.
-      let via = fastBinding() ?? slow;
-      const call = (message: WireRequest): Promise<WireResponse> =>
-        via(message).then((response) => {
-          if (via === slow || !isFallback(response) || settled) return response;
-          via = slow;
-          return slow(message);
-        });
+      const call = sender(slow, () => settled);
       const onAbort = (): void => {
         if (settled) return;
         settled = true;
@@ -293,6 +300,50 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
     });
   }
 
+  /** Sends through the fast channel when it serves this document, else (or when Node says so) through the binding. */
+  function sender(slow: Send, done: () => boolean = () => false): Send {
+    let via = fastBinding() ?? slow;
+    return (message) =>
+      via(message).then((response) => {
+        if (via === slow || !isFallback(response) || done()) return response;
+        via = slow;
+        return slow(message);
+      });
+  }
+
+  /** A PublicKeyCredential static answered in Node; `offline` when softkey is not attached to this document. */
+  function staticCall(name: WireStatic, options: unknown, offline: () => unknown): Promise<unknown> {
+    const slow = binding();
+    if (!slow) return promiseResolve(offline());
+    const request: WireRequest = { op: "static", id: `${documentId}.${++sequence}`, origin: String(g.origin), name };
+    if (options !== undefined) request.options = options;
+    return sender(slow)(request).then(
+      (response) => {
+        if (!response.ok) throw domError(response.name, response.message);
+        return "value" in response ? response.value : undefined;
+      },
+      (error: unknown) => {
+        throw domError("NotAllowedError", `softkey: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
+  }
+
+  /** A signal method's options dictionary as WebIDL would read it: its members, strings as DOMString converts them. */
+  function signalOptions(options: unknown): Record<string, unknown> {
+    if (options === null || typeof options !== "object") throw new TypeError("The provided value is not of type 'object'.");
+    const o = options as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const key of ["rpId", "credentialId", "userId", "name", "displayName"]) if (o[key] !== undefined) out[key] = String(o[key]);
+    if (o.allAcceptedCredentialIds !== undefined) {
+      const list = o.allAcceptedCredentialIds;
+      if (list === null || typeof list !== "object" || typeof (list as Iterable<unknown>)[Symbol.iterator] !== "function") {
+        throw new TypeError("allAcceptedCredentialIds cannot be converted to a sequence.");
+      }
+      out.allAcceptedCredentialIds = Array.from(list as Iterable<unknown>, String);
+    }
+    return out;
+  }
+
   defineMethod(
     container,
     "create",
@@ -313,10 +364,23 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
   );
 
   const capabilities = config.capabilities;
+  const clientCapabilities = (): Promise<Record<string, boolean>> =>
+    staticCall("getClientCapabilities", undefined, () => ({ ...capabilities })) as Promise<Record<string, boolean>>;
+  const signal = (name: WireStatic) => (options: never) => {
+    try {
+      return staticCall(name, signalOptions(options), () => undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
   const statics: Record<string, (...args: never[]) => unknown> = {
-    isUserVerifyingPlatformAuthenticatorAvailable: () => promiseResolve(config.userVerifyingPlatformAuthenticator),
-    isConditionalMediationAvailable: () => promiseResolve(capabilities.conditionalGet === true),
-    getClientCapabilities: () => promiseResolve({ ...capabilities }),
+    isUserVerifyingPlatformAuthenticatorAvailable: () =>
+      staticCall("isUserVerifyingPlatformAuthenticatorAvailable", undefined, () => config.userVerifyingPlatformAuthenticator),
+    isConditionalMediationAvailable: () => clientCapabilities().then((answer) => answer.conditionalGet === true),
+    getClientCapabilities: clientCapabilities,
+    signalUnknownCredential: signal("signalUnknownCredential"),
+    signalAllAcceptedCredentials: signal("signalAllAcceptedCredentials"),
+    signalCurrentUserDetails: signal("signalCurrentUserDetails"),
     parseCreationOptionsFromJSON: (json: never) => codec.parseCreationOptionsFromJSON(json),
     parseRequestOptionsFromJSON: (json: never) => codec.parseRequestOptionsFromJSON(json),
   };

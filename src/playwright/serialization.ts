@@ -41,10 +41,27 @@ export interface ShimConfig {
 /** A ceremony's mediation, as navigator.credentials.get() takes it. */
 export type Mediation = "silent" | "optional" | "conditional" | "required" | "immediate";
 
+/** What the page knows of how it was called: mediation, uiMode, and whether it had transient user activation. */
+export interface WireCallContext {
+  mediation?: string;
+  uiMode?: string;
+  /** navigator.userActivation.isActive when the page called; absent where the engine does not say. */
+  userActivation?: boolean;
+}
+
+/** The PublicKeyCredential statics the page forwards to Node. */
+export type WireStatic =
+  | "getClientCapabilities"
+  | "isUserVerifyingPlatformAuthenticatorAvailable"
+  | "signalUnknownCredential"
+  | "signalAllAcceptedCredentials"
+  | "signalCurrentUserDetails";
+
 /** Page → Node. `origin` is the page's own idea of its origin: only ever used to refuse, never to allow. */
 export type WireRequest =
-  | { op: "create"; id: string; origin: string; options: PublicKeyCredentialCreationOptionsJSON; mediation?: string }
-  | { op: "get"; id: string; origin: string; options: PublicKeyCredentialRequestOptionsJSON; mediation?: string }
+  | ({ op: "create"; id: string; origin: string; options: PublicKeyCredentialCreationOptionsJSON } & WireCallContext)
+  | ({ op: "get"; id: string; origin: string; options: PublicKeyCredentialRequestOptionsJSON } & WireCallContext)
+  | { op: "static"; id: string; origin: string; name: WireStatic; options?: unknown }
   | { op: "abort"; id: string };
 
 /**
@@ -54,6 +71,7 @@ export type WireRequest =
 export type WireResponse =
   | { ok: true; credential: RegistrationResponseJSON | AuthenticationResponseJSON }
   | { ok: true; aborted: boolean }
+  | { ok: true; value: unknown }
   | { ok: false; name: string; message: string; fallback?: true };
 
 type Dict = Record<string, unknown>;
@@ -70,7 +88,7 @@ export interface WireCodec {
   parseCreationOptionsFromJSON(json: unknown): Dict;
   /** PublicKeyCredential.parseRequestOptionsFromJSON(). */
   parseRequestOptionsFromJSON(json: unknown): Dict;
-  /** clientExtensionResults JSON → getClientExtensionResults() (prf results and largeBlob blob as ArrayBuffers). */
+  /** clientExtensionResults JSON → getClientExtensionResults() (prf results, largeBlob blob and getCredBlob as ArrayBuffers). */
   extensionOutputsFromJSON(json: unknown): Dict;
 }
 
@@ -314,6 +332,7 @@ export function createWireCodec(): WireCodec {
     if (isDict(out.largeBlob) && typeof out.largeBlob.blob === "string") {
       out.largeBlob.blob = fromBase64Url(out.largeBlob.blob, "largeBlob.blob");
     }
+    if (typeof out.getCredBlob === "string") out.getCredBlob = fromBase64Url(out.getCredBlob, "getCredBlob");
     return out;
   }
 

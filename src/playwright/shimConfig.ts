@@ -1,7 +1,10 @@
 /**
- * What the page shim is told at install: the binding names and what
- * PublicKeyCredential's feature questions answer, from attach()'s options.
+ * What the page shim is told at install: the binding names, and what
+ * PublicKeyCredential's feature questions answer in a document softkey is
+ * not (or no longer) attached to. Attached documents ask Node instead, which
+ * derives the answers from the client's authenticators (./staticRequests.ts).
  */
+import { extensionIdentifiers } from "../client/extensions/registry.js";
 import type { ShimConfig } from "./serialization.js";
 
 const DEFAULT_BINDING = "__softkeyPlaywright";
@@ -21,19 +24,15 @@ export function shimConfig(options: ShimOptions): ShimConfig {
     userVerifyingPlatformAuthenticator: uvpaa,
     capabilities: {
       conditionalCreate: false,
-      conditionalGet: true,
+      conditionalGet: false,
       hybridTransport: false,
       passkeyPlatformAuthenticator: uvpaa,
-      userVerifyingPlatformAuthenticator: uvpaa,
       relatedOrigins: false,
       signalAllAcceptedCredentials: false,
       signalCurrentUserDetails: false,
       signalUnknownCredential: false,
-      "extension:credProps": true,
-      "extension:credProtect": true,
-      "extension:hmacCreateSecret": true,
-      "extension:largeBlob": true,
-      "extension:prf": true,
+      userVerifyingPlatformAuthenticator: uvpaa,
+      ...Object.fromEntries(extensionIdentifiers().map((id) => [`extension:${id}`, true])),
       ...options.capabilities,
     },
     ...(options.cdpChannel !== false ? { fast: { binding: `${binding}Cdp`, reply: `${binding}CdpReply` } } : {}),

@@ -1,10 +1,12 @@
 /**
  * The Node side of the page protocol (serialization.ts defines it): checking
  * what the page sends, which is untrusted, and turning a failure into the
- * DOMException name and message the page rejects with.
+ * DOMException name and message the page rejects with: Chrome's generic
+ * message (WebAuthnError.pageMessage), never softkey's specific reason,
+ * which goes to the attachment's ceremonyFailed event instead.
  */
-import { WebAuthnError } from "../client/index.js";
-import type { WireRequest } from "./serialization.js";
+import { PageMessage, WebAuthnError } from "../client/index.js";
+import type { WireRequest, WireStatic } from "./serialization.js";
 
 /** Names the page may reject with as they are; anything else becomes NotAllowedError, as a browser hides internal failures. */
 const DOM_ERROR_NAMES = new Set([
@@ -20,21 +22,42 @@ const DOM_ERROR_NAMES = new Set([
   "UnknownError",
 ]);
 
+const STATICS: readonly WireStatic[] = [
+  "getClientCapabilities",
+  "isUserVerifyingPlatformAuthenticatorAvailable",
+  "signalUnknownCredential",
+  "signalAllAcceptedCredentials",
+  "signalCurrentUserDetails",
+];
+
 /** The page is untrusted: check the shape of what it sends before using any of it. */
 export function parseRequest(message: unknown): WireRequest | undefined {
   if (typeof message !== "object" || message === null) return undefined;
   const m = message as Record<string, unknown>;
   if (typeof m.id !== "string" || m.id.length > 200) return undefined;
   if (m.op === "abort") return { op: "abort", id: m.id };
-  if ((m.op !== "create" && m.op !== "get") || typeof m.origin !== "string") return undefined;
+  if (typeof m.origin !== "string") return undefined;
+  if (m.op === "static") {
+    if (!STATICS.includes(m.name as WireStatic)) return undefined;
+    return { op: "static", id: m.id, origin: m.origin, name: m.name as WireStatic, ...(m.options !== undefined ? { options: m.options } : {}) };
+  }
+  if (m.op !== "create" && m.op !== "get") return undefined;
   if (typeof m.options !== "object" || m.options === null || Array.isArray(m.options)) return undefined;
-  if (m.mediation !== undefined && typeof m.mediation !== "string") return undefined;
+  for (const key of ["mediation", "uiMode"]) if (m[key] !== undefined && typeof m[key] !== "string") return undefined;
+  if (m.userActivation !== undefined && typeof m.userActivation !== "boolean") return undefined;
   return m as WireRequest;
 }
 
+/** What the page rejects with: the DOMException name and Chrome's message for it. */
 export function wireError(error: unknown): { ok: false; name: string; message: string } {
-  if (error instanceof WebAuthnError) return { ok: false, name: error.name, message: error.message };
+  if (error instanceof WebAuthnError) return { ok: false, name: error.name, message: error.pageMessage };
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error && DOM_ERROR_NAMES.has(error.name)) return { ok: false, name: error.name, message };
-  return { ok: false, name: "NotAllowedError", message: `softkey: ${message}` };
+  // Anything else (a storage failure, a bug) is an internal failure, which Chrome reports as a refusal.
+  return { ok: false, name: "NotAllowedError", message: PageMessage.notAllowed };
+}
+
+/** softkey's own account of a failure, for events and logs: the specific reason. */
+export function failureReason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

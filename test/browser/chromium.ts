@@ -46,13 +46,20 @@ export interface LaunchedChromium {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<LaunchedChromium> {
+/** Extra flags (e.g. --host-resolver-rules), and whether to accept a test server's self-signed certificate. */
+export interface LaunchOptions {
+  args?: string[];
+  ignoreHTTPSErrors?: boolean;
+}
+
+export async function launchChromium(options: LaunchOptions = {}): Promise<LaunchedChromium> {
   if (CHROMIUM_MISSING) throw new Error(`${CHROMIUM} is required when CI=true but is missing; ${INSTALL_HINT}`);
   const profile = mkdtempSync(join(tmpdir(), "softkey-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
+    ...(options.ignoreHTTPSErrors ? { ignoreHTTPSErrors: true } : {}),
   });
   return {
     context,

@@ -12,6 +12,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Softkey } from "../../src/softkey.js";
 import { attach, type SoftkeyAttachment } from "../../src/playwright/index.js";
+import { PageMessage } from "../../src/client/index.js";
 import { TEST_SCRYPT } from "../helpers/ctap.js";
 import { browserTitle, launchChromium, skipWithoutBrowser, type LaunchedChromium } from "./chromium.js";
 import { startRelyingParty, type RelyingParty } from "./relyingParty.js";
@@ -206,6 +207,7 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the page side of softkey/playw
     const fake = await browser.context.newPage();
     try {
       await fake.goto(`http://127.0.0.1:${rp.port}/`);
+      const failed = key.waitForEvent("ceremonyFailed", { predicate: (e) => e.page === fake, timeout: 5000 });
       const response = await fake.evaluate(
         ([origin, challenge]) =>
           (globalThis as PageGlobals).__softkeyPlaywright({
@@ -221,8 +223,9 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the page side of softkey/playw
           }),
         [rp.origin, Buffer.from(challenge).toString("base64url")] as const,
       );
-      expect(response).toMatchObject({ ok: false, name: "NotAllowedError" });
-      expect(response.message).toContain("127.0.0.1");
+      // The page reads Chrome's generic message; the attachment's event keeps softkey's reason.
+      expect(response).toMatchObject({ ok: false, name: "NotAllowedError", message: PageMessage.notAllowed });
+      expect((await failed).reason).toContain("127.0.0.1");
     } finally {
       await fake.close();
     }
@@ -341,8 +344,8 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the page side of softkey/playw
           [rp.origin, Buffer.from(challenge).toString("base64url")] as const,
         );
         const event = await failed;
-        expect(event).toMatchObject({ ceremony: "create", name: "NotAllowedError", origin: `http://127.0.0.1:${rp.port}` });
-        expect(event.message).toContain("127.0.0.1");
+        expect(event).toMatchObject({ ceremony: "create", name: "NotAllowedError", origin: `http://127.0.0.1:${rp.port}`, message: PageMessage.notAllowed });
+        expect(event.reason).toContain("127.0.0.1");
       } finally {
         await fake.close();
       }

@@ -30,7 +30,7 @@ function creation(extensions: Record<string, unknown>, residentKey = "discourage
     authenticatorSelection: { residentKey },
     extensions,
   });
-  return { options };
+  return { options, caller };
 }
 
 function request(extensions: Record<string, unknown>) {
@@ -51,7 +51,19 @@ describe("client extension registry", () => {
   it("lists each extension once", () => {
     const names = CLIENT_EXTENSIONS.map((e) => e.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(["appid", "credProps", "prf", "hmacCreateSecret", "largeBlob", "credProtect"]);
+    expect(names).toEqual([
+      "appid",
+      "appidExclude",
+      "credProps",
+      "prf",
+      "hmacCreateSecret",
+      "largeBlob",
+      "credProtect",
+      "credBlob",
+      "getCredBlob",
+      "minPinLength",
+      "payment",
+    ]);
   });
 
   it("starts only the extensions a ceremony's inputs ask for", () => {
@@ -59,9 +71,11 @@ describe("client extension registry", () => {
     // credProtect takes part unasked for discoverable credentials, as Chrome's default policy does.
     expect(registrationProcessors(creation({}, "required"))).toHaveLength(1);
     expect(registrationProcessors(creation({ credProps: true, prf: {}, hmacCreateSecret: true, largeBlob: {} }))).toHaveLength(4);
-    // appid belongs to get() alone; credProps, hmacCreateSecret and credProtect to create() alone.
-    expect(registrationProcessors(creation({ appid: "https://example.com" }))).toHaveLength(0);
-    expect(authenticationProcessors(request({ credProps: true, hmacCreateSecret: true }))).toHaveLength(0);
+    // hmacCreateSecret and credProtect belong to create() alone and are ignored at get(); appid at
+    // create() and credProps at get() are refused, as Chrome refuses them.
+    expect(authenticationProcessors(request({ hmacCreateSecret: true, credentialProtectionPolicy: "userVerificationRequired" }))).toHaveLength(0);
+    expect(thrown(() => registrationProcessors(creation({ appid: "https://example.com" }))).name).toBe("NotSupportedError");
+    expect(thrown(() => authenticationProcessors(request({ credProps: true }))).name).toBe("NotSupportedError");
     expect(authenticationProcessors(request({ appid: "", prf: {}, largeBlob: { read: true } }))).toHaveLength(3);
   });
 

@@ -3,8 +3,14 @@
  * ES256 credentials, packed self attestation, a discoverable-credential list
  * per RP. It is not the core; it only speaks enough CTAP 2.1 to drive the
  * client through its paths (and lets tests inject statuses and hangs).
+ *
+ * It also answers what the core does not have yet (CTAP 2.2's hmac-secret-mc
+ * and thirdPartyPayment), with real cryptography over the same PIN/UV auth
+ * protocol two as the core's, so the client's side of them is tested
+ * against real bytes until the core grows them.
  */
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import { createHash, createHmac, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import { PinUvAuthProtocolTwo } from "../../src/ctap/pinUvAuthProtocol.js";
 import { decodeCbor, encodeCanonical, type CborMap } from "../../src/ctap/cbor.js";
 import { Status } from "../../src/ctap/status.js";
 import type { CtapRequestContext, CtapTransport } from "../../src/ctap/transport.js";
@@ -19,6 +25,9 @@ export interface FakeCredential {
   privateKey: KeyObject;
   discoverable: boolean;
   signCount: number;
+  /** hmac-secret's CredRandomWithUV and CredRandomWithoutUV. */
+  credRandom?: { withUv: Uint8Array; withoutUv: Uint8Array };
+  thirdPartyPayment?: boolean;
 }
 
 export interface FakeOptions {
@@ -30,6 +39,8 @@ export interface FakeOptions {
   maxCredentialIdLength?: number;
   transports?: string[];
   versions?: string[];
+  /** getInfo extensions; those it implements: hmac-secret, hmac-secret-mc, thirdPartyPayment. */
+  extensions?: string[];
 }
 
 export class FakeAuthenticator implements CtapTransport {
@@ -41,6 +52,8 @@ export class FakeAuthenticator implements CtapTransport {
   hang = new Set<number>();
   private pending: CborMap[] = [];
   readonly aaguid: Uint8Array;
+  /** The authenticator's key agreement key (PIN/UV auth protocol two), for hmac-secret. */
+  private readonly protocol = new PinUvAuthProtocolTwo();
 
   constructor(readonly config: FakeOptions = {}) {
     this.aaguid = config.aaguid ?? new Uint8Array(16).fill(0xab);
@@ -85,6 +98,10 @@ export class FakeAuthenticator implements CtapTransport {
         if (!next) throw Status.CTAP2_ERR_NOT_ALLOWED;
         return next;
       }
+      case 0x06:
+        // getKeyAgreement only: all hmac-secret needs.
+        if (params.get(2) !== 0x02 || params.get(1) !== 2) throw Status.CTAP1_ERR_INVALID_PARAMETER;
+        return new Map<number, unknown>([[1, this.protocol.getPublicKey()]]);
       default:
         throw Status.CTAP1_ERR_INVALID_COMMAND;
     }
@@ -103,6 +120,10 @@ export class FakeAuthenticator implements CtapTransport {
     }
     if (this.config.maxCredentialCountInList) info.set(7, this.config.maxCredentialCountInList);
     if (this.config.maxCredentialIdLength) info.set(8, this.config.maxCredentialIdLength);
+    if (this.config.extensions) {
+      info.set(2, this.config.extensions);
+      info.set(6, [2]);
+    }
     return info;
   }
 
@@ -142,13 +163,16 @@ export class FakeAuthenticator implements CtapTransport {
     if (typeof user.get("name") === "string") credential.userName = user.get("name") as string;
     if (typeof user.get("displayName") === "string") credential.userDisplayName = user.get("displayName") as string;
     this.credentials.push(credential);
-    const flags = 0x41 | (options.get("uv") === true ? 0x04 : 0);
+    const uv = options.get("uv") === true;
+    const outputs = this.makeCredentialExtensions(credential, (params.get(6) as CborMap | undefined) ?? new Map(), uv);
+    const flags = 0x41 | (uv ? 0x04 : 0) | (outputs.size > 0 ? 0x80 : 0);
     const authData = Buffer.concat([
       this.header(rpId, flags, 0),
       this.aaguid,
       new Uint8Array([0, id.length]),
       id,
       cose,
+      ...(outputs.size > 0 ? [encodeCanonical(outputs)] : []),
     ]);
     const sig = sign("sha256", Buffer.concat([authData, clientDataHash]), privateKey);
     return new Map<number, unknown>([
@@ -173,15 +197,21 @@ export class FakeAuthenticator implements CtapTransport {
     if (matches.length === 0) throw Status.CTAP2_ERR_NO_CREDENTIALS;
     const up = options.get("up") !== false;
     const flags = (up ? 0x01 : 0) | (options.get("uv") === true ? 0x04 : 0);
-    const responses = matches.map((c) => this.assertion(c, flags, clientDataHash, !allowList));
+    const extensions = (params.get(4) as CborMap | undefined) ?? new Map();
+    const responses = matches.map((c) => this.assertion(c, flags, clientDataHash, !allowList, extensions));
     if (!allowList && matches.length > 1) responses[0]!.set(5, matches.length);
     this.pending = responses.slice(1);
     return responses[0]!;
   }
 
-  private assertion(c: FakeCredential, flags: number, clientDataHash: Uint8Array, withUser: boolean): CborMap {
+  private assertion(c: FakeCredential, flags: number, clientDataHash: Uint8Array, withUser: boolean, extensions: CborMap = new Map()): CborMap {
     c.signCount += 1;
-    const authData = this.header(c.rpId, flags, c.signCount);
+    const outputs = new Map<string, unknown>();
+    const hmacInput = extensions.get("hmac-secret");
+    if (hmacInput instanceof Map && c.credRandom) outputs.set("hmac-secret", this.hmacSecret(hmacInput, (flags & 0x04) !== 0 ? c.credRandom.withUv : c.credRandom.withoutUv));
+    if (extensions.get("thirdPartyPayment") === true) outputs.set("thirdPartyPayment", c.thirdPartyPayment === true);
+    const header = this.header(c.rpId, flags | (outputs.size > 0 ? 0x80 : 0), c.signCount);
+    const authData = outputs.size > 0 ? new Uint8Array(Buffer.concat([header, encodeCanonical(outputs)])) : header;
     const sig = sign("sha256", Buffer.concat([authData, clientDataHash]), c.privateKey);
     const response: CborMap = new Map<number, never>();
     response.set(1, new Map<string, Uint8Array | string>([["id", c.id], ["type", "public-key"]]));
@@ -194,6 +224,35 @@ export class FakeAuthenticator implements CtapTransport {
       response.set(4, user);
     }
     return response;
+  }
+
+  /** hmac-secret (CTAP 2.2 section 12.5), hmac-secret-mc (section 12.7) and CTAP 2.2's thirdPartyPayment at makeCredential. */
+  private makeCredentialExtensions(credential: FakeCredential, inputs: CborMap, uv: boolean): Map<string, unknown> {
+    const offered = this.config.extensions ?? [];
+    const outputs = new Map<string, unknown>();
+    if (inputs.get("hmac-secret") === true && offered.includes("hmac-secret")) {
+      credential.credRandom = { withUv: new Uint8Array(randomBytes(32)), withoutUv: new Uint8Array(randomBytes(32)) };
+      outputs.set("hmac-secret", true);
+      const mc = inputs.get("hmac-secret-mc");
+      if (mc instanceof Map && offered.includes("hmac-secret-mc")) {
+        outputs.set("hmac-secret-mc", this.hmacSecret(mc, uv ? credential.credRandom.withUv : credential.credRandom.withoutUv));
+      }
+    }
+    if (inputs.get("thirdPartyPayment") === true && offered.includes("thirdPartyPayment")) credential.thirdPartyPayment = true;
+    return outputs;
+  }
+
+  /** The encrypted HMAC-SHA-256(CredRandom, salt) of each salt, as hmac-secret answers them. */
+  private hmacSecret(input: CborMap, credRandom: Uint8Array): Uint8Array {
+    const shared = this.protocol.decapsulate(input.get(1) as CborMap);
+    const saltEnc = input.get(2) as Uint8Array;
+    if (!this.protocol.verify(shared, saltEnc, input.get(3) as Uint8Array)) throw Status.CTAP2_ERR_PIN_AUTH_INVALID;
+    const salts = this.protocol.decrypt(shared, saltEnc)!;
+    const out = new Uint8Array(salts.length);
+    for (let offset = 0; offset < salts.length; offset += 32) {
+      out.set(createHmac("sha256", credRandom).update(salts.subarray(offset, offset + 32)).digest(), offset);
+    }
+    return this.protocol.encrypt(shared, out);
   }
 
   private header(rpId: string, flags: number, signCount: number): Uint8Array {

@@ -6,6 +6,7 @@
  */
 import { connect, type Socket } from "node:net";
 import { encodeCanonical } from "../../src/ctap/cbor.js";
+import type { CtapDevice } from "../../src/ctap/transport.js";
 import { CID_BROADCAST, CtaphidCommand, HID_REPORT_SIZE, encodeMessage, parsePacket } from "../../src/ctaphid/packets.js";
 import { MessageReassembly } from "../../src/ctaphid/reassembly.js";
 import { parseResponse } from "./ctap.js";
@@ -62,6 +63,18 @@ export class CtaphidSocketClient {
     request[0] = command;
     request.set(body, 1);
     return parseResponse(await this.exchange(this.cid, CtaphidCommand.CTAPHID_CBOR, request));
+  }
+
+  /**
+   * The device as softkey's WebAuthn client reaches a key: CTAP2 requests over CTAPHID_CBOR, and
+   * command APDUs over CTAPHID_MSG as its CTAP1 door. A CTAPHID error (a U2F-only device has no
+   * CBOR) rejects, as a transport that fails.
+   */
+  device(): CtapDevice {
+    return {
+      transact: (request) => this.exchange(this.cid, CtaphidCommand.CTAPHID_CBOR, request),
+      ctap1: { transact: (apdu) => this.exchange(this.cid, CtaphidCommand.CTAPHID_MSG, apdu) },
+    };
   }
 
   close(): void {

@@ -114,10 +114,13 @@ describe("appid extension", () => {
     // Same registrable domain, another host: allowed.
     const assertion = await t.key.get({ ...options, extensions: { appid: "https://u2f.example.com/facets" } }, { origin });
     expect(assertion.clientExtensionResults).toEqual({ appid: true });
-    for (const appid of ["http://example.com/app-id.json", "https://example.org/app-id.json", "https://evil-example.com/", "not a url", "https://com/"]) {
+    for (const appid of ["http://example.com/app-id.json", "https://example.org/app-id.json", "https://evil-example.com/", "https://com/"]) {
       const error = await rejection(t.key.get({ ...options, extensions: { appid } }, { origin }));
       expect(error.name, appid).toBe("SecurityError");
+      expect(error.pageMessage, appid).toBe("This is an invalid domain.");
     }
+    // Not a URL at all: Chrome's renderer says so first, as a SyntaxError.
+    expect((await rejection(t.key.get({ ...options, extensions: { appid: "not a url" } }, { origin }))).name).toBe("SyntaxError");
     expect((await rejection(t.key.get({ ...options, extensions: { appid: 42 as unknown as string } }, { origin }))).name).toBe("TypeError");
     // An AppID that is not https is fine when it is the caller's own origin (http://localhost here).
     const local = await registerOverU2f("http://localhost:8080");

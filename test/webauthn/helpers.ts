@@ -17,7 +17,7 @@ import {
 import { expect } from "vitest";
 import { decodeCbor, encodeCanonical, type CborMap } from "../../src/ctap/cbor.js";
 import type { CtapRequestContext, CtapTransport } from "../../src/ctap/transport.js";
-import { Softkey, type OpenOptions } from "../../src/softkey.js";
+import { Softkey, type InitOptions, type OpenOptions } from "../../src/softkey.js";
 import { WebAuthnClient, WebAuthnError, type WebAuthnClientOptions } from "../../src/client/index.js";
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "../../src/client/index.js";
 import { TEST_SCRYPT } from "../helpers/ctap.js";
@@ -30,9 +30,9 @@ export interface TestSoftkey {
   close(): Promise<void>;
 }
 
-export async function openSoftkey(open: Omit<OpenOptions, "passphrase"> = {}): Promise<TestSoftkey> {
+export async function openSoftkey(open: Omit<OpenOptions, "passphrase"> = {}, init: Omit<InitOptions, "scrypt"> = {}): Promise<TestSoftkey> {
   const dir = mkdtempSync(join(tmpdir(), "softkey-e2e-"));
-  const key = await Softkey.init(join(dir, "store"), "e2e", { scrypt: TEST_SCRYPT }, open);
+  const key = await Softkey.init(join(dir, "store"), "e2e", { scrypt: TEST_SCRYPT, ...init }, open);
   return {
     key,
     async close() {

@@ -26,15 +26,11 @@ import { credProtectLevel } from "../extensions/credProtectLevel.js";
 import { CoseAlgorithm } from "../../ctap/cose.js";
 import { signWithCredentialKey } from "../../crypto/credentialKeys.js";
 import type { CredentialRecord } from "../store.js";
-import { ApduError, StatusWord, type CommandApdu } from "../../ctap/apdu.js";
+import { ApduError, AuthenticateControl, StatusWord, type CommandApdu } from "../../ctap/apdu.js";
 import { applicationLabel } from "./register.js";
 import type { U2fUserPresence } from "./userPresence.js";
 
-export const AuthenticateControl = {
-  enforceUserPresenceAndSign: 0x03,
-  checkOnly: 0x07,
-  dontEnforceUserPresenceAndSign: 0x08,
-} as const;
+export { AuthenticateControl };
 
 export async function u2fAuthenticate(ctx: AuthenticatorContext, apdu: CommandApdu, presence: U2fUserPresence): Promise<Uint8Array> {
   const { data } = apdu;

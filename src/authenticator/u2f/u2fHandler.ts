@@ -14,18 +14,13 @@
 import type { AuthenticatorContext } from "../context.js";
 import type { CtapTransport } from "../../ctap/transport.js";
 import { loadPinState } from "../pin/pinState.js";
-import { ApduError, StatusWord, encodeResponseApdu, parseCommandApdu, statusResponse } from "../../ctap/apdu.js";
+import { ApduError, StatusWord, U2fInstruction, encodeResponseApdu, parseCommandApdu, statusResponse } from "../../ctap/apdu.js";
 import { u2fAuthenticate } from "./authenticate.js";
 import { u2fRegister } from "./register.js";
 import { U2fUserPresence } from "./userPresence.js";
 import { u2fVersion } from "./version.js";
 
-/** U2F instruction bytes (raw message formats v1.2, section 3.1). */
-export const U2fInstruction = {
-  U2F_REGISTER: 0x01,
-  U2F_AUTHENTICATE: 0x02,
-  U2F_VERSION: 0x03,
-} as const;
+export { U2fInstruction };
 
 const INSTRUCTION_NAMES = new Map<number, string>(Object.entries(U2fInstruction).map(([name, ins]) => [ins, name]));
 

@@ -1,5 +1,6 @@
 /** `softkey create` and `softkey get`: one WebAuthn ceremony, options JSON in, response JSON out. */
 import type { Command } from "commander";
+import { parseAccountSelector, type AccountSelector } from "../../client/accountChoice.js";
 import type { Softkey } from "../../softkey.js";
 import { globalsOf, withSoftkey, type CliContext } from "../context.js";
 import { readOptionsJson, writeJson } from "../io.js";
@@ -8,6 +9,12 @@ interface CeremonyFlags {
   origin: string;
   options?: string;
   json?: boolean;
+}
+
+interface GetFlags extends CeremonyFlags {
+  user?: string;
+  userHandle?: string;
+  credential?: string;
 }
 
 type CreateInput = Parameters<Softkey["create"]>[0];
@@ -44,22 +51,39 @@ Examples:
     .requiredOption("--origin <url>", "the origin of the page making the call, e.g. https://example.com")
     .option("--options <file>", "PublicKeyCredentialRequestOptionsJSON (or {publicKey: ...}); - or omitted: stdin")
     .option("--json", "accepted for symmetry: the output is always AuthenticationResponseJSON")
+    .option("--user <name>", "with several passkeys for the RP, sign in as this user name (default: the most recent passkey)")
+    .option("--user-handle <base64url>", "with several passkeys for the RP, sign in with this user handle (user.id)")
+    .option("--credential <id>", "sign in with this credential (base64url ID, as `softkey list` shows it)")
     .addHelpText(
       "after",
       `
 The options are what the relying party sends the browser (e.g. @simplewebauthn/server's
 generateAuthenticationOptions()). An empty allowCredentials signs in with a discoverable
-credential (passkey) of the RP. Only the response JSON is written to stdout.
+credential (passkey) of the RP; when there are several, --user, --user-handle or
+--credential choose one, as a user picks an account in the browser's list (the most
+recent comes first). No credential matching them is exit code 7. Only the response
+JSON is written to stdout.
 
 Examples:
   $ softkey get --origin https://example.com --options auth-options.json > auth-response.json
-  $ echo '{"challenge":"dGVzdC1jaGFsbGVuZ2U","rpId":"example.com"}' | softkey get --origin https://example.com`,
+  $ echo '{"challenge":"dGVzdC1jaGFsbGVuZ2U","rpId":"example.com"}' | softkey get --origin https://example.com --user alice`,
     )
-    .action(async (flags: CeremonyFlags, command: Command) => {
+    .action(async (flags: GetFlags, command: Command) => {
       const options = await readOptionsJson(flags.options, ctx.io);
+      const account = accountOf(flags);
       const response = await withSoftkey(ctx, globalsOf(command), { ceremonies: true }, (softkey) =>
-        softkey.get(options as unknown as GetInput, { origin: flags.origin }),
+        softkey.get(options as unknown as GetInput, { origin: flags.origin, ...(account ? { account } : {}) }),
       );
       writeJson(ctx.io, response);
     });
+}
+
+/** --user, --user-handle, --credential as the client's account selector (checked there: base64url, non-empty). */
+function accountOf(flags: GetFlags): AccountSelector | undefined {
+  const selector = {
+    ...(flags.user !== undefined ? { userName: flags.user } : {}),
+    ...(flags.userHandle !== undefined ? { userHandle: flags.userHandle } : {}),
+    ...(flags.credential !== undefined ? { credentialId: flags.credential } : {}),
+  };
+  return parseAccountSelector(Object.keys(selector).length > 0 ? selector : undefined);
 }

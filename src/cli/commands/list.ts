@@ -20,7 +20,9 @@ export function registerList(program: Command, ctx: CliContext): void {
       "after",
       `
 A record that fails its integrity check (tampered with or corrupt) is named on
-stderr and the exit code is 9; the other credentials are still listed.
+stderr and the exit code is 9; the other credentials are still listed. A credential
+a WebAuthn signal hid (signalUnknownCredential, signalAllAcceptedCredentials) takes
+part in no ceremony; a HIDDEN column marks it (hidden: true in --json).
 
 Examples:
   $ softkey list
@@ -41,13 +43,16 @@ Examples:
 
 function formatTable(credentials: CredentialSummary[], rp: string | undefined): string {
   if (credentials.length === 0) return rp === undefined ? "No credentials.\n" : `No credentials for ${rp}.\n`;
-  const header = ["RP ID", "USER", "CREDENTIAL ID", "ALG", "DISCOVERABLE", "COUNTER", "CREATED"];
+  // A column for credentials hidden by a WebAuthn signal, only when there are some.
+  const anyHidden = credentials.some((c) => c.hidden);
+  const header = ["RP ID", "USER", "CREDENTIAL ID", "ALG", "DISCOVERABLE", ...(anyHidden ? ["HIDDEN"] : []), "COUNTER", "CREATED"];
   const rows = credentials.map((c) => [
     c.rpId,
     user(c),
     c.credentialId,
     c.algorithm,
     c.discoverable ? "yes" : "no",
+    ...(anyHidden ? [c.hidden ? "yes" : "no"] : []),
     String(c.signCount),
     c.createdAt.replace("T", " ").replace(/\.\d+Z$/, "Z"),
   ]);

@@ -29,6 +29,8 @@ export interface AuthenticatorInfo {
   minPinLength: number;
   /** Discoverable credentials it can still store, when it says. */
   remainingDiscoverableCredentials?: number;
+  /** Longest credBlob it stores (credBlob extension); absent when it does not say. */
+  maxCredBlobLength?: number;
 }
 
 /** CTAP 2.1 section 6.4: minPINLength defaults to 4 code points. */
@@ -74,6 +76,7 @@ function parseInfo(body: Uint8Array): AuthenticatorInfo {
   if (r.maxCredentialIdLength) info.maxCredentialIdLength = r.maxCredentialIdLength;
   if (r.maxSerializedLargeBlobArray !== undefined) info.maxSerializedLargeBlobArray = r.maxSerializedLargeBlobArray;
   if (r.remainingDiscoverableCredentials !== undefined) info.remainingDiscoverableCredentials = r.remainingDiscoverableCredentials;
+  if (r.maxCredBlobLength !== undefined) info.maxCredBlobLength = r.maxCredBlobLength;
   if (r.algorithms) info.algorithms = r.algorithms.map(({ type, alg }) => ({ type, alg }));
   return info;
 }

@@ -16,30 +16,40 @@
  * the same registrable domain (Public Suffix List, private registries included).
  *
  * Like Chrome, the client finds out where the credentials live with silent
- * (up=false) getAssertion probes, before any user interaction.
+ * probes before any user interaction: up=false getAssertion on CTAP2,
+ * check-only U2F_AUTHENTICATE on a U2F key.
  */
 import { getDomain } from "tldts";
 import { Status } from "../../ctap/status.js";
-import type { CtapTransport } from "../../ctap/transport.js";
-import type { AuthenticatorInfo } from "../ctap/authenticatorGetInfo.js";
-import { CtapStatusError, type CallOptions } from "../ctap/command.js";
-import { probeCredentials } from "../credentialLists.js";
+import { CtapStatusError } from "../ctap/command.js";
 import { WebAuthnError } from "../errors.js";
 import type { CredentialDescriptor } from "../optionsJSON.js";
 import type { CallerOrigin } from "../origin.js";
-import type { ClientExtension } from "./extension.js";
+import { PageMessage } from "../pageMessages.js";
+import type { ClientExtension, CredentialFinder } from "./extension.js";
 
 const PSL = { allowPrivateDomains: true, extractHostname: false } as const;
 
 export const appidExtension: ClientExtension = {
   name: "appid",
+  identifiers: ["appid"],
+  create({ options }) {
+    // Chrome refuses it here rather than ignoring it: it names a U2F credential to sign in with.
+    if (options.extensions.appid !== undefined) {
+      throw new WebAuthnError(
+        "NotSupportedError",
+        "The 'appid' extension is only valid when requesting an assertion for a pre-existing credential that was registered using the legacy FIDO U2F API.",
+      );
+    }
+    return undefined;
+  },
   get({ options, caller }) {
     const appId = parseAppIdInput(options.extensions, caller);
     if (appId === undefined) return undefined;
     let used = false;
     return {
-      async chooseRpId({ transport, info, ctap, rpId, allowList, clientDataHash }) {
-        used = await appIdApplies(transport, allowList, info, { rpId, appId, clientDataHash }, ctap);
+      async chooseRpId({ rpId, allowList, find }) {
+        used = await appIdApplies(allowList, { rpId, appId }, find);
         return used ? appId : undefined;
       },
       outputs: () => ({ appid: used }),
@@ -48,19 +58,22 @@ export const appidExtension: ClientExtension = {
 };
 
 /** The AppID this caller may use, from the `appid` extension input; undefined when there is none. */
-export function parseAppIdInput(extensions: Record<string, unknown>, caller: CallerOrigin): string | undefined {
-  const value = extensions.appid;
+export function parseAppIdInput(extensions: Record<string, unknown>, caller: CallerOrigin, name = "appid"): string | undefined {
+  const value = extensions[name];
   if (value === undefined) return undefined;
-  if (typeof value !== "string") throw new WebAuthnError("TypeError", "extensions.appid must be a string (a FIDO AppID URL)");
+  if (typeof value !== "string") throw new WebAuthnError("TypeError", `extensions.${name} must be a string (a FIDO AppID URL)`);
   // FIDO AppID 3.1.2: an empty AppID is the caller's FacetID (its origin).
   if (value === "") return caller.origin;
   const refuse = (why: string) =>
-    new WebAuthnError("SecurityError", `extensions.appid "${value}" is not allowed for origin "${caller.origin}": ${why}`);
+    new WebAuthnError("SecurityError", `extensions.${name} "${value}" is not allowed for origin "${caller.origin}": ${why}`, {
+      pageMessage: PageMessage.invalidDomain,
+    });
   let url: URL;
   try {
     url = new URL(value);
   } catch (cause) {
-    throw new WebAuthnError("SecurityError", `extensions.appid "${value}" is not a URL`, { cause });
+    // Chrome checks this in the renderer, before any origin rule: a SyntaxError.
+    throw new WebAuthnError("SyntaxError", `extensions.${name} "${value}" is neither empty nor a valid URL`, { cause });
   }
   if (url.protocol !== "https:") {
     if (value === caller.origin) return value;
@@ -79,18 +92,15 @@ export function parseAppIdInput(extensions: Record<string, unknown>, caller: Cal
  * (other than "no credentials") leaves the RP ID in charge.
  */
 export async function appIdApplies(
-  transport: CtapTransport,
   allowList: CredentialDescriptor[],
-  info: AuthenticatorInfo,
-  request: { rpId: string; appId: string; clientDataHash: Uint8Array },
-  call: CallOptions,
+  request: { rpId: string; appId: string },
+  find: CredentialFinder,
 ): Promise<boolean> {
   // Discoverable credentials are never U2F credentials; an AppID equal to the RP ID changes nothing.
   if (allowList.length === 0 || request.appId === request.rpId) return false;
-  const { clientDataHash } = request;
   try {
-    if (await probeCredentials(transport, allowList, info, { rpId: request.rpId, clientDataHash }, call)) return false;
-    return (await probeCredentials(transport, allowList, info, { rpId: request.appId, clientDataHash }, call)) !== undefined;
+    if (await find(request.rpId, allowList)) return false;
+    return (await find(request.appId, allowList)) !== undefined;
   } catch (error) {
     if (error instanceof CtapStatusError && error.status !== Status.CTAP2_ERR_NO_CREDENTIALS) return false;
     throw error;

@@ -30,6 +30,7 @@ export interface CredProtectRequest {
 
 export const credProtectExtension: ClientExtension = {
   name: "credProtect",
+  identifiers: ["credentialProtectionPolicy", "enforceCredentialProtectionPolicy"],
   create({ options }) {
     const request = credProtectRequest(options.extensions, options.residentKey, options.userVerification);
     if (!request) return undefined;

@@ -4,10 +4,15 @@
  * reads the caller's input and, when it takes part, returns a processor for
  * that one ceremony, which the ceremony consults at fixed points:
  *
- *   create(): parse, plan (getInfo known, rk chosen), [user verification],
- *             inputs, [authenticatorMakeCredential], outputs
+ *   create(): parse, plan (getInfo known, rk chosen), excluded, [user
+ *             verification], inputs, [authenticatorMakeCredential], outputs
  *   get():    parse, chooseRpId, plan, [user verification], [allowList
  *             narrowed], inputs, [authenticatorGetAssertion], outputs
+ *
+ * The same points run when the authenticator is a CTAP1/U2F key (../u2f/):
+ * its getInfo is then the one a U2F key implies (no options, no
+ * extensions), and the hooks that look for credentials do it through
+ * `find`, which each protocol implements in its own way.
  *
  * Each point runs over the taking-part processors in registry order
  * (./registry.ts), so which error wins and the order of the output members
@@ -29,6 +34,12 @@ export interface ClientExtension {
   /** The extension identifier, as WebAuthn names it. */
   readonly name: string;
   /**
+   * The client extension inputs it implements, by WebAuthn identifier (credProtect's are
+   * credentialProtectionPolicy and enforceCredentialProtectionPolicy): getClientCapabilities()
+   * reports `extension:<identifier>` for each.
+   */
+  readonly identifiers: readonly string[];
+  /**
    * create(): parse and check the caller's input before anything reaches the
    * authenticator, throwing the WebAuthnError the spec names; undefined when
    * the extension takes no part in this ceremony.
@@ -40,6 +51,7 @@ export interface ClientExtension {
 
 export interface RegistrationRequest {
   options: CreationOptions;
+  caller: CallerOrigin;
 }
 
 export interface AuthenticationRequest {
@@ -77,9 +89,22 @@ export interface AuthenticatorSession {
   ctap: CallOptions;
 }
 
+/**
+ * The first of `list` the authenticator holds under `rpId`, found without
+ * asking the user: silent getAssertion probes on CTAP2, check-only
+ * U2F_AUTHENTICATE on CTAP1.
+ */
+export type CredentialFinder = (rpId: string, list: CredentialDescriptor[]) => Promise<CredentialDescriptor | undefined>;
+
 export interface RegistrationProcessor {
   /** May refuse the ceremony (NotAllowedError) when the authenticator cannot give what is required. */
   plan?(authenticator: { info: AuthenticatorInfo; rk: boolean }): RegistrationPlan | undefined;
+  /**
+   * Before any PIN or UV: whether the authenticator holds one of excludeCredentials under
+   * another identity than the RP ID (appidExclude); the ceremony then collects a touch and
+   * ends in InvalidStateError, as for a credential excluded under the RP ID.
+   */
+  excluded?(probe: { excludeList: CredentialDescriptor[]; find: CredentialFinder }): Promise<boolean>;
   /** After user verification; may call the authenticator (hmac-secret's key agreement). */
   inputs?(session: AuthenticatorSession): Promise<AuthenticatorExtensionInputs> | AuthenticatorExtensionInputs;
   /** The client extension output; may refuse a response that lacks what was required. */
@@ -108,10 +133,10 @@ export interface AuthenticationProcessor {
   outputs?(result: AuthenticationResult): Promise<AuthenticationExtensionsClientOutputs> | AuthenticationExtensionsClientOutputs;
 }
 
-export interface RpIdProbe extends Omit<AuthenticatorSession, "token"> {
+export interface RpIdProbe {
   rpId: string;
   allowList: CredentialDescriptor[];
-  clientDataHash: Uint8Array;
+  find: CredentialFinder;
 }
 
 export interface AuthenticationResult extends AuthenticatorSession {

@@ -9,6 +9,7 @@ import { optionalBoolean } from "./inputs.js";
 
 export const hmacCreateSecretExtension: ClientExtension = {
   name: "hmacCreateSecret",
+  identifiers: ["hmacCreateSecret"],
   create({ options }) {
     if (optionalBoolean(options.extensions.hmacCreateSecret, "extensions.hmacCreateSecret") !== true) return undefined;
     let supported = false;

@@ -25,6 +25,7 @@ export type LargeBlobGetInput = { read: true } | { write: Uint8Array };
 
 export const largeBlobExtension: ClientExtension = {
   name: "largeBlob",
+  identifiers: ["largeBlob"],
   create({ options }) {
     const support = parseLargeBlobCreateInput(options.extensions);
     return support && largeBlobRegistration(support);

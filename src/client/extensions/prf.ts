@@ -49,6 +49,7 @@ const PRF_CONTEXT = new TextEncoder().encode("WebAuthn PRF\0");
 
 export const prfExtension: ClientExtension = {
   name: "prf",
+  identifiers: ["prf"],
   create({ options }) {
     const input = parsePrfCreateInput(options.extensions);
     return input && prfRegistration(input);

@@ -6,7 +6,10 @@
  */
 import type { AuthenticationExtensionsClientOutputs } from "../responseJSON.js";
 import type { CborMap, CborValue } from "../../ctap/cbor.js";
+import type { CredentialDescriptor } from "../optionsJSON.js";
 import { appidExtension } from "./appid.js";
+import { appidExcludeExtension } from "./appidExclude.js";
+import { credBlobExtension } from "./credBlob.js";
 import { credPropsExtension } from "./credProps.js";
 import { credProtectExtension } from "./credProtect.js";
 import type {
@@ -14,22 +17,36 @@ import type {
   AuthenticationRequest,
   AuthenticatorExtensionInputs,
   ClientExtension,
+  CredentialFinder,
   ExtensionPlan,
   RegistrationProcessor,
   RegistrationRequest,
 } from "./extension.js";
+import { getCredBlobExtension } from "./getCredBlob.js";
 import { hmacCreateSecretExtension } from "./hmacCreateSecret.js";
 import { largeBlobExtension } from "./largeBlob.js";
+import { minPinLengthExtension } from "./minPinLength.js";
+import { paymentExtension } from "./payment.js";
 import { prfExtension } from "./prf.js";
 
 export const CLIENT_EXTENSIONS: readonly ClientExtension[] = [
   appidExtension,
+  appidExcludeExtension,
   credPropsExtension,
   prfExtension,
   hmacCreateSecretExtension,
   largeBlobExtension,
   credProtectExtension,
+  credBlobExtension,
+  getCredBlobExtension,
+  minPinLengthExtension,
+  paymentExtension,
 ];
+
+/** Every client extension input identifier implemented, sorted: getClientCapabilities() reports `extension:` each. */
+export function extensionIdentifiers(): string[] {
+  return CLIENT_EXTENSIONS.flatMap((extension) => extension.identifiers).sort();
+}
 
 /** Each extension parses its input; those taking part in this create() come back. */
 export function registrationProcessors(request: RegistrationRequest): RegistrationProcessor[] {
@@ -39,6 +56,15 @@ export function registrationProcessors(request: RegistrationRequest): Registrati
 /** Each extension parses its input; those taking part in this get() come back. */
 export function authenticationProcessors(request: AuthenticationRequest): AuthenticationProcessor[] {
   return CLIENT_EXTENSIONS.flatMap((extension) => extension.get?.(request) ?? []);
+}
+
+/** Whether an extension finds one of excludeCredentials under another identity (appidExclude). */
+export async function excludedByExtension(
+  processors: readonly RegistrationProcessor[],
+  probe: { excludeList: CredentialDescriptor[]; find: CredentialFinder },
+): Promise<boolean> {
+  for (const processor of processors) if (await processor.excluded?.(probe)) return true;
+  return false;
 }
 
 export function permissionsOf(plans: readonly (ExtensionPlan | undefined)[]): number {

@@ -70,6 +70,7 @@ export const WEBAUTHN_STATUS: Record<WebAuthnErrorName, number> = {
   InvalidStateError: 409,
   NotAllowedError: 422,
   NotSupportedError: 422,
+  ConstraintError: 422,
   // Only when the service aborts a ceremony itself: it is shutting down.
   AbortError: 503,
 };

@@ -28,5 +28,8 @@ export function softkeyBackend(softkey: Softkey): HttpBackend {
     listCredentials: (filter) => softkey.listCredentials(filter),
     deleteCredential: (id) => softkey.deleteCredential(id),
     info: () => collectInfo(softkey),
+    signal: (name, options, call) => softkey.signal(name, options, call),
+    capabilities: () => softkey.client.getClientCapabilities(),
+    recordMediatedSignIn: (signIn) => softkey.client.recordMediatedSignIn(signIn),
   };
 }
