@@ -12,7 +12,8 @@ import type { CliIo } from "./io.js";
 import { resolvePassphrase } from "./passphrase.js";
 import { CliError } from "./errors.js";
 import { ExitCode } from "./exitCodes.js";
-import { pinSource } from "./pin.js";
+import { CEREMONY_PIN, pinSource } from "./pin.js";
+import { refuseArgvSecret, secretFromFileOrEnv, type SecretSpec, type StdinClaim } from "./secrets.js";
 
 export const STORE_ENV = "SOFTKEY_STORE";
 export const DEFAULT_STORE = "./keystore";
@@ -24,17 +25,31 @@ export interface GlobalOptions {
   uv: BuiltInUvMode;
   /** --wait SECONDS: retry opening a store another process holds, for up to this long. */
   wait?: string;
-  /** Deterministic mode (fixtures only): keys, credential IDs and signatures derived from this seed. */
+  /** Deterministic mode (fixtures only): keys, credential IDs and signatures derived from the seed in this file (else SOFTKEY_SEED). */
+  seedFile?: string;
+  /** The authenticator PIN for ceremonies, from this file (else SOFTKEY_PIN, else a prompt when needed). */
+  pinFile?: string;
+  /** The refused argv forms of the two above (secrets.ts). */
   seed?: string;
-  /** The authenticator PIN for ceremonies (else SOFTKEY_PIN, else a prompt when needed). */
   pin?: string;
   debug: boolean;
 }
 
 export interface CliContext {
   io: CliIo;
+  /** Who reads standard input in this run: the options JSON or one secret, not both. */
+  stdin: StdinClaim;
   /** Set by a command that succeeds in part (e.g. `list` with corrupted records); errors are thrown instead. */
   exitCode: number;
+}
+
+export const SEED_ENV = "SOFTKEY_SEED";
+export const SEED: SecretSpec = { what: "seed", argvFlag: "--seed", fileFlag: "--seed-file", env: SEED_ENV, prompt: false };
+
+/** Refuse the secrets given on the command line, before anything else happens. */
+export function refuseArgvSecrets(globals: GlobalOptions): void {
+  refuseArgvSecret(CEREMONY_PIN, globals.pin);
+  refuseArgvSecret(SEED, globals.seed);
 }
 
 /** The global options as given (or defaulted) for the command being run. */
@@ -76,14 +91,16 @@ export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openF
   if (!(await Keystore.exists(dir))) throw new StoreNotFoundError(dir);
   if (openFor.ceremonies) checkPresenceUsable(globals);
   const passphrase = await resolvePassphrase({ file: globals.passphraseFile, env: ctx.io.env });
+  const pin = await pinSource(globals.pinFile, ctx.io, ctx.stdin);
+  const seed = await secretFromFileOrEnv(SEED, globals.seedFile, ctx.io, ctx.stdin);
   return retryWhileLocked(globals.wait, () =>
     Softkey.open(dir, {
       passphrase,
       presence: globals.presence,
       uv: globals.uv,
       log: debugLog(ctx, globals),
-      pin: pinSource(globals.pin, ctx.io.env),
-      ...(globals.seed !== undefined ? { seed: globals.seed } : {}),
+      pin,
+      ...(seed !== undefined ? { seed } : {}),
     }),
   );
 }
