@@ -7,7 +7,7 @@ export const ExitCode = {
   OK: 0,
   /** A bug or an unexpected failure (storage I/O, ...). Re-run with --debug for the stack. */
   INTERNAL: 1,
-  /** Bad command line: unknown command or flag, missing argument, invalid choice. */
+  /** Bad command line: unknown command or flag, missing argument, invalid choice, or a secret given on it (secrets.ts). */
   USAGE: 2,
   /** Invalid input: options JSON that does not parse or is malformed, bad --aaguid/--kdf-cost, no such credential ID. */
   INVALID_INPUT: 3,
@@ -40,7 +40,7 @@ export type ExitCodeValue = (typeof ExitCode)[ExitCodeName];
 export const EXIT_CODE_TABLE: readonly { code: number; name: ExitCodeName; meaning: string }[] = [
   { code: ExitCode.OK, name: "OK", meaning: "success" },
   { code: ExitCode.INTERNAL, name: "INTERNAL", meaning: "internal error (re-run with --debug for the stack trace)" },
-  { code: ExitCode.USAGE, name: "USAGE", meaning: "bad command line: unknown command or flag, missing argument, invalid choice" },
+  { code: ExitCode.USAGE, name: "USAGE", meaning: "bad command line: unknown command or flag, missing argument, invalid choice, or a secret on it (--pin, --seed, ...)" },
   { code: ExitCode.INVALID_INPUT, name: "INVALID_INPUT", meaning: "invalid input: options JSON unparsable or malformed, bad --aaguid/--kdf-cost, no such credential" },
   { code: ExitCode.WRONG_PASSPHRASE, name: "WRONG_PASSPHRASE", meaning: "wrong passphrase (the store is left unchanged)" },
   { code: ExitCode.STORE_IN_USE, name: "STORE_IN_USE", meaning: "the store is in use by another process" },
