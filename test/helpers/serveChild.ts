@@ -38,8 +38,14 @@ export interface ServeChild {
  * passphrase, SOFTKEY_* settings) and wait for its JSON line. Rejects with the
  * exit code and stderr when it ends before listening.
  */
-export function spawnServe(store: string, args: string[], env: Record<string, string>): Promise<ServeChild> {
-  const child = spawn(process.execPath, [BIN, "--store", store, "serve", ...args], {
+export function spawnServe(store: string, args: string[], env: Record<string, string>, limits: { openFiles?: number } = {}): Promise<ServeChild> {
+  const argv = [BIN, "--store", store, "serve", ...args];
+  // With a limit, through sh's ulimit and exec: the child is still the node process itself.
+  const [command, commandArgs] =
+    limits.openFiles === undefined
+      ? [process.execPath, argv]
+      : ["/bin/sh", ["-c", `ulimit -n ${limits.openFiles} && exec "$0" "$@"`, process.execPath, ...argv]];
+  const child = spawn(command, commandArgs, {
     cwd: ROOT,
     // Its own session, as runCli does: no controlling terminal, so nothing can wait on a prompt.
     detached: true,
