@@ -28,7 +28,7 @@ import { algorithmName } from "./ctap/cose.js";
 import { Setting } from "./authenticator/settings.js";
 import { deterministicKeyFactory } from "./crypto/deterministicKeys.js";
 import { NO_FAULTS, responseFaults, type ResponseFaults } from "./authenticator/faultSwitches.js";
-import { CredentialNotFoundError } from "./keystore/errors.js";
+import { CredentialNotFoundError, IntegrityError } from "./keystore/errors.js";
 import { defaultProfile, profileClientOptions, profileConfig, profileHasBuiltInUv, resolveProfile, type Profile } from "./profiles/index.js";
 import { ceremonyEvent, errorName, type CeremonyName, type SoftkeyEvents } from "./softkeyEvents.js";
 import { TypedEvents } from "./typedEvents.js";
@@ -74,6 +74,12 @@ export interface OpenOptions {
   faults?: Partial<ResponseFaults>;
   /** The key's PIN, or a function asked only when a ceremony needs it (the WebAuthn client's PIN flow). */
   pin?: PinSource;
+  /**
+   * Open a damaged store to rescue what still verifies (`softkey export --rescue`): read-only, from a
+   * scratch copy (Keystore.open's rescue), with device settings that fail their check replaced by
+   * defaults; `damage` says what failed.
+   */
+  rescue?: boolean;
 }
 
 /** One credential as `softkey list` shows it; no secret in here. */
@@ -108,6 +114,8 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     readonly authenticator: Authenticator,
     readonly client: WebAuthnClient,
     readonly device: DeviceSettings,
+    /** Opened with `rescue`: what failed its integrity check when the store was opened (empty if nothing). */
+    readonly damage: readonly string[] = [],
   ) {
     super();
   }
@@ -128,7 +136,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
   }
 
   static async open(dir: string, options: OpenOptions): Promise<Softkey> {
-    const keystore = await Keystore.open(dir, options.passphrase);
+    const keystore = await Keystore.open(dir, options.passphrase, { rescue: options.rescue === true });
     try {
       return await Softkey.assemble(keystore, options);
     } catch (error) {
@@ -138,12 +146,23 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
   }
 
   private static async assemble(keystore: Keystore, options: OpenOptions): Promise<Softkey> {
-    const device = (await keystore.getSetting<DeviceSettings>(DEVICE_SETTING)) ?? { aaguid: SOFTKEY_AAGUID, attestation: "packed" };
+    const damage = [...(keystore.damage ?? [])];
+    // A rescue reads past a damaged setting (with the default in its place); anything else refuses it.
+    const setting = async <T>(name: string): Promise<T | undefined> => {
+      try {
+        return await keystore.getSetting<T>(name);
+      } catch (error) {
+        if (!options.rescue || !(error instanceof IntegrityError)) throw error;
+        damage.push(error.message);
+        return undefined;
+      }
+    };
+    const device = (await setting<DeviceSettings>(DEVICE_SETTING)) ?? { aaguid: SOFTKEY_AAGUID, attestation: "packed" };
     const profile = device.profile ?? defaultProfile();
     // A device without built-in UV has none, whatever --uv says (that plays the user of one that has it).
     const uv = profileHasBuiltInUv(profile) ? options.uv : "off";
     const presence = typeof options.presence === "object" ? options.presence : createPresence({ policy: options.presence, uv });
-    const faults = responseFaults({ ...(await keystore.getSetting<Partial<ResponseFaults>>(FAULTS_SETTING)), ...options.faults });
+    const faults = responseFaults({ ...(await setting<Partial<ResponseFaults>>(FAULTS_SETTING)), ...options.faults });
     const keys =
       options.seed === undefined ? undefined : deterministicKeyFactory({ seed: options.seed, nextCreation: () => keystore.nextDeviceCount("creations") });
     const authenticator = new Authenticator({
@@ -166,7 +185,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       // With a fault on, the RP is meant to see the broken response, not a client that refused it.
       ...(authenticator.context.config.faults !== NO_FAULTS ? { passThroughBrokenResponses: true } : {}),
     });
-    return new Softkey(keystore, authenticator, client, device);
+    return new Softkey(keystore, authenticator, client, device, damage);
   }
 
   /** navigator.credentials.create(): creation options JSON in, RegistrationResponseJSON out. */

@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { Softkey } from "../softkey.js";
 import { Keystore } from "../keystore/store.js";
-import { StoreLockedError, StoreNotFoundError } from "../keystore/errors.js";
+import { IntegrityError, StoreLockedError, StoreNotFoundError } from "../keystore/errors.js";
 import { hasTerminal, NoTerminalError, type BuiltInUvMode, type PresencePolicyName } from "../presence/index.js";
 import type { CliIo } from "./io.js";
 import { resolvePassphrase } from "./passphrase.js";
@@ -39,6 +39,8 @@ export interface CliContext {
   io: CliIo;
   /** Who reads standard input in this run: the options JSON or one secret, not both. */
   stdin: StdinClaim;
+  /** What the authenticator reported about records failing their integrity check, for the error line (errors.ts). */
+  integrityFailures: string[];
   /** Set by a command that succeeds in part (e.g. `list` with corrupted records); errors are thrown instead. */
   exitCode: number;
 }
@@ -79,10 +81,24 @@ export function debugLog(ctx: CliContext, globals: GlobalOptions): ((message: st
   return (message) => ctx.io.stderr(`softkey: debug: ${message.replace(/\n/g, "\n  ")}\n`);
 }
 
+/** The authenticator's log: records failing their integrity check are kept for the error line; everything is printed with --debug. */
+function authenticatorLog(ctx: CliContext, globals: GlobalOptions): (message: string) => void {
+  const debug = debugLog(ctx, globals);
+  return (message) => {
+    if (message.includes("failed integrity check")) ctx.integrityFailures.push(message.replace(/^(\w+: )?(skipping credential: )?/, ""));
+    debug?.(message);
+  };
+}
+
 export interface OpenFor {
   /** The command runs ceremonies, so --presence prompt must be able to ask (create, get, demo). */
   ceremonies: boolean;
+  /** `export --rescue`: a damaged store, read-only, for what still verifies (Softkey.open's rescue). */
+  rescue?: boolean;
 }
+
+/** What a store failing its integrity check at open says next to the failure: the way out. */
+export const RESCUE_HINT = "softkey export --format softkey --rescue exports the credentials that still verify";
 
 /** Open the store with the global options: existence first, then presence, then the passphrase. */
 export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openFor: OpenFor): Promise<Softkey> {
@@ -93,16 +109,22 @@ export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openF
   const passphrase = await resolvePassphrase({ file: globals.passphraseFile, env: ctx.io.env });
   const pin = await pinSource(globals.pinFile, ctx.io, ctx.stdin);
   const seed = await secretFromFileOrEnv(SEED, globals.seedFile, ctx.io, ctx.stdin);
-  return retryWhileLocked(globals.wait, () =>
-    Softkey.open(dir, {
-      passphrase,
-      presence: globals.presence,
-      uv: globals.uv,
-      log: debugLog(ctx, globals),
-      pin,
-      ...(seed !== undefined ? { seed } : {}),
-    }),
-  );
+  try {
+    return await retryWhileLocked(globals.wait, () =>
+      Softkey.open(dir, {
+        passphrase,
+        presence: globals.presence,
+        uv: globals.uv,
+        log: authenticatorLog(ctx, globals),
+        pin,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(openFor.rescue ? { rescue: true } : {}),
+      }),
+    );
+  } catch (error) {
+    if (error instanceof IntegrityError) throw new CliError(ExitCode.INTEGRITY, `${error.message}; ${RESCUE_HINT}`, { cause: error });
+    throw error;
+  }
 }
 
 /** Run `body` with the store open, closing it afterwards whatever happens. */

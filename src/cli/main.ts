@@ -30,14 +30,14 @@ import { registerPin } from "./commands/pin.js";
 import { registerExchange } from "./commands/exchange.js";
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const ctx: CliContext = { io, stdin: new StdinClaim(io), exitCode: ExitCode.OK };
+  const ctx: CliContext = { io, stdin: new StdinClaim(io), integrityFailures: [], exitCode: ExitCode.OK };
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
     return ctx.exitCode;
   } catch (error) {
     const debug = program.opts().debug === true || argv.includes("--debug");
-    return reportError(error, io.stderr, debug);
+    return reportError(error, io.stderr, debug, ctx.integrityFailures);
   }
 }
 

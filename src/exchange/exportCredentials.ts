@@ -23,6 +23,8 @@ export interface ExportOptions<F extends ExchangeFormat = ExchangeFormat> extend
   scrypt?: ScryptParams;
   /** cdp, playwright: leave out credentials the format cannot hold (EdDSA, ...) instead of refusing. */
   skipUnsupported?: boolean;
+  /** A rescue: leave out the credentials that fail their integrity check, listed in `damaged`, instead of refusing. */
+  rescue?: boolean;
 }
 
 export interface ExportResult<F extends ExchangeFormat = ExchangeFormat> {
@@ -33,6 +35,8 @@ export interface ExportResult<F extends ExchangeFormat = ExchangeFormat> {
   exported: { credentialId: string; rpId: string }[];
   skipped: SkippedCredential[];
   warnings: string[];
+  /** With `rescue`: what failed its integrity check and was left out. */
+  damaged: string[];
 }
 
 export async function exportCredentials<F extends ExchangeFormat>(softkey: Softkey, options: ExportOptions<F>): Promise<ExportResult<F>> {
@@ -40,22 +44,23 @@ export async function exportCredentials<F extends ExchangeFormat>(softkey: Softk
   if (format === "softkey" && (typeof options.passphrase !== "string" || options.passphrase === "")) {
     throw new ExchangeError("INVALID", "a softkey bundle needs its own passphrase (passphrase option)");
   }
-  const entries = await readEntries(softkey, options);
+  const damaged: string[] = [];
+  const entries = await readEntries(softkey, options, options.rescue ? damaged : undefined);
   switch (format) {
     case "softkey": {
       const data = await sealBundle(entries, options.passphrase!, options.scrypt ? { scrypt: options.scrypt } : {});
       const exported = entries.map(({ record }) => ({ credentialId: Buffer.from(record.id).toString("base64url"), rpId: record.rpId }));
-      return { format: options.format, data: data as ExportData[F], exported, skipped: [], warnings: [] };
+      return { format: options.format, data: data as ExportData[F], exported, skipped: [], warnings: [], damaged };
     }
     case "cdp": {
       const { credentials, skipped } = toCdpCredentials(entries, options);
       const exported = credentials.map((c) => ({ credentialId: Buffer.from(c.credentialId, "base64").toString("base64url"), rpId: c.rpId! }));
-      return { format: options.format, data: credentials as ExportData[F], exported, skipped, warnings: [] };
+      return { format: options.format, data: credentials as ExportData[F], exported, skipped, warnings: [], damaged };
     }
     case "playwright": {
       const { credentials, skipped, warnings } = toPlaywrightCredentials(entries, options);
       const exported = credentials.map((c) => ({ credentialId: c.id, rpId: c.rpId }));
-      return { format: options.format, data: credentials as ExportData[F], exported, skipped, warnings };
+      return { format: options.format, data: credentials as ExportData[F], exported, skipped, warnings, damaged };
     }
     default:
       throw new ExchangeError("INVALID", `unknown format "${String(format)}" (softkey, cdp or playwright)`);

@@ -36,6 +36,7 @@ interface ExportFlags {
   out?: string;
   plaintext?: boolean;
   skipUnsupported?: boolean;
+  rescue?: boolean;
   bundlePassphraseFile?: string;
   kdfCost: string;
 }
@@ -70,6 +71,7 @@ export function registerExchange(program: Command, ctx: CliContext): void {
     .option("--out <file>", "write to FILE, which must not exist yet (created with mode 0600), instead of stdout (-)")
     .option("--plaintext", "confirm a plaintext export of private keys (required for --format cdp and playwright)")
     .option("--skip-unsupported", "cdp, playwright: leave out credentials the format cannot hold (EdDSA) instead of refusing")
+    .option("--rescue", "a store that fails its integrity checks: export what still verifies, from a copy, warning about the rest (exit 9 if anything failed)")
     .option("--bundle-passphrase-file <file>", `softkey: read the bundle's own passphrase from FILE (else ${BUNDLE_PASSPHRASE_ENV}, else a prompt)`)
     .option("--kdf-cost <n>", "softkey: scrypt cost of the bundle passphrase, as log2 of N", String(Math.log2(DEFAULT_BUNDLE_SCRYPT.N)))
     .addHelpText(
@@ -83,7 +85,12 @@ need --plaintext; they hold ES256 credentials only.
 Examples:
   $ softkey export --format softkey --out backup.skb
   $ softkey export --format cdp --rp localhost --plaintext --out chrome.json
-  $ softkey export --format playwright --plaintext | jq '.[0].id'`,
+  $ softkey export --format playwright --plaintext | jq '.[0].id'
+  $ softkey export --format softkey --rescue --out rescued.skb   # a damaged store: what still verifies
+
+--rescue never writes to the store: it reads a copy, replaces device settings
+that fail their check with defaults, leaves out each credential whose record or
+counter fails its check, and says on stderr what it left out.`,
     )
     .action(async (flags: ExportFlags, command: Command) => {
       const globals = globalsOf(command);
@@ -105,8 +112,9 @@ Examples:
       const out = flags.out === undefined || flags.out === "-" ? undefined : await SecretFile.create(flags.out);
       let result;
       try {
-        result = await withSoftkey(ctx, globals, { ceremonies: false }, (softkey) =>
-          exchangeErrors(() =>
+        const rescue = flags.rescue === true;
+        result = await withSoftkey(ctx, globals, { ceremonies: false, rescue }, async (softkey) => {
+          const exported = await exchangeErrors(() =>
             exportCredentials(softkey, {
               format: flags.format,
               ...(flags.rp !== undefined ? { rpId: flags.rp } : {}),
@@ -114,9 +122,11 @@ Examples:
               ...(passphrase !== undefined ? { passphrase } : {}),
               ...(scrypt ? { scrypt } : {}),
               skipUnsupported: flags.skipUnsupported === true,
+              rescue,
             }),
-          ),
-        );
+          );
+          return { ...exported, damaged: [...softkey.damage, ...exported.damaged] };
+        });
       } catch (error) {
         await out?.discard();
         throw error;
@@ -124,6 +134,8 @@ Examples:
       if (PLAINTEXT_FORMATS.includes(flags.format)) ctx.io.stderr(PLAINTEXT_WARNING);
       for (const skipped of result.skipped) ctx.io.stderr(`softkey: skipped credential ${skipped.credentialId} (${skipped.rpId}): ${skipped.reason}\n`);
       for (const warning of result.warnings) ctx.io.stderr(`softkey: warning: ${warning}\n`);
+      for (const damaged of result.damaged) ctx.io.stderr(`softkey: warning: left out or replaced: ${damaged}\n`);
+      if (result.damaged.length > 0) ctx.exitCode = ExitCode.INTEGRITY;
       const text = `${JSON.stringify(result.data, null, 2)}\n`;
       const count = `${result.exported.length} credential${result.exported.length === 1 ? "" : "s"}`;
       if (out === undefined) {
