@@ -26,9 +26,11 @@ export function parseRequest(message: unknown): WireRequest | undefined {
   const m = message as Record<string, unknown>;
   if (typeof m.id !== "string" || m.id.length > 200) return undefined;
   if (m.op === "abort") return { op: "abort", id: m.id };
+  if (m.op === "context") return { op: "context", id: m.id, ...(m.ceremony === "create" || m.ceremony === "get" ? { ceremony: m.ceremony } : {}) };
   if ((m.op !== "create" && m.op !== "get") || typeof m.origin !== "string") return undefined;
   if (typeof m.options !== "object" || m.options === null || Array.isArray(m.options)) return undefined;
   if (m.mediation !== undefined && typeof m.mediation !== "string") return undefined;
+  if (m.context !== undefined && typeof m.context !== "string") return undefined;
   return m as WireRequest;
 }
 

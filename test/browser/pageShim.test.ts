@@ -202,7 +202,7 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the page side of softkey/playw
     expect(result).toEqual({ isPassword: true, id: "alice" });
   });
 
-  it("takes the origin from the frame, not from the page: a page calling the binding with another origin is refused", async () => {
+  it("takes the origin from the browser, not from the page: a page calling the binding with another origin is refused", async () => {
     const fake = await browser.context.newPage();
     try {
       await fake.goto(`http://127.0.0.1:${rp.port}/`);
@@ -221,8 +221,9 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the page side of softkey/playw
           }),
         [rp.origin, Buffer.from(challenge).toString("base64url")] as const,
       );
+      // In Chromium the binding serves only calls that carry the context token the CDP channel gave the calling document.
       expect(response).toMatchObject({ ok: false, name: "NotAllowedError" });
-      expect(response.message).toContain("127.0.0.1");
+      expect(response.message).toMatch(/context token/);
     } finally {
       await fake.close();
     }
