@@ -38,13 +38,20 @@ export interface ServeChild {
  * passphrase, SOFTKEY_* settings) and wait for its JSON line. Rejects with the
  * exit code and stderr when it ends before listening.
  */
-export function spawnServe(store: string, args: string[], env: Record<string, string>, limits: { openFiles?: number } = {}): Promise<ServeChild> {
+export function spawnServe(
+  store: string,
+  args: string[],
+  env: Record<string, string>,
+  limits: { openFiles?: number; coreFileSize?: "unlimited" } = {},
+): Promise<ServeChild> {
   const argv = [BIN, "--store", store, "serve", ...args];
-  // With a limit, through sh's ulimit and exec: the child is still the node process itself.
+  // With limits, through sh's ulimit and exec: the child is still the node process itself.
+  const ulimits = [
+    ...(limits.openFiles === undefined ? [] : [`ulimit -n ${limits.openFiles}`]),
+    ...(limits.coreFileSize === undefined ? [] : [`ulimit -S -c ${limits.coreFileSize}`]),
+  ];
   const [command, commandArgs] =
-    limits.openFiles === undefined
-      ? [process.execPath, argv]
-      : ["/bin/sh", ["-c", `ulimit -n ${limits.openFiles} && exec "$0" "$@"`, process.execPath, ...argv]];
+    ulimits.length === 0 ? [process.execPath, argv] : ["/bin/sh", ["-c", `${ulimits.join(" && ")} && exec "$0" "$@"`, process.execPath, ...argv]];
   const child = spawn(command, commandArgs, {
     cwd: ROOT,
     // Its own session, as runCli does: no controlling terminal, so nothing can wait on a prompt.

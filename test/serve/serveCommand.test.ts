@@ -3,7 +3,7 @@
  * over its sockets, its JSON line and log, its signals and exit codes, and a
  * store that stays consistent when the server is killed with SIGKILL.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,6 +21,7 @@ import { UHID_PATH, UHID_UNAVAILABLE } from "../../src/serve/uhid.js";
 import { assertBuilt, expectOneLineError, runCli } from "../cli/run.js";
 import { concat, getAssertionParams, parseAuthData, parseResponse } from "../helpers/ctap.js";
 import { connectCtaphid, initStore, PASSPHRASE, portOf, startServe, stopAllServes } from "../helpers/serveProcess.js";
+import { spawnServe } from "../helpers/serveChild.js";
 
 const ORIGIN = "https://example.com";
 const RP_ID = "example.com";
@@ -144,6 +145,18 @@ describe("softkey serve", () => {
     // A clean stop records the exact counter.
     const { credentials } = await listed(store);
     expect(credentials.find((c) => c.credentialId === credential.id)!.signCount).toBe(3);
+  });
+
+  it("turns core dumps off before the store opens: RLIMIT_CORE 0 (soft and hard) in /proc/PID/limits, though started unlimited", async () => {
+    const store = await newStore();
+    const serve = await spawnServe(store, ["--ctaphid", "tcp:127.0.0.1:0"], { SOFTKEY_PASSPHRASE: PASSPHRASE }, { coreFileSize: "unlimited" });
+    try {
+      const limits = readFileSync(`/proc/${serve.child.pid}/limits`, "utf8");
+      expect(/^Max core file size\s+(\S+)\s+(\S+)/m.exec(limits)?.slice(1)).toEqual(["0", "0"]);
+      expect(serve.stderr()).not.toContain("core dumps not disabled");
+    } finally {
+      await serve.stop();
+    }
   });
 
   it("--quiet logs nothing; SIGINT stops it with exit 0", async () => {
