@@ -21,7 +21,7 @@ export const ExitCode = {
   REFUSED: 7,
   /** SecurityError: the origin may not claim the RP ID, or is not a secure context. */
   SECURITY: 8,
-  /** A record failed its integrity check (tampered with or corrupt), or the store's metadata is unreadable. */
+  /** A record or the store failed its integrity check (tampered with, corrupt, a write dropped), or the store's metadata is unreadable. */
   INTEGRITY: 9,
   /** No passphrase (no --passphrase-file, no SOFTKEY_PASSPHRASE, no terminal to prompt on), or --presence prompt without a terminal. */
   NO_TERMINAL: 10,
@@ -47,7 +47,7 @@ export const EXIT_CODE_TABLE: readonly { code: number; name: ExitCodeName; meani
   { code: ExitCode.STORE_MISSING_OR_EXISTS, name: "STORE_MISSING_OR_EXISTS", meaning: "no store at --store (run softkey init), or init found one already there; likewise for the attestation CA (softkey ca)" },
   { code: ExitCode.REFUSED, name: "REFUSED", meaning: "refused by the authenticator or the user (NotAllowedError, InvalidStateError, NotSupportedError, AbortError)" },
   { code: ExitCode.SECURITY, name: "SECURITY", meaning: "SecurityError: the origin may not use this RP ID (or is not a secure context)" },
-  { code: ExitCode.INTEGRITY, name: "INTEGRITY", meaning: "a record failed its integrity check (tampered with or corrupt)" },
+  { code: ExitCode.INTEGRITY, name: "INTEGRITY", meaning: "a record or the store failed its integrity check (tampered with, corrupt, a write dropped); export --rescue saves what verifies" },
   { code: ExitCode.NO_TERMINAL, name: "NO_TERMINAL", meaning: "no passphrase and no terminal to prompt on, or --presence prompt without a terminal" },
   { code: ExitCode.VERIFICATION_FAILED, name: "VERIFICATION_FAILED", meaning: "softkey demo: the relying-party verification failed" },
   { code: ExitCode.CANNOT_SERVE, name: "CANNOT_SERVE", meaning: "softkey serve: a host could not start (address in use, no /dev/uhid, permission denied)" },

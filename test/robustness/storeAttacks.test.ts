@@ -239,11 +239,15 @@ describe("a corrupt device setting", () => {
     const store = await newStore();
     const alice = await register(store);
     const bob = await register(store);
+    const carol = await register(store);
     expect((await signIn(store, alice)).counter).toBe(1);
+    const rpHash = hex(createHash("sha256").update("example.com").digest());
     await withRawDb(store, async (db) => {
-      const value = new Uint8Array((await db.get("s!device"))!);
-      value[value.length - 1]! ^= 0x40;
-      await db.put("s!device", value);
+      for (const key of ["s!device", `c!${rpHash}!${credentialIdHex(carol)}`]) {
+        const value = new Uint8Array((await db.get(key))!);
+        value[value.length - 1]! ^= 0x40;
+        await db.put(key, value);
+      }
     });
     const list = await softkey(store, ["list"]);
     expect(list.code).toBe(9);
@@ -255,6 +259,7 @@ describe("a corrupt device setting", () => {
     expect(rescue.code).toBe(9);
     expect(rescue.stdout).toBe(`Exported 2 credentials (softkey) to ${out}\n`);
     expect(rescue.stderr).toMatch(/^softkey: warning: left out or replaced: setting "device"/m);
+    expect(rescue.stderr).toMatch(new RegExp(`^softkey: warning: left out or replaced: record of credential ${carol.id} failed integrity check`, "m"));
     expect(snapshot(store)).toEqual(before); // the rescue read a copy
 
     const target = await newStore();

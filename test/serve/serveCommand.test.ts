@@ -147,13 +147,25 @@ describe("softkey serve", () => {
     expect(credentials.find((c) => c.credentialId === credential.id)!.signCount).toBe(3);
   });
 
-  it("turns core dumps off before the store opens: RLIMIT_CORE 0 (soft and hard) in /proc/PID/limits, though started unlimited", async () => {
+  it("turns core dumps off before the store opens (RLIMIT_CORE 0, soft and hard, though started unlimited) and runs with umask 077", async () => {
     const store = await newStore();
     const serve = await spawnServe(store, ["--ctaphid", "tcp:127.0.0.1:0"], { SOFTKEY_PASSPHRASE: PASSPHRASE }, { coreFileSize: "unlimited" });
     try {
       const limits = readFileSync(`/proc/${serve.child.pid}/limits`, "utf8");
       expect(/^Max core file size\s+(\S+)\s+(\S+)/m.exec(limits)?.slice(1)).toEqual(["0", "0"]);
       expect(serve.stderr()).not.toContain("core dumps not disabled");
+      // And it runs with umask 077 (bin/softkey.js): whatever LevelDB creates while it serves is 0600 from the start.
+      expect(/^Umask:\s+(\d+)/m.exec(readFileSync(`/proc/${serve.child.pid}/status`, "utf8"))?.[1]).toBe("0077");
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  it("says so, even with --quiet, when it cannot turn core dumps off (no prlimit on the PATH)", async () => {
+    const store = await newStore();
+    const serve = await spawnServe(store, ["--ctaphid", "tcp:127.0.0.1:0", "--quiet"], { SOFTKEY_PASSPHRASE: PASSPHRASE, PATH: "/nonexistent" });
+    try {
+      expect(serve.stderr()).toContain("serve: warning: core dumps not disabled (prlimit (util-linux) is not installed); a crash could write the keys in memory to disk: start it under `ulimit -c 0`");
     } finally {
       await serve.stop();
     }
