@@ -181,6 +181,40 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the origin of every frame, as 
     expect(await sameAsChrome(top, adFrame, "create", "rp.localhost", toAboutBlank)).toEqual({ ok: false, name: "NotAllowedError" });
   });
 
+  it("the ad's way in: a same-origin popup it opened, scripting the about:blank document it left behind; both refuse", async () => {
+    const outcomes: unknown[] = [];
+    for (const page of [withChrome, withSoftkey]) {
+      await page.goto(url("rp", `/frame?src=${encodeURIComponent(url("ad", "/blank"))}`));
+      const ad = await frameOf(page, adFrame);
+      const opened = page.waitForEvent("popup");
+      await ad.evaluate((popupUrl) => void (globalThis as PageGlobals).open(popupUrl), url("ad", "/blank"));
+      const popup = await opened;
+      await popup.waitForLoadState();
+      await toAboutBlank(page, ad);
+      // The popup keeps a script running after its opener's frame navigated away, and calls into the about:blank document.
+      outcomes.push(
+        await popup.evaluate(async (rpOrigin) => {
+          const w: PageGlobals = globalThis;
+          const challenge = new Uint8Array(16);
+          const viaApi = await w.opener.navigator.credentials.get({ publicKey: { rpId: "rp.localhost", challenge } }).then(
+            () => "resolved",
+            (error: Error) => error.name,
+          );
+          const binding = w.opener.__softkeyPlaywright;
+          const viaBinding =
+            typeof binding === "function"
+              ? (await binding({ op: "get", id: "popup", origin: rpOrigin, options: { challenge: "AAAAAAAAAAAAAAAAAAAAAA", rpId: "rp.localhost" } })).name
+              : "NotAllowedError"; // Chrome's tab has no binding: nothing to call
+          return { viaApi, viaBinding };
+        }, origin("rp")),
+      );
+      await popup.close();
+    }
+    expect(outcomes[1]).toEqual(outcomes[0]);
+    expect(outcomes[1]).toEqual({ viaApi: "NotAllowedError", viaBinding: "NotAllowedError" });
+    expect(events).toEqual([]);
+  });
+
   it("the same frame, delegated: about:blank signs in as the ad (crossOrigin, the RP as topOrigin), as in Chrome", async () => {
     const top = url("rp", `/frame?src=${encodeURIComponent(url("ad", "/blank"))}&allow=publickey-credentials-get`);
     expect(await sameAsChrome(top, adFrame, "get", "ad.localhost", toAboutBlank)).toEqual({
