@@ -69,9 +69,10 @@ export async function startHttpService(where: HttpAddress, backend: HttpBackend,
     });
     void done.finally(() => inFlight.delete(done));
   });
-  // node:http never listens itself: the listener hands it the connections the cap admits.
+  // node:http never listens itself: the listener hands it the connections the cap admits, made as its own
+  // listener would make them (half-open allowed, no Nagle, TCP keep-alive).
   const limit = new ConnectionLimit(server, options.maxConnections);
-  const listener = createNetServer({ noDelay: true }, limit.accept);
+  const listener = createNetServer({ allowHalfOpen: true, noDelay: true, keepAlive: true }, limit.accept);
 
   async function serve(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const started = performance.now();
