@@ -9,5 +9,8 @@ if (!existsSync(entry)) {
   process.stderr.write("softkey: the CLI is not built (no dist/bundle/softkey.js): run npm run build\n");
   process.exit(1);
 }
+// Every file the CLI creates is its user's alone (the store's LevelDB files, whatever LevelDB adds while
+// `serve` runs, token and export files): LevelDB creates files with the process umask, and cannot be told otherwise.
+process.umask(0o077);
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv);

@@ -21,6 +21,13 @@ export interface StoreInfo {
   /** How the device reads request CBOR: "canonical" refuses non-canonical requests as a key does; "lenient" (a profile's choice) accepts them. */
   requestCbor: RequestCbor;
   credentials: { total: number; discoverable: number; relyingParties: number; corrupted: number };
+  /**
+   * For a CI job to compare across runs: the store generation (raised by every write, exact after a
+   * clean close) and the highest signature counter. Either lower than last time means the store was
+   * put back to an older copy, which the store itself cannot tell (SECURITY.md).
+   */
+  generation: number;
+  highestSignCount: number;
   getInfo: Record<string, unknown>;
 }
 
@@ -29,6 +36,7 @@ export async function collectInfo(softkey: Softkey): Promise<StoreInfo> {
   const getInfo = softkey.profile.getInfo ? await readGetInfo(softkey) : {};
   const { credentials, corrupted } = await softkey.listCredentials();
   const { scrypt } = softkey.keystore;
+  const { generation, highestSignCount } = await softkey.keystore.integrityInfo();
   return {
     store: softkey.keystore.dir,
     profile: softkey.profile.name,
@@ -42,6 +50,8 @@ export async function collectInfo(softkey: Softkey): Promise<StoreInfo> {
       relyingParties: new Set(credentials.map((c) => c.rpId)).size,
       corrupted: corrupted.length,
     },
+    generation,
+    highestSignCount,
     getInfo,
   };
 }

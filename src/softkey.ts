@@ -33,7 +33,7 @@ import { algorithmName } from "./ctap/cose.js";
 import { Setting } from "./authenticator/settings.js";
 import { deterministicKeyFactory } from "./crypto/deterministicKeys.js";
 import { NO_FAULTS, responseFaults, type ResponseFaults } from "./authenticator/faultSwitches.js";
-import { CredentialNotFoundError, StoreClosedError } from "./keystore/errors.js";
+import { CredentialNotFoundError, IntegrityError, StoreClosedError } from "./keystore/errors.js";
 import { defaultProfile, profileClientOptions, profileConfig, profileHasBuiltInUv, resolveProfile, type Profile } from "./profiles/index.js";
 import { ceremonyEvent, failureOf, type CeremonyName, type SoftkeyEvents } from "./softkeyEvents.js";
 import { TypedEvents } from "./typedEvents.js";
@@ -79,6 +79,12 @@ export interface OpenOptions {
   faults?: Partial<ResponseFaults>;
   /** The key's PIN, or a function asked only when a ceremony needs it (the WebAuthn client's PIN flow). */
   pin?: PinSource;
+  /**
+   * Open a damaged store to rescue what still verifies (`softkey export --rescue`): read-only, from a
+   * scratch copy (Keystore.open's rescue), with device settings that fail their check replaced by
+   * defaults; `damage` says what failed.
+   */
+  rescue?: boolean;
 }
 
 /** One credential as `softkey list` shows it; no secret in here. */
@@ -136,6 +142,8 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     readonly device: DeviceSettings,
     clientOptions: ConstructorParameters<typeof WebAuthnClient>[1],
     private readonly userSwitch: UserSwitch | undefined,
+    /** Opened with `rescue`: what failed its integrity check when the store was opened (empty if nothing). */
+    readonly damage: readonly string[] = [],
   ) {
     super();
     this.provider = storeProvider(keystore, (rpId) => authenticator.context.rpIdHash(rpId), (name, event) => this.emit(name, event as SoftkeyEvents[typeof name]));
@@ -162,7 +170,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
   }
 
   static async open(dir: string, options: OpenOptions): Promise<Softkey> {
-    const keystore = await Keystore.open(dir, options.passphrase);
+    const keystore = await Keystore.open(dir, options.passphrase, { rescue: options.rescue === true });
     try {
       return await Softkey.assemble(keystore, options);
     } catch (error) {
@@ -172,7 +180,18 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
   }
 
   private static async assemble(keystore: Keystore, options: OpenOptions): Promise<Softkey> {
-    const device = (await keystore.getSetting<DeviceSettings>(DEVICE_SETTING)) ?? { aaguid: SOFTKEY_AAGUID, attestation: "packed" };
+    const damage = [...(keystore.damage ?? [])];
+    // A rescue reads past a damaged setting (with the default in its place); anything else refuses it.
+    const setting = async <T>(name: string): Promise<T | undefined> => {
+      try {
+        return await keystore.getSetting<T>(name);
+      } catch (error) {
+        if (!options.rescue || !(error instanceof IntegrityError)) throw error;
+        damage.push(error.message);
+        return undefined;
+      }
+    };
+    const device = (await setting<DeviceSettings>(DEVICE_SETTING)) ?? { aaguid: SOFTKEY_AAGUID, attestation: "packed" };
     const profile = device.profile ?? defaultProfile();
     // A device without built-in UV has none, whatever --uv says (that plays the user of one that has it).
     const builtInUv = profileHasBuiltInUv(profile);
@@ -186,7 +205,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
             builtInUv,
           };
     const presence = typeof options.presence === "object" ? options.presence : userSwitch!.presence;
-    const faults = responseFaults({ ...(await keystore.getSetting<Partial<ResponseFaults>>(FAULTS_SETTING)), ...options.faults });
+    const faults = responseFaults({ ...(await setting<Partial<ResponseFaults>>(FAULTS_SETTING)), ...options.faults });
     const keys =
       options.seed === undefined ? undefined : deterministicKeyFactory({ seed: options.seed, nextCreation: () => keystore.nextDeviceCount("creations") });
     const authenticator = new Authenticator({
@@ -210,7 +229,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       // With a fault on, the RP is meant to see the broken response, not a client that refused it.
       ...(authenticator.context.config.faults !== NO_FAULTS ? { passThroughBrokenResponses: true } : {}),
     };
-    return new Softkey(keystore, authenticator, device, clientOptions, userSwitch);
+    return new Softkey(keystore, authenticator, device, clientOptions, userSwitch, damage);
   }
 
   /** navigator.credentials.create(): creation options JSON in, RegistrationResponseJSON out. */

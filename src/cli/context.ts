@@ -6,13 +6,14 @@ import path from "node:path";
 import type { Command } from "commander";
 import { Softkey } from "../softkey.js";
 import { Keystore } from "../keystore/store.js";
-import { StoreLockedError, StoreNotFoundError } from "../keystore/errors.js";
+import { IntegrityError, StoreLockedError, StoreNotFoundError } from "../keystore/errors.js";
 import { hasTerminal, NoTerminalError, type BuiltInUvMode, type PresencePolicyName } from "../presence/index.js";
 import type { CliIo } from "./io.js";
 import { resolvePassphrase } from "./passphrase.js";
 import { CliError } from "./errors.js";
 import { ExitCode } from "./exitCodes.js";
-import { pinSource } from "./pin.js";
+import { CEREMONY_PIN, pinSource } from "./pin.js";
+import { refuseArgvSecret, secretFromFileOrEnv, type SecretSpec, type StdinClaim } from "./secrets.js";
 
 export const STORE_ENV = "SOFTKEY_STORE";
 export const DEFAULT_STORE = "./keystore";
@@ -26,17 +27,33 @@ export interface GlobalOptions {
   userActionTimeout?: string;
   /** --wait SECONDS: retry opening a store another process holds, for up to this long. */
   wait?: string;
-  /** Deterministic mode (fixtures only): keys, credential IDs and signatures derived from this seed. */
+  /** Deterministic mode (fixtures only): keys, credential IDs and signatures derived from the seed in this file (else SOFTKEY_SEED). */
+  seedFile?: string;
+  /** The authenticator PIN for ceremonies, from this file (else SOFTKEY_PIN, else a prompt when needed). */
+  pinFile?: string;
+  /** The refused argv forms of the two above (secrets.ts). */
   seed?: string;
-  /** The authenticator PIN for ceremonies (else SOFTKEY_PIN, else a prompt when needed). */
   pin?: string;
   debug: boolean;
 }
 
 export interface CliContext {
   io: CliIo;
+  /** Who reads standard input in this run: the options JSON or one secret, not both. */
+  stdin: StdinClaim;
+  /** What the authenticator reported about records failing their integrity check, for the error line (errors.ts). */
+  integrityFailures: string[];
   /** Set by a command that succeeds in part (e.g. `list` with corrupted records); errors are thrown instead. */
   exitCode: number;
+}
+
+export const SEED_ENV = "SOFTKEY_SEED";
+export const SEED: SecretSpec = { what: "seed", argvFlag: "--seed", fileFlag: "--seed-file", env: SEED_ENV, prompt: false };
+
+/** Refuse the secrets given on the command line, before anything else happens. */
+export function refuseArgvSecrets(globals: GlobalOptions): void {
+  refuseArgvSecret(CEREMONY_PIN, globals.pin);
+  refuseArgvSecret(SEED, globals.seed);
 }
 
 /** The global options as given (or defaulted) for the command being run. */
@@ -66,10 +83,24 @@ export function debugLog(ctx: CliContext, globals: GlobalOptions): ((message: st
   return (message) => ctx.io.stderr(`softkey: debug: ${message.replace(/\n/g, "\n  ")}\n`);
 }
 
+/** The authenticator's log: records failing their integrity check are kept for the error line; everything is printed with --debug. */
+function authenticatorLog(ctx: CliContext, globals: GlobalOptions): (message: string) => void {
+  const debug = debugLog(ctx, globals);
+  return (message) => {
+    if (message.includes("failed integrity check")) ctx.integrityFailures.push(message.replace(/^(\w+: )?(skipping credential: )?/, ""));
+    debug?.(message);
+  };
+}
+
 export interface OpenFor {
   /** The command runs ceremonies, so --presence prompt must be able to ask (create, get, demo). */
   ceremonies: boolean;
+  /** `export --rescue`: a damaged store, read-only, for what still verifies (Softkey.open's rescue). */
+  rescue?: boolean;
 }
+
+/** What a store failing its integrity check at open says next to the failure: the way out. */
+export const RESCUE_HINT = "softkey export --format softkey --rescue exports the credentials that still verify";
 
 /** Open the store with the global options: existence first, then presence, then the passphrase. */
 export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openFor: OpenFor): Promise<Softkey> {
@@ -79,17 +110,25 @@ export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openF
   if (openFor.ceremonies) checkPresenceUsable(globals);
   const timeout = userActionTimeoutOption(globals);
   const passphrase = await resolvePassphrase({ file: globals.passphraseFile, env: ctx.io.env });
-  return retryWhileLocked(globals.wait, () =>
-    Softkey.open(dir, {
-      passphrase,
-      presence: globals.presence,
-      uv: globals.uv,
-      ...timeout,
-      log: debugLog(ctx, globals),
-      pin: pinSource(globals.pin, ctx.io.env),
-      ...(globals.seed !== undefined ? { seed: globals.seed } : {}),
-    }),
-  );
+  const pin = await pinSource(globals.pinFile, ctx.io, ctx.stdin);
+  const seed = await secretFromFileOrEnv(SEED, globals.seedFile, ctx.io, ctx.stdin);
+  try {
+    return await retryWhileLocked(globals.wait, () =>
+      Softkey.open(dir, {
+        passphrase,
+        presence: globals.presence,
+        uv: globals.uv,
+        ...timeout,
+        log: authenticatorLog(ctx, globals),
+        pin,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(openFor.rescue ? { rescue: true } : {}),
+      }),
+    );
+  } catch (error) {
+    if (error instanceof IntegrityError) throw new CliError(ExitCode.INTEGRITY, `${error.message}; ${RESCUE_HINT}`, { cause: error });
+    throw error;
+  }
 }
 
 /** --user-action-timeout as the device's userActionTimeoutMs; a positive number of seconds. */

@@ -7,6 +7,7 @@ import { IntegrityError, KeystoreError, type KeystoreErrorCode } from "../keysto
 import { WebAuthnError, type WebAuthnErrorName } from "../client/errors.js";
 import { NoTerminalError } from "../presence/index.js";
 import { ServeError } from "../serve/serveError.js";
+import { Status } from "../ctap/status.js";
 import { ExitCode } from "./exitCodes.js";
 
 /** An error the CLI itself raises, carrying its exit code. */
@@ -51,8 +52,12 @@ export interface ReportedError {
   line: string;
 }
 
-/** Map any thrown value to its exit code and its one-line message. */
-export function describeError(error: unknown): ReportedError {
+/**
+ * Map any thrown value to its exit code and its one-line message. `integrityFailures`: what the
+ * authenticator said about records failing their integrity check in this run (context.ts collects
+ * it), so that a ceremony refused with CTAP2_ERR_INTEGRITY_FAILURE names the record.
+ */
+export function describeError(error: unknown, integrityFailures: readonly string[] = []): ReportedError {
   if (error instanceof CliError) return { exitCode: error.exitCode, line: oneLine(error.message) };
   if (error instanceof CommanderError) {
     // Commander has already printed its own line (see main.ts); help and --version end in code 0.
@@ -60,6 +65,10 @@ export function describeError(error: unknown): ReportedError {
   }
   if (error instanceof KeystoreError || error instanceof IntegrityError) {
     return { exitCode: KEYSTORE_EXIT[error.code] ?? ExitCode.INTERNAL, line: oneLine(error.message) };
+  }
+  if (error instanceof WebAuthnError && error.ctapStatus === Status.CTAP2_ERR_INTEGRITY_FAILURE) {
+    const record = integrityFailures.at(-1);
+    return { exitCode: ExitCode.INTEGRITY, line: oneLine(`${error.name}: ${error.message}${record ? `: ${record}` : ""}`) };
   }
   if (error instanceof WebAuthnError) {
     const exitCode = WEBAUTHN_EXIT[error.name] ?? ExitCode.INTERNAL;
@@ -72,8 +81,8 @@ export function describeError(error: unknown): ReportedError {
 }
 
 /** Write the error as one line (plus, with `debug`, its stack and causes) and return the exit code. */
-export function reportError(error: unknown, stderr: (text: string) => void, debug: boolean): number {
-  const { exitCode, line } = describeError(error);
+export function reportError(error: unknown, stderr: (text: string) => void, debug: boolean, integrityFailures: readonly string[] = []): number {
+  const { exitCode, line } = describeError(error, integrityFailures);
   if (line) stderr(`softkey: ${line}\n`);
   if (debug && !(error instanceof CommanderError)) stderr(`${stackOf(error)}\n`);
   return exitCode;

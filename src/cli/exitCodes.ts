@@ -7,7 +7,7 @@ export const ExitCode = {
   OK: 0,
   /** A bug or an unexpected failure (storage I/O, ...). Re-run with --debug for the stack. */
   INTERNAL: 1,
-  /** Bad command line: unknown command or flag, missing argument, invalid choice. */
+  /** Bad command line: unknown command or flag, missing argument, invalid choice, or a secret given on it (secrets.ts). */
   USAGE: 2,
   /** Invalid input: options JSON that does not parse or is malformed, bad --aaguid/--kdf-cost, no such credential ID. */
   INVALID_INPUT: 3,
@@ -21,7 +21,7 @@ export const ExitCode = {
   REFUSED: 7,
   /** SecurityError: the origin may not claim the RP ID, or is not a secure context. */
   SECURITY: 8,
-  /** A record failed its integrity check (tampered with or corrupt), or the store's metadata is unreadable. */
+  /** A record or the store failed its integrity check (tampered with, corrupt, a write dropped), or the store's metadata is unreadable. */
   INTEGRITY: 9,
   /** No passphrase (no --passphrase-file, no SOFTKEY_PASSPHRASE, no terminal to prompt on), no population seed likewise, or --presence prompt without a terminal. */
   NO_TERMINAL: 10,
@@ -40,14 +40,14 @@ export type ExitCodeValue = (typeof ExitCode)[ExitCodeName];
 export const EXIT_CODE_TABLE: readonly { code: number; name: ExitCodeName; meaning: string }[] = [
   { code: ExitCode.OK, name: "OK", meaning: "success" },
   { code: ExitCode.INTERNAL, name: "INTERNAL", meaning: "internal error (re-run with --debug for the stack trace)" },
-  { code: ExitCode.USAGE, name: "USAGE", meaning: "bad command line: unknown command or flag, missing argument, invalid choice" },
+  { code: ExitCode.USAGE, name: "USAGE", meaning: "bad command line: unknown command or flag, missing argument, invalid choice, or a secret on it (--pin, --seed, ...)" },
   { code: ExitCode.INVALID_INPUT, name: "INVALID_INPUT", meaning: "invalid input: options JSON unparsable or malformed, bad --aaguid/--kdf-cost, no such credential" },
   { code: ExitCode.WRONG_PASSPHRASE, name: "WRONG_PASSPHRASE", meaning: "wrong passphrase (the store is left unchanged)" },
   { code: ExitCode.STORE_IN_USE, name: "STORE_IN_USE", meaning: "the store is in use by another process" },
   { code: ExitCode.STORE_MISSING_OR_EXISTS, name: "STORE_MISSING_OR_EXISTS", meaning: "no store at --store (run softkey init), or init found one already there; likewise for the attestation CA (softkey ca)" },
   { code: ExitCode.REFUSED, name: "REFUSED", meaning: "refused by the authenticator or the user (NotAllowedError, InvalidStateError, NotSupportedError, ConstraintError, AbortError)" },
   { code: ExitCode.SECURITY, name: "SECURITY", meaning: "SecurityError: the origin may not use this RP ID (or is not a secure context)" },
-  { code: ExitCode.INTEGRITY, name: "INTEGRITY", meaning: "a record failed its integrity check (tampered with or corrupt)" },
+  { code: ExitCode.INTEGRITY, name: "INTEGRITY", meaning: "a record or the store failed its integrity check (tampered with, corrupt, a write dropped); export --rescue saves what verifies" },
   { code: ExitCode.NO_TERMINAL, name: "NO_TERMINAL", meaning: "no passphrase (or population seed) and no terminal to prompt on, or --presence prompt without a terminal" },
   { code: ExitCode.VERIFICATION_FAILED, name: "VERIFICATION_FAILED", meaning: "the relying-party check of an assertion failed (softkey demo; softkey decode --registration)" },
   { code: ExitCode.CANNOT_SERVE, name: "CANNOT_SERVE", meaning: "softkey serve: a host could not start (address in use, no /dev/uhid, permission denied)" },

@@ -5,11 +5,13 @@
  */
 import { Command, Option } from "commander";
 import { PRESENCE_POLICIES, UV_MODES } from "../presence/index.js";
-import { DEFAULT_STORE, STORE_ENV, type CliContext } from "./context.js";
+import { DEFAULT_STORE, refuseArgvSecrets, SEED_ENV, STORE_ENV, type CliContext, type GlobalOptions } from "./context.js";
 import { oneLine, reportError } from "./errors.js";
 import { ExitCode, formatExitCodeTable } from "./exitCodes.js";
 import { processIo, type CliIo } from "./io.js";
 import { PASSPHRASE_ENV } from "./passphrase.js";
+import { PIN_ENV } from "./pin.js";
+import { StdinClaim } from "./secrets.js";
 import { registerInit } from "./commands/init.js";
 import { registerCeremonies } from "./commands/ceremony.js";
 import { registerList } from "./commands/list.js";
@@ -31,14 +33,14 @@ import { registerFill } from "./commands/fill.js";
 import { packageVersion } from "./version.js";
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const ctx: CliContext = { io, exitCode: ExitCode.OK };
+  const ctx: CliContext = { io, stdin: new StdinClaim(io), integrityFailures: [], exitCode: ExitCode.OK };
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
     return ctx.exitCode;
   } catch (error) {
     const debug = program.opts().debug === true || argv.includes("--debug");
-    return reportError(error, io.stderr, debug);
+    return reportError(error, io.stderr, debug, ctx.integrityFailures);
   }
 }
 
@@ -66,14 +68,17 @@ export function buildProgram(ctx: CliContext): Command {
         "SOFTKEY_USER_ACTION_TIMEOUT",
       ),
     )
-    .addOption(
-      new Option("--seed <value>", "deterministic mode, for test fixtures only: keys, credential IDs and signatures derived from VALUE").env(
-        "SOFTKEY_SEED",
-      ),
+    .option(
+      "--seed-file <file>",
+      `deterministic mode, for test fixtures only: keys, credential IDs and signatures derived from the seed in FILE, - for stdin (else ${SEED_ENV})`,
     )
-    .option("--pin <pin>", "the authenticator PIN, when a ceremony needs it (else SOFTKEY_PIN, else a prompt on the terminal)")
+    .option("--pin-file <file>", `read the authenticator PIN, when a ceremony needs it, from FILE, - for stdin (else ${PIN_ENV}, else a prompt on the terminal)`)
+    // Secrets given on the command line are refused (any local user reads argv); parsed only to say so.
+    .addOption(new Option("--seed <value>").hideHelp())
+    .addOption(new Option("--pin <pin>").hideHelp())
     .option("--wait <seconds>", "if another process has the store open, retry for up to SECONDS before failing (exit 5)")
     .option("--debug", "print stack traces and the authenticator's diagnostics on stderr")
+    .hook("preAction", (_program, action) => refuseArgvSecrets(action.optsWithGlobals<GlobalOptions>()))
     .exitOverride()
     .configureOutput({
       writeOut: (text) => ctx.io.stdout(text),
@@ -104,8 +109,12 @@ Environment:
   SOFTKEY_PRESENCE     default for --presence (auto)
   SOFTKEY_UV           default for --uv (on)
   SOFTKEY_USER_ACTION_TIMEOUT  default for --user-action-timeout (30 seconds)
-  SOFTKEY_PIN          the authenticator PIN, when --pin is not given
-  SOFTKEY_SEED         default for --seed (deterministic mode; never for real credentials)
+  ${PIN_ENV}          the authenticator PIN, when --pin-file is not given
+  ${SEED_ENV}         the seed of deterministic mode, when --seed-file is not given (never for real credentials)
+
+Secrets never go on the command line, where any local user can read them (ps):
+--pin, --seed, pin set --new and pin change --old/--new are refused (exit 2);
+give them in a file, the environment or at the prompt instead.
 
 Exit codes:
 ${formatExitCodeTable()}`,

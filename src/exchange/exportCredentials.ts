@@ -25,6 +25,8 @@ export interface ExportOptions<F extends ExchangeFormat = ExchangeFormat> extend
   skipUnsupported?: boolean;
   /** Called as credentials are read from the store. */
   onProgress?: ExchangeProgress;
+  /** A rescue: leave out the credentials that fail their integrity check, listed in `damaged`, instead of refusing. */
+  rescue?: boolean;
 }
 
 export interface ExportResult<F extends ExchangeFormat = ExchangeFormat> {
@@ -35,6 +37,8 @@ export interface ExportResult<F extends ExchangeFormat = ExchangeFormat> {
   exported: { credentialId: string; rpId: string }[];
   skipped: SkippedCredential[];
   warnings: string[];
+  /** With `rescue`: what failed its integrity check and was left out. */
+  damaged: string[];
 }
 
 export async function exportCredentials<F extends ExchangeFormat>(softkey: Softkey, options: ExportOptions<F>): Promise<ExportResult<F>> {
@@ -42,22 +46,23 @@ export async function exportCredentials<F extends ExchangeFormat>(softkey: Softk
   if (format === "softkey" && (typeof options.passphrase !== "string" || options.passphrase === "")) {
     throw new ExchangeError("INVALID", "a softkey bundle needs its own passphrase (passphrase option)");
   }
-  const entries = await readEntries(softkey, options, options.onProgress);
+  const damaged: string[] = [];
+  const entries = await readEntries(softkey, options, { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.rescue ? { damaged } : {}) });
   switch (format) {
     case "softkey": {
       const data = await sealBundle(entries, options.passphrase!, options.scrypt ? { scrypt: options.scrypt } : {});
       const exported = entries.map(({ record }) => ({ credentialId: Buffer.from(record.id).toString("base64url"), rpId: record.rpId }));
-      return { format: options.format, data: data as ExportData[F], exported, skipped: [], warnings: [] };
+      return { format: options.format, data: data as ExportData[F], exported, skipped: [], warnings: [], damaged };
     }
     case "cdp": {
       const { credentials, skipped } = toCdpCredentials(entries, options);
       const exported = credentials.map((c) => ({ credentialId: Buffer.from(c.credentialId, "base64").toString("base64url"), rpId: c.rpId! }));
-      return { format: options.format, data: credentials as ExportData[F], exported, skipped, warnings: [] };
+      return { format: options.format, data: credentials as ExportData[F], exported, skipped, warnings: [], damaged };
     }
     case "playwright": {
       const { credentials, skipped, warnings } = toPlaywrightCredentials(entries, options);
       const exported = credentials.map((c) => ({ credentialId: c.id, rpId: c.rpId }));
-      return { format: options.format, data: credentials as ExportData[F], exported, skipped, warnings };
+      return { format: options.format, data: credentials as ExportData[F], exported, skipped, warnings, damaged };
     }
     default:
       throw new ExchangeError("INVALID", `unknown format "${String(format)}" (softkey, cdp or playwright)`);

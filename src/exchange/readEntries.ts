@@ -8,9 +8,16 @@ import { ExchangeError } from "./errors.js";
 /**
  * Every credential that passes `filter`, sorted by RP ID then creation time.
  * A record that fails its integrity check stops the export (IntegrityError):
- * an export that silently left one out would look complete.
+ * an export that silently left one out would look complete. Given `damaged`
+ * (a rescue), such a credential is left out instead, and said there: the
+ * caller must report it.
  */
-export async function readEntries(softkey: Softkey, filter: CredentialFilter = {}, onProgress?: ExchangeProgress): Promise<ExchangeEntry[]> {
+export async function readEntries(
+  softkey: Softkey,
+  filter: CredentialFilter = {},
+  options: { onProgress?: ExchangeProgress; damaged?: string[] } = {},
+): Promise<ExchangeEntry[]> {
+  const { onProgress, damaged } = options;
   const store = softkey.keystore;
   let records;
   if (filter.credentialId !== undefined) {
@@ -29,19 +36,24 @@ export async function readEntries(softkey: Softkey, filter: CredentialFilter = {
   } else {
     const rpIdHash = filter.rpId === undefined ? undefined : softkey.authenticator.context.rpIdHash(filter.rpId);
     const scan = await store.scanCredentials(rpIdHash);
-    if (scan.corrupted.length === 1) throw scan.corrupted[0]!.error;
-    if (scan.corrupted.length > 1) {
+    if (damaged) damaged.push(...scan.corrupted.map((c) => c.error.message));
+    else if (scan.corrupted.length === 1) throw scan.corrupted[0]!.error;
+    else if (scan.corrupted.length > 1) {
       const ids = scan.corrupted.map((c) => Buffer.from(c.credentialId).toString("base64url"));
       throw new IntegrityError("c!", undefined, `${ids.length} credentials failed their integrity check (tampered with or corrupt): ${ids.join(", ")}; nothing was exported`);
     }
     records = scan.credentials.sort((a, b) => a.rpId.localeCompare(b.rpId) || a.createdAt - b.createdAt);
   }
-  let done = 0;
-  return Promise.all(
-    records.map(async (record) => {
-      const signCount = (await store.getSignCount(record.id)) ?? 0;
-      onProgress?.(++done, records.length);
-      return { record, signCount };
-    }),
-  );
+  const entries: ExchangeEntry[] = [];
+  for (const record of records) {
+    try {
+      entries.push({ record, signCount: (await store.getSignCount(record.id)) ?? 0 });
+    } catch (error) {
+      // A counter that fails its check: without it the credential could sign with a count it already used.
+      if (!damaged || !(error instanceof IntegrityError)) throw error;
+      damaged.push(error.message);
+    }
+    onProgress?.(entries.length + (damaged?.length ?? 0), records.length);
+  }
+  return entries;
 }

@@ -6,16 +6,19 @@
 import type { DeviceCounterName } from "../authenticator/store.js";
 import type { BatchOp } from "./database.js";
 import { CredentialNotFoundError, IntegrityError } from "./errors.js";
-import { counterKey, fromHex, toHex } from "./keys.js";
+import { commit } from "./generation.js";
+import { counterKey, fromHex, indexKey, prefixRange, toHex } from "./keys.js";
 import { sealValue, unsealValue } from "./sealedValue.js";
 import { SignCounter, type CounterStorage } from "./signCounter.js";
 import { whenOpen, type KeystoreState } from "./state.js";
 
 export class Counters {
   private readonly signCounter: SignCounter;
+  private readonly storage: CounterStorage;
 
   constructor(private readonly state: KeystoreState) {
-    this.signCounter = new SignCounter(state.queue, counterStorage(state), (idHex) => new CredentialNotFoundError(fromHex(idHex)));
+    this.storage = counterStorage(state);
+    this.signCounter = new SignCounter(state.queue, this.storage, (idHex) => new CredentialNotFoundError(fromHex(idHex)));
   }
 
   nextSignCount(credentialId: Uint8Array): Promise<number> {
@@ -55,6 +58,20 @@ export class Counters {
   settle(): Promise<void> {
     return this.signCounter.settle();
   }
+
+  /**
+   * The highest counter of any credential, or of the device-wide "global" one: each sealed record
+   * read, or the value last handed out where it is higher. Call inside `queue.exclusive`.
+   */
+  async highest(): Promise<number> {
+    let highest = 0;
+    for await (const [key] of this.state.db.iterator({ ...prefixRange("n!"), values: false })) {
+      const lane = key.slice(2);
+      const value = this.signCounter.lastHandedOut(lane) ?? (await this.storage.read(lane));
+      if (value !== undefined && value > highest) highest = value;
+    }
+    return highest;
+  }
 }
 
 /**
@@ -78,19 +95,24 @@ function counterStorage(state: KeystoreState): CounterStorage {
     read: async (idHex) => {
       const key = counterKey(idHex);
       const sealed = await state.db.get(key);
-      // A device counter that was never used is at 0; a credential without one does not exist.
-      if (sealed === undefined) return isDeviceCounterLane(idHex) ? 0 : undefined;
+      // A device counter that was never used is at 0; a credential without one does not exist,
+      // unless its index entry says it does: then its counter was deleted, and guessing one could repeat a value.
+      if (sealed === undefined) {
+        if (isDeviceCounterLane(idHex)) return 0;
+        if ((await state.db.get(indexKey(idHex))) === undefined) return undefined;
+        throw IntegrityError.forCredential(key, fromHex(idHex), "sign counter", new Error("the counter record is missing"));
+      }
       const fail = (cause: unknown): IntegrityError => IntegrityError.forCredential(key, fromHex(idHex), "sign counter", cause);
       const value = unsealValue(state.dataKey, key, sealed, fail);
       if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw fail(new Error("not a counter value"));
       return value;
     },
+    // Synced: a reservation is what makes "never repeats" true, and a power cut must not take it back.
     write: async (idHex, value) => {
-      const op = sealedCount(idHex, value);
-      await state.db.put(op.key, op.value);
+      await commit(state, [{ type: "put", ...sealedCount(idHex, value) }], { sync: true });
     },
     writeMany: async (entries) => {
-      await state.db.batch(entries.map(([idHex, value]): BatchOp => ({ type: "put", ...sealedCount(idHex, value) })));
+      await commit(state, entries.map(([idHex, value]): BatchOp => ({ type: "put", ...sealedCount(idHex, value) })), { sync: true });
     },
   };
 }

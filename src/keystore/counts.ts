@@ -7,6 +7,7 @@
 import { decodeValue } from "./codec.js";
 import type { BatchOp } from "./database.js";
 import { unseal } from "./envelope.js";
+import { commit } from "./generation.js";
 import { COUNTS_KEY } from "./keys.js";
 import { sealValue } from "./sealedValue.js";
 import { assertOpen, type KeystoreState } from "./state.js";
@@ -23,7 +24,7 @@ export type CountDelta = CredentialCounts | "unknown";
 /** The part of a LevelDB chained batch a reset hands over. */
 interface ResetBatch {
   put(key: string, value: Uint8Array): unknown;
-  write(): Promise<void>;
+  write(options?: { sync?: boolean }): Promise<void>;
 }
 
 export class CountsRecord {
@@ -56,7 +57,7 @@ export class CountsRecord {
       const counts = await this.current();
       if (counts !== null) return { ...counts };
       const recounted = await recount();
-      await this.state.db.put(COUNTS_KEY, sealValue(this.state.dataKey, COUNTS_KEY, recounted));
+      await commit(this.state, [{ type: "put", key: COUNTS_KEY, value: sealValue(this.state.dataKey, COUNTS_KEY, recounted) }]);
       this.counts = recounted;
       return { ...recounted };
     });
@@ -76,17 +77,17 @@ export class CountsRecord {
       }
       if (next !== null) ops.push({ type: "put", key: COUNTS_KEY, value: sealValue(this.state.dataKey, COUNTS_KEY, next) });
       else if (counts !== null) ops.push({ type: "del", key: COUNTS_KEY });
-      await this.state.db.batch(ops);
+      await commit(this.state, ops);
       this.counts = next;
     });
   }
 
-  /** Write a reset's batch, which deletes every credential, with the counts at zero in it. */
+  /** Write a reset's batch, which deletes every credential, with the counts at zero in it; synced, as it takes the PIN away. */
   async writeReset(batch: ResetBatch): Promise<void> {
     const empty: CredentialCounts = { total: 0, discoverable: 0 };
     batch.put(COUNTS_KEY, sealValue(this.state.dataKey, COUNTS_KEY, empty));
     await this.withLock(async () => {
-      await batch.write();
+      await batch.write({ sync: true });
       this.counts = empty;
     });
   }

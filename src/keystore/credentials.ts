@@ -12,6 +12,7 @@ import type { CredentialCache } from "./credentialCache.js";
 import { assertCredentialRecord, assertSignCount, forCaller, openCredential, sealCredential } from "./credentialRecord.js";
 import type { BatchOp } from "./database.js";
 import { CredentialNotFoundError, IntegrityError } from "./errors.js";
+import { commit } from "./generation.js";
 import { counterKey, credentialIdOfKey, credentialKey, credentialPrefix, indexKey, prefixRange, toHex } from "./keys.js";
 import { sealValue } from "./sealedValue.js";
 import { assertOpen, type KeystoreState } from "./state.js";
@@ -136,7 +137,7 @@ export class Credentials {
     const { sealed, decoded } = sealCredential(this.state.dataKey, key, record);
     await this.state.queue.run(idHex, async () => {
       if ((await this.readIndex(idHex)) !== rpHex) throw new CredentialNotFoundError(record.id);
-      await this.state.db.put(key, sealed);
+      await commit(this.state, [{ type: "put", key, value: sealed }]);
       this.state.cacheGeneration++;
       this.cache.set(key, decoded);
     });

@@ -3,7 +3,7 @@
  * and how its errors are told apart. Everything above works with `Db` and `BatchOp`.
  */
 import { Level } from "level";
-import { KeystoreError } from "./errors.js";
+import { IntegrityError, KeystoreError } from "./errors.js";
 
 export type Db = Level<string, Uint8Array>;
 export type BatchOp = { type: "put"; key: string; value: Uint8Array } | { type: "del"; key: string };
@@ -58,7 +58,16 @@ export function levelMessage(err: unknown): string {
   return messages.join(": ");
 }
 
-/** Any other failure to open, with LevelDB's own words kept in the message. */
-export function openFailed(dir: string, err: unknown): KeystoreError {
+/** LevelDB found its own files damaged (a table or the MANIFEST): LEVEL_CORRUPTION on the error or a cause. */
+export function isCorruption(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if ((e as { code?: unknown }).code === "LEVEL_CORRUPTION" || /\bCorruption:/.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Any other failure to open, with LevelDB's own words kept in the message; damage LevelDB reports is an integrity error. */
+export function openFailed(dir: string, err: unknown): KeystoreError | IntegrityError {
+  if (isCorruption(err)) return IntegrityError.forRecord(dir, `the store's database files (LevelDB: ${levelMessage(err)})`, err);
   return new KeystoreError("STORE_OPEN_FAILED", `could not open store ${dir}: ${levelMessage(err)}`, { cause: err });
 }

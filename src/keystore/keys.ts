@@ -1,11 +1,15 @@
 /**
  * The database key layout.
  *
- *   meta                          store metadata (format, scrypt params, salt, wrapped data key); plaintext CBOR
+ *   meta                          store format version, plaintext CBOR; what unlocks the store is in the SOFTKEY
+ *                                 header file beside LevelDB's (header.ts); in a 0.1.0 store, that too
  *   c!<rpIdHash hex>!<credId hex> sealed credential record; one RP is one contiguous range
  *   i!<credId hex>                rpIdHash hex of that credential, so an ID alone finds its record
  *   n!<credId hex>                sealed signature counter (its persisted ceiling)
  *   s!<name>                      sealed setting (PIN state, config, ...)
+ *   settings                      sealed manifest of the settings: name -> digest of its sealed value (settings.ts),
+ *                                 written in the same batch as every setting, so a deleted or older setting shows
+ *   generation                    sealed store generation, raised by every batch (generation.ts)
  *   counts                        sealed {total, discoverable}: the credential counts, kept in the same batch
  *                                 as every credential write, so getInfo never has to scan the store
  *
@@ -18,6 +22,8 @@ export { toHex, fromHex } from "../bytes/hex.js";
 export const META_KEY = "meta";
 export const CREDENTIAL_PREFIX = "c!";
 export const COUNTS_KEY = "counts";
+export const SETTINGS_MANIFEST_KEY = "settings";
+export const GENERATION_KEY = "generation";
 
 export function credentialKey(rpIdHashHex: string, credentialIdHex: string): string {
   return `c!${rpIdHashHex}!${credentialIdHex}`;

@@ -13,8 +13,8 @@ import path from "node:path";
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 
-/** The files LevelDB writes in its directory; anything else there (a README) is left alone. */
-const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst|dbtmp))$/;
+/** The files LevelDB writes in its directory, and softkey's header (header.ts); anything else there (a README) is left alone. */
+const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst|dbtmp)|SOFTKEY|SOFTKEY\.tmp)$/;
 
 export async function restrictPermissions(dir: string): Promise<void> {
   if (process.platform === "win32") return; // POSIX modes do not apply

@@ -83,6 +83,11 @@ export class SignCounter {
     });
   }
 
+  /** The last value handed out in this process, if any; for a caller that holds every lane (`queue.exclusive`). */
+  lastHandedOut(credentialIdHex: string): number | undefined {
+    return this.states.get(credentialIdHex)?.last;
+  }
+
   /** Drop the in-memory state of one credential (its record was rewritten or deleted). Call on its lane. */
   forget(credentialIdHex: string): void {
     this.states.delete(credentialIdHex);

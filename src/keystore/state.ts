@@ -7,6 +7,7 @@
 import type { KeyObject } from "node:crypto";
 import type { Db } from "./database.js";
 import { StoreClosedError } from "./errors.js";
+import type { Unlock } from "./header.js";
 import type { KeyedQueue } from "./keyedQueue.js";
 import type { ScryptParams } from "./records.js";
 
@@ -17,6 +18,17 @@ export interface KeystoreState {
   readonly dataKey: KeyObject;
   /** The scrypt parameters the passphrase is currently derived with. */
   params: ScryptParams;
+  /** What the header holds to unlock the store (rewritten by a passphrase change). */
+  unlock: Unlock;
+  /** The highest generation handed to a batch (generation.ts). */
+  generation: number;
+  /** The generation the header records; a clean close raises it to `generation`. */
+  headerGeneration: number;
+  /**
+   * A rescue: the database is a scratch copy of a damaged store (scratchCopy.ts), read and never
+   * written back; `damage` says what failed to verify when it was opened.
+   */
+  rescue: { copy: string; damage: string[] } | undefined;
   /** One lane per credential ID (and per device counter, and one for the metadata); see keyedQueue.ts. */
   readonly queue: KeyedQueue;
   /**

@@ -17,17 +17,37 @@ import { CountsRecord, type CredentialCounts } from "./counts.js";
 import { CredentialCache, DEFAULT_CACHE_SIZE } from "./credentialCache.js";
 import { Credentials, type ScanResult } from "./credentials.js";
 import type { Db } from "./database.js";
+import { commit, nextGenerationOp } from "./generation.js";
+import { writeHeader } from "./header.js";
 import { KeyedQueue } from "./keyedQueue.js";
-import { COUNTS_KEY, META_KEY, settingKey } from "./keys.js";
+import { COUNTS_KEY, GENERATION_KEY, META_KEY, SETTINGS_MANIFEST_KEY, settingKey } from "./keys.js";
 import { createStore, openStore, rewrapDataKey, storeExists, type OpenedStore } from "./lifecycle.js";
 import { restrictPermissions } from "./permissions.js";
 import type { ScryptParams } from "./records.js";
-import { Settings } from "./settings.js";
+import { removeScratchCopy } from "./scratchCopy.js";
+import { manifestOp, Settings } from "./settings.js";
 import { assertOpen, type KeystoreState } from "./state.js";
 
 export interface KeystoreOptions {
   /** Decrypted credential records kept in memory (default 10,000; 0 disables). */
   cacheSize?: number;
+}
+
+export interface KeystoreOpenOptions extends KeystoreOptions {
+  /**
+   * Open a store that fails its store-wide checks (a dropped write, damaged logs, a damaged header)
+   * to read what still verifies, for a rescue export: from a scratch copy that is never written
+   * back, with what failed in `damage`. Records are still checked one by one as they are read.
+   */
+  rescue?: boolean;
+}
+
+/** What a test tool can compare across runs to notice a store put back to an older copy (`softkey info`). */
+export interface StoreIntegrityInfo {
+  /** Raised by every write; exact after a clean close. */
+  generation: number;
+  /** The highest signature counter of any credential (or the device-wide counter). */
+  highestSignCount: number;
 }
 
 export interface CreateOptions extends KeystoreOptions {
@@ -53,10 +73,22 @@ export class Keystore {
   private readonly counts: CountsRecord;
   private readonly credentials: Credentials;
 
-  private constructor({ dir, db, dataKey, params, counts }: OpenedStore, options: KeystoreOptions) {
+  private constructor({ dir, db, dataKey, unlock, generation, headerGeneration, counts, rescue }: OpenedStore, options: KeystoreOptions) {
     this.dir = dir;
     this.db = db;
-    this.state = { dir, db, dataKey, params, queue: new KeyedQueue(), cacheGeneration: 0, closing: undefined };
+    this.state = {
+      dir,
+      db,
+      dataKey,
+      params: unlock.scrypt,
+      unlock,
+      generation,
+      headerGeneration,
+      rescue,
+      queue: new KeyedQueue(),
+      cacheGeneration: 0,
+      closing: undefined,
+    };
     this.cache = new CredentialCache(options.cacheSize ?? DEFAULT_CACHE_SIZE);
     this.counters = new Counters(this.state);
     this.settings = new Settings(this.state);
@@ -86,9 +118,14 @@ export class Keystore {
     return createStore(dir, passphrase, options.scrypt, (opened) => new Keystore(opened, options));
   }
 
-  /** Open an existing store. Nothing is written when the passphrase is wrong. */
-  static open(dir: string, passphrase: string, options: KeystoreOptions = {}): Promise<Keystore> {
-    return openStore(dir, passphrase, (opened) => new Keystore(opened, options));
+  /** Open an existing store. Nothing is written when the passphrase is wrong or the store fails its checks. */
+  static open(dir: string, passphrase: string, options: KeystoreOpenOptions = {}): Promise<Keystore> {
+    return openStore(dir, passphrase, (opened) => new Keystore(opened, options), { rescue: options.rescue === true });
+  }
+
+  /** Opened with `rescue`: what failed the store-wide checks (empty when nothing did); undefined otherwise. */
+  get damage(): readonly string[] | undefined {
+    return this.state.rescue?.damage;
   }
 
   /**
@@ -101,14 +138,32 @@ export class Keystore {
   }
 
   private async shutdown(): Promise<void> {
+    const { state } = this;
+    let wrote = false;
     try {
-      await this.state.queue.exclusive(() => this.counters.settle());
+      if (!state.rescue) {
+        await state.queue.exclusive(async () => {
+          await this.counters.settle();
+          // The last write of the session carries its final generation, synced; the header then records it.
+          if (state.generation !== state.headerGeneration) {
+            await commit(state, [], { sync: true });
+            wrote = true;
+          }
+        });
+      }
     } finally {
       this.cache.clear();
       this.settings.clear();
       this.counters.forgetAll();
       await this.db.close();
-      await restrictPermissions(this.dir);
+      if (state.rescue) await removeScratchCopy(state.rescue.copy);
+      else {
+        if (wrote) {
+          await writeHeader(this.dir, state.dataKey, state.unlock, { generation: state.generation });
+          state.headerGeneration = state.generation;
+        }
+        await restrictPermissions(this.dir);
+      }
     }
   }
 
@@ -247,22 +302,31 @@ export class Keystore {
    */
   async resetAuthenticator(options: { keep?: readonly string[] } = {}): Promise<void> {
     assertOpen(this.state);
-    const kept = new Set([META_KEY, COUNTS_KEY, ...(options.keep ?? []).map(settingKey)]);
+    const keep = options.keep ?? [];
+    const kept = new Set([META_KEY, COUNTS_KEY, SETTINGS_MANIFEST_KEY, GENERATION_KEY, ...keep.map(settingKey)]);
     await this.state.queue.exclusive(async () => {
+      const manifest = manifestOp(this.state, await this.settings.manifestAfterReset(keep));
       // Still one batch, but built as the keys stream past: a chained batch goes straight into
       // LevelDB's write batch, with no array of every key (3 per credential) and its ops in the heap.
       const batch = this.state.db.batch();
       try {
         for await (const key of this.state.db.keys()) if (!kept.has(key)) batch.del(key);
+        for (const op of [manifest, nextGenerationOp(this.state)]) if (op.type === "put") batch.put(op.key, op.value);
         await this.counts.writeReset(batch);
       } finally {
         await batch.close(); // idempotent: a no-op after write(); discards the batch after an error
       }
       this.state.cacheGeneration++;
       this.cache.clear();
-      this.settings.forgetAfterReset(kept);
+      this.settings.clear();
       this.counters.forgetAll();
     });
+  }
+
+  /** The store's generation and highest signature counter (a scan of the counters), for `softkey info`. */
+  integrityInfo(): Promise<StoreIntegrityInfo> {
+    assertOpen(this.state);
+    return this.state.queue.exclusive(async () => ({ generation: this.state.generation, highestSignCount: await this.counters.highest() }));
   }
 }
 

@@ -3,10 +3,12 @@
  * installs the page shim (./pageShim.ts) in every page and frame and
  * exposes the binding it calls. Node runs each ceremony through softkey's
  * WebAuthn client and the CTAP core; the page only ever sees the JSON
- * credential that comes back. The origin is the calling frame's, taken from
- * Playwright (./frameOrigin.ts). In Chromium, top-level documents call over
- * a CDP session of their page instead (./cdpChannel.ts), which is faster and
- * takes the origin from Chromium's own account of the calling context.
+ * credential that comes back. The origin and top-level origin are decided by
+ * src/browser/callerOrigin.ts from what the browser says about the calling
+ * document: in Chromium, through CDP sessions of the page and its frames
+ * (./cdpChannel.ts: the calling execution context's origin, its ancestors',
+ * the frame's Permissions Policy and user activation); elsewhere, from what
+ * Playwright's frame URLs and elements can prove (./frameOrigin.ts).
  * Ceremonies run through the Softkey, so its own listeners see them too.
  * Alongside: the shim's settings (./shimConfig.ts), the page's requests
  * (./wireRequest.ts), ceremonies under way (./inFlight.ts), autofill
@@ -23,10 +25,12 @@ import {
   type SelectCredential,
   type WebAuthnClient,
 } from "../client/index.js";
-import { CdpChannel, type FastCallSource } from "./cdpChannel.js";
+import { callerOrigins, type CallerFacts } from "../browser/callerOrigin.js";
+import { CdpChannel } from "./cdpChannel.js";
+import type { CdpCall } from "./cdpTarget.js";
 import { ConditionalRequests, type AccountSelector, type PendingConditionalRequest } from "./conditionalRequests.js";
 import { TypedEvents, type CeremonySource, type SoftkeyEventMap } from "./events.js";
-import { frameOrigin, permissionsPolicyAllows, topOrigin } from "./frameOrigin.js";
+import { urlCallerFacts } from "./frameOrigin.js";
 import { InFlightCeremonies } from "./inFlight.js";
 import { credentialAssertedEvent, credentialCreatedEvent } from "./pageCeremonyEvents.js";
 import { initScript } from "./pageShim.js";
@@ -68,9 +72,12 @@ export interface AttachOptions {
   /** The name of the Playwright binding (a global in every frame); change it only if it clashes with the page's own. */
   bindingName?: string;
   /**
-   * Chromium only: carry the ceremonies of top-level documents over a CDP session of each page
-   * (`Runtime.addBinding`), which costs a fraction of Playwright's `exposeBinding` round trip.
-   * Frames and other engines use `exposeBinding` either way. Default true.
+   * Chromium only: CDP sessions of each page and frame, through which Chromium says which document
+   * calls (its origin, its ancestors', its Permissions Policy and user activation); top-level
+   * documents also send their ceremonies there, at a fraction of the cost of Playwright's
+   * `exposeBinding`. With false, Chromium is treated like the engines without CDP: origins from
+   * what frame URLs and elements prove, and calls from documents they cannot place (about:blank,
+   * srcdoc, data:) refused. Default true.
    */
   cdpChannel?: boolean;
 }
@@ -82,12 +89,11 @@ interface BindingSource {
   frame: Frame;
 }
 
-/** The caller of a ceremony, with its origin and top-level origin as decided on the Node side. */
+/** The caller of a ceremony: its page and frame, and what the browser says about its document. */
 interface Caller {
   page: Page;
   frame: Frame;
-  origin: string;
-  topOrigin: string | undefined;
+  facts: CallerFacts;
 }
 
 type CeremonyRequest = Extract<WireRequest, { op: "create" | "get" }>;
@@ -221,29 +227,52 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
     await Promise.all(this.disposables.splice(0).map((d) => d.dispose().catch(() => undefined)));
   }
 
-  /** A call through Playwright's binding: any frame, origins from Playwright's view of the frame tree. */
-  private handle(source: BindingSource, message: unknown): Promise<WireResponse> {
-    return this.run({ page: source.page, frame: source.frame, origin: frameOrigin(source.frame), topOrigin: topOrigin(source.frame) }, message);
-  }
-
-  /** A call through the CDP channel: always a page's top-level document, origin as Chromium reports it. */
-  private handleFast(source: FastCallSource, message: unknown): Promise<WireResponse> {
-    return this.run({ page: source.page, frame: source.page.mainFrame(), origin: source.origin, topOrigin: undefined }, message);
-  }
-
-  private async run(source: Caller, message: unknown): Promise<WireResponse> {
+  /**
+   * A call through Playwright's binding, which names the calling frame. In Chromium its facts are
+   * the ones the CDP channel noted under the request's context token (no token, no ceremony); in
+   * other engines, what Playwright's URLs and frame elements prove.
+   */
+  private async handle(source: BindingSource, message: unknown): Promise<WireResponse> {
     const request = parseRequest(message);
-    if (!request) return { ok: false, name: "TypeError", message: "softkey: malformed request from the page" };
-    if (request.op === "abort") {
-      const aborted = this.inFlight.abort(source.frame, request.id, new WebAuthnError("AbortError", "the ceremony was aborted by its AbortSignal"));
-      return { ok: true, aborted };
-    }
-    if (request.op === "static") return this.static(source, request);
-    const { origin, topOrigin: top } = source;
-    const ceremony: CeremonySource = { page: source.page, frame: source.frame, origin, ...(top === undefined ? {} : { topOrigin: top }) };
-    const signal = this.inFlight.start(source.frame, request.id);
+    if (!request) return MALFORMED;
+    if (request.op === "abort") return this.abort(source.frame, request.id);
+    if (request.op === "context") return { ok: false, name: "NotAllowedError", message: "softkey: context tokens come from the CDP channel" };
+    let facts: CallerFacts | undefined;
     try {
-      return { ok: true, credential: await this.ceremony(source, ceremony, request, signal) };
+      facts = this.cdp ? await this.cdp.spend(source.page, request.context) : await urlCallerFacts(source.frame);
+    } catch (error) {
+      return wireError(error);
+    }
+    if (!facts) {
+      return { ok: false, name: "NotAllowedError", message: "softkey: in Chromium a ceremony needs the context token the CDP channel gave the calling document" };
+    }
+    const caller = { page: source.page, frame: source.frame, facts };
+    return request.op === "static" ? this.static(caller, request) : this.run(caller, request);
+  }
+
+  /** A call through the CDP channel from a page's top-level document, with Chromium's facts about it. */
+  private handleFast(call: CdpCall, message: unknown): Promise<WireResponse> {
+    const request = parseRequest(message);
+    const frame = call.page.mainFrame();
+    if (!request) return Promise.resolve(MALFORMED);
+    if (request.op === "abort") return Promise.resolve(this.abort(frame, request.id));
+    if (request.op === "context") return Promise.resolve({ ok: false, name: "NotAllowedError", message: "softkey: unexpected context request" });
+    const caller = { page: call.page, frame, facts: call.facts };
+    return request.op === "static" ? this.static(caller, request) : this.run(caller, request);
+  }
+
+  private abort(frame: Frame, id: string): WireResponse {
+    const aborted = this.inFlight.abort(frame, id, new WebAuthnError("AbortError", "the ceremony was aborted by its AbortSignal"));
+    return { ok: true, aborted };
+  }
+
+  private async run(source: Caller, request: CeremonyRequest): Promise<WireResponse> {
+    const signal = this.inFlight.start(source.frame, request.id);
+    let ceremony: CeremonySource = { page: source.page, frame: source.frame, origin: source.facts.origin };
+    try {
+      const origins = await callerOrigins(source.facts, request.op);
+      ceremony = { ...ceremony, ...origins };
+      return { ok: true, credential: await this.ceremony(ceremony, request, signal) };
     } catch (error) {
       const failure = wireError(error);
       this.emit("ceremonyFailed", { ...ceremony, ceremony: request.op, name: failure.name, message: failure.message, reason: failureReason(error) });
@@ -261,7 +290,9 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
       const value = await answerStatic(request, {
         softkey: this.softkey,
         client: this.client,
-        origin: source.origin,
+        origin: source.facts.origin,
+        // Signals speak for the RP's own documents: a cross-origin frame may not send them.
+        sameOriginWithAncestors: source.facts.ancestorOrigins.every((ancestor) => ancestor === source.facts.origin),
         ...(userVerifyingPlatformAuthenticator === undefined ? {} : { userVerifyingPlatformAuthenticator }),
         ...(capabilities ? { capabilities } : {}),
       });
@@ -275,22 +306,13 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
    * One ceremony, run through the Softkey (so its own listeners see it too) with this
    * attachment's client; the attachment's event says which page and frame it served.
    */
-  private async ceremony(
-    source: Caller,
-    ceremony: CeremonySource,
-    request: CeremonyRequest,
-    signal: AbortSignal,
-  ): Promise<RegistrationResponseJSON | AuthenticationResponseJSON> {
+  private async ceremony(ceremony: CeremonySource, request: CeremonyRequest, signal: AbortSignal): Promise<RegistrationResponseJSON | AuthenticationResponseJSON> {
     if (this.detached) throw detachedError();
-    const { origin, topOrigin: top } = source;
+    const { origin, topOrigin: top } = ceremony;
     if (request.origin !== origin) {
-      // The page reports an opaque origin (a sandboxed frame) or one Playwright does not
-      // see for this frame: refuse rather than guess. The page can only ever make this stricter.
-      throw new WebAuthnError("NotAllowedError", `the calling document's origin "${request.origin}" is opaque or is not its frame's origin "${origin}"`);
-    }
-    const feature = request.op === "create" ? "publickey-credentials-create" : "publickey-credentials-get";
-    if (top !== undefined && !(await permissionsPolicyAllows(source.frame, feature))) {
-      throw new WebAuthnError("NotAllowedError", `the '${feature}' feature is not delegated to this cross-origin frame (iframe allow attribute)`);
+      // The page names another origin than the browser does for the calling document: refuse rather
+      // than guess. The page's word can only ever make this stricter.
+      throw new WebAuthnError("NotAllowedError", `the calling document's origin "${request.origin}" is not the one the browser reports for it, "${origin}"`);
     }
     const call = {
       origin,
@@ -321,6 +343,7 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
 }
 
 const PROVIDER_EVENTS = ["signalReceived", "credentialHidden", "credentialRestored", "userDetailsUpdated"] as const satisfies readonly (keyof ProviderEvents)[];
+const MALFORMED: WireResponse = { ok: false, name: "TypeError", message: "softkey: malformed request from the page" };
 
 function isPage(target: BrowserContext | Page): target is Page {
   return typeof (target as Page).mainFrame === "function";

@@ -1,157 +1,135 @@
 /**
- * Chromium's fast lane between the page shim and Node: a raw CDP session per
- * page (`context.newCDPSession(page)`) with `Runtime.addBinding`, instead of
- * Playwright's `exposeBinding` (whose handles, stack capture and extra
- * protocol layers cost more than the ceremony itself).
+ * Chromium's channel between the page shim and Node: a CDP session per page and per out-of-process
+ * frame (cdpTarget.ts), through which the browser itself says who is calling. It carries two kinds
+ * of call:
  *
- * Only top-level documents use it. The origin of a call is the browser's own
- * data, never the payload: the calling execution context (its id comes with
- * `Runtime.bindingCalled`) must be the default world of the page's main frame,
- * and its origin (from `Runtime.executionContextCreated`) must agree with the
- * main frame's URL as `Page.frameNavigated` last reported it. Anything else
- * (child frames, isolated worlds, about:blank and opaque documents, a context
- * this session has not seen) is answered "fallback", and the shim repeats the
- * call over `exposeBinding`, whose rules (frame origin, Permissions Policy)
- * then apply unchanged. Other engines have no CDP and use `exposeBinding` only.
+ * - a top-level document's ceremonies, whole: faster than Playwright's `exposeBinding` (whose
+ *   handles, stack capture and extra protocol layers cost more than the ceremony itself);
+ * - for a document in a frame, a `context` request first: Node notes the calling context's facts
+ *   under a fresh random token, which only that document receives. The ceremony then goes through
+ *   Playwright's binding (which names the Playwright Frame, for events and aborts) carrying the
+ *   token, and runs on the facts it stands for. A call through the binding without a valid token
+ *   is refused: in Chromium no ceremony runs on Playwright's account of a frame (its URL), which is
+ *   wrong for about:blank, srcdoc, data: and sandboxed documents.
  *
- * Replies go back with `Runtime.evaluate` in the calling context, to a
- * resolver the shim defines as a non-writable global.
+ * Other engines have no CDP: attach() does not use this channel there.
  */
-import type { BrowserContext, CDPSession, Page } from "playwright-core";
-import type { ShimConfig, WireResponse } from "./serialization.js";
+import { randomBytes } from "node:crypto";
+import type { BrowserContext, CDPSession, Frame, Page } from "playwright-core";
+import type { CallerFacts } from "../browser/callerOrigin.js";
+import { FrameRegistry } from "./cdpFrames.js";
+import { CdpTarget, type CdpCall, type FastChannelNames } from "./cdpTarget.js";
+import type { WireResponse } from "./serialization.js";
 
-/** Names the shim and this module agree on (`ShimConfig.fast`). */
-export type FastChannelNames = NonNullable<ShimConfig["fast"]>;
+export type { FastChannelNames } from "./cdpTarget.js";
 
-/** What a fast call is known to come from: the page's main frame, with the origin Chromium reports for it. */
-export interface FastCallSource {
-  page: Page;
-  origin: string;
-}
+/** A top-level document's ceremony over CDP, with the caller's facts. */
+export type FastHandler = (call: CdpCall, message: unknown) => Promise<WireResponse>;
 
-/** The answer that sends the shim to the exposeBinding path. */
-export const FALLBACK: WireResponse = { ok: false, fallback: true, name: "NotAllowedError", message: "softkey: use the Playwright binding" };
+/** How long a context token stays good: the shim spends it at once. */
+const TOKEN_TTL_MS = 30_000;
 
-export type FastHandler = (source: FastCallSource, message: unknown) => Promise<WireResponse>;
-
-interface ContextInfo {
-  frameId: string;
-  origin: string;
-}
-
-interface FrameTree {
-  frame: { id: string; url: string; urlFragment?: string };
-  childFrames?: FrameTree[];
-}
-
-/** One page's CDP session and what it has seen of the page's frames and contexts. */
+/** One page's sessions (its own and its out-of-process frames'), its frame registry and the tokens it issued. */
 class PageChannel {
-  private mainFrameId: string | undefined;
-  private readonly frameUrls = new Map<string, string>();
-  /** Default-world contexts only: isolated worlds never get a fast answer. */
-  private readonly contexts = new Map<number, ContextInfo>();
+  readonly frames = new FrameRegistry();
+  private readonly targets = new Map<string, CdpTarget>();
+  private readonly tokens = new Map<string, { facts: CallerFacts; expires: number }>();
   private closed = false;
 
   constructor(
     readonly page: Page,
-    private readonly session: CDPSession,
+    private readonly context: BrowserContext,
     private readonly names: FastChannelNames,
     private readonly handler: FastHandler,
   ) {}
 
-  async start(): Promise<void> {
-    const s = this.session;
-    s.on("Page.frameNavigated", ({ frame }) => {
-      this.frameUrls.set(frame.id, frame.url);
-      if (frame.parentId === undefined) this.mainFrameId = frame.id;
-    });
-    s.on("Page.navigatedWithinDocument", ({ frameId, url }) => {
-      if (this.frameUrls.has(frameId)) this.frameUrls.set(frameId, url);
-    });
-    s.on("Page.frameDetached", ({ frameId }) => {
-      this.frameUrls.delete(frameId);
-    });
-    s.on("Runtime.executionContextCreated", ({ context }) => {
-      const aux = context.auxData as { isDefault?: boolean; frameId?: string } | undefined;
-      if (aux?.isDefault === true && typeof aux.frameId === "string") this.contexts.set(context.id, { frameId: aux.frameId, origin: context.origin });
-    });
-    s.on("Runtime.executionContextDestroyed", ({ executionContextId }) => {
-      this.contexts.delete(executionContextId);
-    });
-    s.on("Runtime.executionContextsCleared", () => {
-      this.contexts.clear();
-    });
-    s.on("Runtime.bindingCalled", ({ name, payload, executionContextId }) => {
-      if (name === this.names.binding) this.called(payload, executionContextId);
-    });
-    await s.send("Page.enable");
-    const { frameTree } = (await s.send("Page.getFrameTree")) as { frameTree: FrameTree };
-    this.mainFrameId ??= frameTree.frame.id;
-    const seed = (tree: FrameTree): void => {
-      if (!this.frameUrls.has(tree.frame.id)) this.frameUrls.set(tree.frame.id, tree.frame.url + (tree.frame.urlFragment ?? ""));
-      for (const child of tree.childFrames ?? []) seed(child);
-    };
-    seed(frameTree);
-    await s.send("Runtime.enable");
-    await s.send("Runtime.addBinding", { name: this.names.binding });
-  }
-
-  /** The calling document's origin if it is the main frame's default world and Chromium's two accounts of it agree. */
-  private originOf(executionContextId: number): string | undefined {
-    const context = this.contexts.get(executionContextId);
-    if (!context || context.frameId !== this.mainFrameId) return undefined;
-    const url = this.frameUrls.get(context.frameId);
-    if (url === undefined) return undefined;
-    let origin: string;
+  /** Starts with the page's own session; false when the engine has no CDP. */
+  async start(): Promise<boolean> {
+    let session: CDPSession;
     try {
-      origin = new URL(url).origin;
+      session = await this.context.newCDPSession(this.page);
     } catch {
-      return undefined;
+      return false; // Firefox, WebKit
     }
-    return origin !== "null" && origin === context.origin ? origin : undefined;
+    await this.adopt(session);
+    // Frames in other processes (another site) have sessions of their own; a frame may move to one when it navigates.
+    const onFrame = (frame: Frame): void => void this.watchFrame(frame);
+    this.page.on("frameattached", onFrame);
+    this.page.on("framenavigated", onFrame);
+    for (const frame of this.page.frames()) void this.watchFrame(frame);
+    return true;
   }
 
-  private called(payload: string, executionContextId: number): void {
-    let call: unknown;
-    let request: unknown;
+  /** Facts noted under `token` for a call from this page, spent by the lookup. */
+  spend(token: unknown): CallerFacts | undefined {
+    if (typeof token !== "string") return undefined;
+    const entry = this.tokens.get(token);
+    this.tokens.delete(token);
+    return entry && entry.expires > Date.now() ? entry.facts : undefined;
+  }
+
+  private issue(facts: CallerFacts): string {
+    const now = Date.now();
+    for (const [token, entry] of this.tokens) if (entry.expires <= now) this.tokens.delete(token);
+    const token = randomBytes(16).toString("base64url");
+    this.tokens.set(token, { facts, expires: now + TOKEN_TTL_MS });
+    return token;
+  }
+
+  private async watchFrame(frame: Frame): Promise<void> {
+    if (this.closed || frame === this.page.mainFrame() || frame.isDetached()) return;
+    let session: CDPSession;
     try {
-      ({ call, request } = JSON.parse(payload) as { call: unknown; request: unknown });
+      session = await this.context.newCDPSession(frame);
     } catch {
-      return; // nothing to answer: the shim always sends a call number
+      return; // in the page's process: the page's session sees it
     }
-    if (typeof call !== "number" || !Number.isSafeInteger(call)) return;
-    const origin = this.originOf(executionContextId);
-    if (origin === undefined || this.closed) {
-      this.reply(executionContextId, call, FALLBACK);
-      return;
-    }
-    this.handler({ page: this.page, origin }, request).then(
-      (response) => this.reply(executionContextId, call, response),
-      (error: unknown) =>
-        this.reply(executionContextId, call, { ok: false, name: "NotAllowedError", message: `softkey: ${error instanceof Error ? error.message : String(error)}` }),
-    );
+    await this.adopt(session);
   }
 
-  private reply(contextId: number, call: number | null, response: WireResponse): Promise<void> {
-    // JSON is a JavaScript expression: nothing in the response can escape its string literals.
-    const expression = `globalThis[${JSON.stringify(this.names.reply)}]?.(${JSON.stringify(call)}, ${JSON.stringify(response)})`;
-    return this.session.send("Runtime.evaluate", { contextId, expression, silent: true }).then(
-      () => undefined,
-      () => undefined, // the document is gone (navigation, close): nobody is waiting
-    );
+  /** Start a session, unless one for the same target is already running (a frame that navigated within its process). */
+  private async adopt(session: CDPSession): Promise<void> {
+    const target = new CdpTarget(this.page, session, this.names, this.frames, (call, request) => this.call(call, request));
+    try {
+      const id = await target.targetId();
+      if (this.closed || this.targets.has(id)) {
+        await session.detach().catch(() => undefined);
+        return;
+      }
+      this.targets.set(id, target);
+      target.onClose(() => {
+        if (this.targets.get(id) === target) this.targets.delete(id);
+      });
+      await target.start();
+    } catch {
+      // The page or frame closed while we set up: nothing left to serve.
+      await session.detach().catch(() => undefined);
+    }
   }
 
-  /** Ends every pending fast call in the page with `response` and lets go of the session. */
+  private call(call: CdpCall, request: unknown): Promise<WireResponse> {
+    const { op, ceremony } = typeof request === "object" && request !== null ? (request as { op?: unknown; ceremony?: unknown }) : {};
+    if (op === "context") {
+      // For a create(), user activation is read now, as close to the page's call as Node gets (Chrome reads it at the call).
+      const facts = ceremony === "create" ? activationReadNow(call.facts) : call.facts;
+      return Promise.resolve({ ok: true, context: this.issue(facts) });
+    }
+    if (!call.topLevel) {
+      // A frame's ceremonies go through Playwright's binding with a token, so that they name their Playwright Frame.
+      return Promise.resolve({ ok: false, name: "NotAllowedError", message: "softkey: a frame's ceremonies go through the page binding, with a context token" });
+    }
+    return this.handler(call, request);
+  }
+
   async close(response: WireResponse): Promise<void> {
-    if (this.closed) return;
     this.closed = true;
-    await this.session.send("Runtime.removeBinding", { name: this.names.binding }).catch(() => undefined);
-    await Promise.all([...this.contexts.keys()].map((id) => this.reply(id, null, response)));
-    await this.session.detach().catch(() => undefined);
+    this.tokens.clear();
+    await Promise.all([...this.targets.values()].map((target) => target.close(response)));
+    this.targets.clear();
   }
 }
 
-/** Fast channels for every page of a context (or one page); a no-op outside Chromium. */
+/** Chromium channels for every page of a context (or one page); undefined when the engine has no CDP. */
 export class CdpChannel {
   private readonly pages = new Map<Page, Promise<PageChannel | undefined>>();
   private stopWatching: () => void = () => undefined;
@@ -181,25 +159,18 @@ export class CdpChannel {
     return channel;
   }
 
+  /** The facts a context token from `page` stands for (spent), or undefined. */
+  async spend(page: Page, token: unknown): Promise<CallerFacts | undefined> {
+    return (await this.add(page))?.spend(token);
+  }
+
   private add(page: Page): Promise<PageChannel | undefined> {
     let pending = this.pages.get(page);
     if (pending) return pending;
     pending = (async () => {
       if (this.closed || page.isClosed()) return undefined;
-      let session: CDPSession;
-      try {
-        session = await this.context.newCDPSession(page);
-      } catch {
-        return undefined; // Firefox, WebKit: exposeBinding only
-      }
-      const channel = new PageChannel(page, session, this.names, this.handler);
-      try {
-        await channel.start();
-      } catch {
-        // A page closing while we set up: exposeBinding covers whatever is left.
-        await session.detach().catch(() => undefined);
-        return undefined;
-      }
+      const channel = new PageChannel(page, this.context, this.names, this.handler);
+      if (!(await channel.start())) return undefined;
       if (this.closed) {
         await channel.close({ ok: false, name: "NotAllowedError", message: "softkey was detached" });
         return undefined;
@@ -211,7 +182,7 @@ export class CdpChannel {
     return pending;
   }
 
-  /** Stops serving, ending every pending fast call with `response`. */
+  /** Stops serving, ending every pending call with `response`. */
   async close(response: WireResponse): Promise<void> {
     this.closed = true;
     this.stopWatching();
@@ -219,6 +190,13 @@ export class CdpChannel {
     this.pages.clear();
     await Promise.all(channels.map((c) => c?.close(response)));
   }
+}
+
+/** The facts with user activation read at once rather than when the ceremony asks. */
+function activationReadNow(facts: CallerFacts): CallerFacts {
+  const activation = facts.hasTransientActivation();
+  activation.catch(() => undefined);
+  return { ...facts, hasTransientActivation: () => activation };
 }
 
 function isPage(target: BrowserContext | Page): target is Page {

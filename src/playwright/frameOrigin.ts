@@ -1,52 +1,86 @@
 /**
- * The origin a ceremony runs for, decided on the Node side from what
- * Playwright knows about the calling frame, never from anything the page
- * says. This is what keeps a look-alike page from using another site's
- * passkey: the page cannot choose the origin that goes into clientDataJSON
- * or that the RP ID is checked against.
+ * The caller's facts where the browser gives none (src/browser/callerOrigin.ts applies the rule):
+ * Playwright's Firefox and WebKit, or Chromium with `cdpChannel: false`. Only what Playwright's
+ * frame tree can prove is used, and the rest is left unknown, which refuses:
+ *
+ * - a document's origin is its URL's (http, https, blob:), or opaque when its frame element is
+ *   sandboxed without allow-same-origin; a document at about:blank, about:srcdoc, data: or
+ *   javascript: takes its origin from whichever document created it, which no URL says: unknown;
+ * - Permissions Policy: the `allow` attributes of the iframe elements up the tree, read from Node
+ *   (a framed page cannot touch its parents' elements); response headers are not seen;
+ * - user activation: unknown, so create() in a cross-origin frame is refused.
+ *
+ * A document sandboxed by a `Content-Security-Policy: sandbox` header has an opaque origin that no
+ * URL or attribute shows: with these facts it counts as its URL's origin. Chromium's CDP channel
+ * (cdpChannel.ts) has none of these gaps: it asks the browser.
  */
-import type { Frame } from "playwright-core";
+import type { ElementHandle, Frame } from "playwright-core";
+import { OPAQUE_ORIGIN, type CallerFacts, type WebAuthnFeature } from "../browser/callerOrigin.js";
+import { WebAuthnError } from "../client/index.js";
 
-/**
- * The serialised origin of the document in `frame`: that of its URL, or for
- * about:blank and about:srcdoc documents (which inherit their origin) that
- * of the nearest ancestor with a real URL. "null" for opaque origins
- * (data:, file:, and anything unparsable), which WebAuthn refuses.
- */
-export function frameOrigin(frame: Frame): string {
-  for (let f: Frame | null = frame; f; f = f.parentFrame()) {
-    const url = f.url();
-    if (url === "" || url.startsWith("about:")) continue;
-    try {
-      return new URL(url).origin;
-    } catch {
-      return "null";
-    }
+/** The facts of a call from the document in `frame`, as far as Playwright's URLs and elements tell them. */
+export async function urlCallerFacts(frame: Frame): Promise<CallerFacts> {
+  const origin = await documentOrigin(frame);
+  if (origin === undefined) {
+    throw new WebAuthnError(
+      "NotAllowedError",
+      `softkey cannot tell the origin of the document at "${frame.url() || "(no URL)"}" from its URL in this browser (it takes its creator's); in Chromium softkey asks the browser`,
+    );
   }
-  return "null";
+  const ancestorOrigins: (string | undefined)[] = [];
+  for (let f = frame.parentFrame(); f; f = f.parentFrame()) ancestorOrigins.push(await documentOrigin(f));
+  return {
+    origin,
+    ancestorOrigins,
+    allowsFeature: async (feature) => (ancestorOrigins.every((a) => a === origin) && origin !== OPAQUE_ORIGIN ? undefined : allowAttributesAllow(frame, feature)),
+    hasTransientActivation: () => Promise.resolve(undefined),
+  };
 }
 
-/** The top-level origin for a frame that is not the top-level frame, else undefined. */
-export function topOrigin(frame: Frame): string | undefined {
-  const main = frame.page().mainFrame();
-  return frame === main ? undefined : frameOrigin(main);
+/** The origin of the document in `frame` as its URL and frame element prove it; undefined when they cannot. */
+async function documentOrigin(frame: Frame): Promise<string | undefined> {
+  const url = frame.url();
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol === "data:") return OPAQUE_ORIGIN;
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:" && parsed.protocol !== "blob:") return undefined;
+  if (await sandboxedOpaque(frame)) return OPAQUE_ORIGIN;
+  return parsed.origin;
+}
+
+/** Whether the frame element of `frame` is sandboxed without allow-same-origin (its document then has an opaque origin). */
+async function sandboxedOpaque(frame: Frame): Promise<boolean> {
+  if (!frame.parentFrame()) return false;
+  return withFrameElement(frame, async (element) => {
+    const sandbox = await element.getAttribute("sandbox");
+    return sandbox !== null && !sandbox.split(/\s+/).includes("allow-same-origin");
+  });
+}
+
+async function withFrameElement<T>(frame: Frame, use: (element: ElementHandle) => Promise<T>): Promise<T> {
+  const element = await frame.frameElement();
+  try {
+    return await use(element);
+  } finally {
+    await element.dispose().catch(() => undefined);
+  }
 }
 
 /**
- * Whether Permissions Policy lets `frame` use `feature` ("publickey-credentials-get" or
- * "-create"), as far as the embedding pages' `allow` attributes say: every hop up to the
- * top-level frame where the origin changes must delegate the feature (WebAuthn L3 section 5.9).
- * Read on the Node side from the parents' iframe elements, which a framed page cannot touch,
- * so a framed page that calls the binding directly cannot skip the check its shim makes.
- * Permissions-Policy response headers are not consulted.
+ * Whether the `allow` attributes up the frame tree delegate `feature` to the document in `frame`:
+ * every hop where the origin changes must (WebAuthn L3 section 5.9, Permissions Policy section 9.8).
  */
-export async function permissionsPolicyAllows(frame: Frame, feature: string): Promise<boolean> {
+async function allowAttributesAllow(frame: Frame, feature: WebAuthnFeature): Promise<boolean> {
   for (let child = frame, parent = frame.parentFrame(); parent; child = parent, parent = parent.parentFrame()) {
-    const childOrigin = frameOrigin(child);
-    const parentOrigin = frameOrigin(parent);
-    if (childOrigin === parentOrigin) continue;
-    const element = await child.frameElement();
-    try {
+    const childOrigin = await documentOrigin(child);
+    const parentOrigin = await documentOrigin(parent);
+    if (childOrigin === undefined || parentOrigin === undefined) return false;
+    if (childOrigin === parentOrigin && childOrigin !== OPAQUE_ORIGIN) continue;
+    const allowed = await withFrameElement(child, async (element) => {
       const [allow, src] = await Promise.all([element.getAttribute("allow"), element.getAttribute("src")]);
       let srcOrigin: string | undefined;
       try {
@@ -54,10 +88,9 @@ export async function permissionsPolicyAllows(frame: Frame, feature: string): Pr
       } catch {
         srcOrigin = undefined;
       }
-      if (!allowAttributeAllows(allow, feature, { frame: childOrigin, parent: parentOrigin, src: srcOrigin })) return false;
-    } finally {
-      await element.dispose().catch(() => undefined);
-    }
+      return allowAttributeAllows(allow, feature, { frame: childOrigin, parent: parentOrigin, src: srcOrigin });
+    });
+    if (!allowed) return false;
   }
   return true;
 }
@@ -66,23 +99,20 @@ export async function permissionsPolicyAllows(frame: Frame, feature: string): Pr
  * An iframe's `allow` attribute (a container policy, W3C Permissions Policy section 9.8): does
  * it let the framed document's origin use `feature`? A directive without an allowlist means
  * 'src'; `*`, 'self' (the embedder's origin), 'src' (the origin of the src URL) and explicit
- * origins match; 'none' and a missing directive do not.
+ * origins match; 'none' and a missing directive do not. An opaque origin matches only `*`.
  */
-export function allowAttributeAllows(
-  allow: string | null,
-  feature: string,
-  origins: { frame: string; parent: string; src?: string },
-): boolean {
+export function allowAttributeAllows(allow: string | null, feature: string, origins: { frame: string; parent: string; src?: string }): boolean {
   if (!allow) return false;
+  const opaque = origins.frame === OPAQUE_ORIGIN;
   for (const directive of allow.split(";")) {
     const [name, ...allowlist] = directive.trim().split(/\s+/);
     if (name !== feature) continue;
     return (allowlist.length === 0 ? ["'src'"] : allowlist).some(
       (token) =>
         token === "*" ||
-        (token === "'self'" && origins.frame === origins.parent) ||
-        (token === "'src'" && origins.frame === origins.src) ||
-        originOf(token) === origins.frame,
+        (!opaque && token === "'self'" && origins.frame === origins.parent) ||
+        (!opaque && token === "'src'" && origins.frame === origins.src) ||
+        (!opaque && originOf(token) === origins.frame),
     );
   }
   return false;

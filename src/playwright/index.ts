@@ -23,7 +23,6 @@ export type {
   SoftkeyEventName,
   WaitForEventOptions,
 } from "./events.js";
-export { frameOrigin } from "./frameOrigin.js";
 export { initScript } from "./pageShim.js";
 export { createWireCodec } from "./serialization.js";
 export type { ShimConfig, WireCodec, WireRequest, WireResponse } from "./serialization.js";

@@ -91,6 +91,9 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
   const documentId = randomId();
   let sequence = 0;
   const jsonStringify = JSON.stringify;
+  const setTimeoutFn = typeof g.setTimeout === "function" ? (g.setTimeout as (handler: () => void, ms: number) => unknown).bind(g) : undefined;
+  /** How long a document waits for the CDP binding before it gives up (cdpChannel.ts adds it as frames appear). */
+  const FAST_BINDING_WAIT_MS = 2000;
 
   // Chromium's faster channel (see ./cdpChannel.ts): calls numbered per document, answered
   // through a global the page cannot replace. Without it everything goes through the binding.
@@ -169,10 +172,9 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
     return typeof fn === "function" ? (fn as Send) : undefined;
   }
 
-  /** The fast channel, for top-level documents only (Node checks that too, and answers "fallback" otherwise). */
+  /** The CDP channel's binding in this document, once Node has added it. */
   function fastBinding(): Send | undefined {
-    if (!fast || g.top !== g) return undefined;
-    const fn = g[fast.binding];
+    const fn = fast ? g[fast.binding] : undefined;
     if (typeof fn !== "function") return undefined;
     return (request) =>
       new Promise<WireResponse>((resolve) => {
@@ -182,13 +184,45 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
           (fn as (payload: string) => void)(jsonStringify({ call, request }));
         } catch {
           fastPending.delete(call);
-          resolve({ ok: false, fallback: true, name: "NotAllowedError", message: "the CDP binding failed" });
+          resolve({ ok: false, name: "NotAllowedError", message: "softkey: the CDP binding failed" });
         }
       });
   }
 
-  function isFallback(response: WireResponse): boolean {
-    return !response.ok && response.fallback === true;
+  /**
+   * The CDP binding, waiting for it a little: Node adds it to a frame in another process (another
+   * site) once Playwright reports the frame, which may be after the document's first scripts ran.
+   */
+  function awaitFastBinding(): Promise<Send | undefined> {
+    const ready = fastBinding();
+    if (ready || !fast || !setTimeoutFn) return Promise.resolve(ready);
+    return new Promise((resolve) => {
+      let waited = 0;
+      const poll = (): void => {
+        const found = fastBinding();
+        if (found || !fast || waited >= FAST_BINDING_WAIT_MS) return resolve(found);
+        waited += 20;
+        setTimeoutFn!(poll, 20);
+      };
+      poll();
+    });
+  }
+
+  /**
+   * How this document's calls travel. Without the CDP channel (other engines): the binding. With it
+   * (Chromium): a top-level document sends everything over CDP; a document in a frame first asks
+   * for a context token over CDP, then sends its ceremonies through the binding with the token,
+   * while aborts go through the binding as they are.
+   */
+  async function channelFor(id: string, kind: CeremonyKind | "static", slow: Send): Promise<{ ceremony: Send; abort: Send }> {
+    if (!fast) return { ceremony: slow, abort: slow };
+    const viaCdp = await awaitFastBinding();
+    if (!viaCdp) throw domError("NotAllowedError", "softkey: the CDP channel did not become ready in this document");
+    if (g.top === g) return { ceremony: viaCdp, abort: viaCdp };
+    const answer = await viaCdp({ op: "context", id, ceremony: kind });
+    if (!answer.ok || !("context" in answer)) throw domError(answer.ok ? "NotAllowedError" : answer.name, answer.ok ? "softkey: no context token" : answer.message);
+    const context = answer.context;
+    return { ceremony: (request) => slow(request.op === "create" || request.op === "get" || request.op === "static" ? { ...request, context } : request), abort: slow };
   }
 
   function permitted(feature: string): boolean {
@@ -269,15 +303,15 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
     }
     return new Promise((resolve, reject) => {
       let settled = false;
-      const call = sender(slow, () => settled);
+      const channel = channelFor(id, kind, slow);
       const onAbort = (): void => {
         if (settled) return;
         settled = true;
         reject(signal?.reason);
-        call({ op: "abort", id }).catch(() => undefined);
+        channel.then((c) => c.abort({ op: "abort", id })).catch(() => undefined);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      call(request).then(
+      channel.then((c) => c.ceremony(request)).then(
         (response) => {
           if (settled) return;
           settled = true;
@@ -294,30 +328,20 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
           if (settled) return;
           settled = true;
           signal?.removeEventListener("abort", onAbort);
-          reject(domError("NotAllowedError", `softkey: ${error instanceof Error ? error.message : String(error)}`));
+          reject(error instanceof Error && (error.name === "NotAllowedError" || error instanceof DOMExceptionCtor) ? error : domError("NotAllowedError", `softkey: ${error instanceof Error ? error.message : String(error)}`));
         },
       );
     });
-  }
-
-  /** Sends through the fast channel when it serves this document, else (or when Node says so) through the binding. */
-  function sender(slow: Send, done: () => boolean = () => false): Send {
-    let via = fastBinding() ?? slow;
-    return (message) =>
-      via(message).then((response) => {
-        if (via === slow || !isFallback(response) || done()) return response;
-        via = slow;
-        return slow(message);
-      });
   }
 
   /** A PublicKeyCredential static answered in Node; `offline` when softkey is not attached to this document. */
   function staticCall(name: WireStatic, options: unknown, offline: () => unknown): Promise<unknown> {
     const slow = binding();
     if (!slow) return promiseResolve(offline());
-    const request: WireRequest = { op: "static", id: `${documentId}.${++sequence}`, origin: String(g.origin), name };
+    const id = `${documentId}.${++sequence}`;
+    const request: WireRequest = { op: "static", id, origin: String(g.origin), name };
     if (options !== undefined) request.options = options;
-    return sender(slow)(request).then(
+    return channelFor(id, "static", slow).then((channel) => channel.ceremony(request)).then(
       (response) => {
         if (!response.ok) throw domError(response.name, response.message);
         return "value" in response ? response.value : undefined;

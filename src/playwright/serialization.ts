@@ -31,9 +31,10 @@ export interface ShimConfig {
   /** What PublicKeyCredential.getClientCapabilities() reports. */
   capabilities: Record<string, boolean>;
   /**
-   * Chromium's faster channel (./cdpChannel.ts), for top-level documents: a CDP binding taking
-   * `JSON.stringify({ call, request })` and the global Node answers through, `reply(call, response)`.
-   * Any answer with `fallback: true` means "ask the Playwright binding instead".
+   * Chromium's CDP channel (./cdpChannel.ts): a CDP binding taking `JSON.stringify({ call, request })`
+   * and the global Node answers through, `reply(call, response)`. A top-level document sends its
+   * ceremonies there; a document in a frame asks it for a context token, then sends each ceremony
+   * through the Playwright binding with the token. Set only where the channel runs (Chromium).
    */
   fast?: { binding: string; reply: string };
 }
@@ -57,22 +58,24 @@ export type WireStatic =
   | "signalAllAcceptedCredentials"
   | "signalCurrentUserDetails";
 
-/** Page → Node. `origin` is the page's own idea of its origin: only ever used to refuse, never to allow. */
-export type WireRequest =
-  | ({ op: "create"; id: string; origin: string; options: PublicKeyCredentialCreationOptionsJSON } & WireCallContext)
-  | ({ op: "get"; id: string; origin: string; options: PublicKeyCredentialRequestOptionsJSON } & WireCallContext)
-  | { op: "static"; id: string; origin: string; name: WireStatic; options?: unknown }
-  | { op: "abort"; id: string };
-
 /**
- * Node → page. `name` is a DOMException name, or "TypeError". `fallback` (the CDP channel only):
- * this document is not one the channel serves; ask the Playwright binding instead.
+ * Page → Node. `origin` is the page's own idea of its origin: only ever used to refuse, never to
+ * allow. `context` is the token the CDP channel gave this document (Chromium, documents in frames).
  */
+export type WireRequest =
+  | ({ op: "create"; id: string; origin: string; options: PublicKeyCredentialCreationOptionsJSON; context?: string } & WireCallContext)
+  | ({ op: "get"; id: string; origin: string; options: PublicKeyCredentialRequestOptionsJSON; context?: string } & WireCallContext)
+  | { op: "static"; id: string; origin: string; name: WireStatic; options?: unknown; context?: string }
+  | { op: "abort"; id: string }
+  | { op: "context"; id: string; ceremony?: "create" | "get" | "static" };
+
+/** Node → page. `name` is a DOMException name, or "TypeError"; `context` answers a context request. */
 export type WireResponse =
   | { ok: true; credential: RegistrationResponseJSON | AuthenticationResponseJSON }
   | { ok: true; aborted: boolean }
   | { ok: true; value: unknown }
-  | { ok: false; name: string; message: string; fallback?: true };
+  | { ok: true; context: string }
+  | { ok: false; name: string; message: string };
 
 type Dict = Record<string, unknown>;
 

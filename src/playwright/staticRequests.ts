@@ -16,8 +16,10 @@ export type StaticRequest = Extract<WireRequest, { op: "static" }>;
 export interface StaticContext {
   softkey: Softkey;
   client: WebAuthnClient;
-  /** The calling frame's origin, as Node decided it. */
+  /** The calling document's origin, as the browser reports it ("null" when opaque). */
   origin: string;
+  /** Whether the calling document is same-origin with every frame above it. */
+  sameOriginWithAncestors: boolean;
   userVerifyingPlatformAuthenticator?: boolean;
   capabilities?: Record<string, boolean>;
 }
@@ -33,6 +35,9 @@ export async function answerStatic(request: StaticRequest, context: StaticContex
     case "isUserVerifyingPlatformAuthenticatorAvailable":
       return uvpaa ?? (await client.isUserVerifyingPlatformAuthenticatorAvailable());
     default:
+      if (!context.sameOriginWithAncestors) {
+        throw new WebAuthnError("NotAllowedError", "a cross-origin frame may not signal about the relying party's credentials");
+      }
       if (request.origin !== context.origin) {
         throw new WebAuthnError("NotAllowedError", `the calling document's origin "${request.origin}" is opaque or is not its frame's origin "${context.origin}"`);
       }

@@ -36,10 +36,16 @@ export function parseRequest(message: unknown): WireRequest | undefined {
   const m = message as Record<string, unknown>;
   if (typeof m.id !== "string" || m.id.length > 200) return undefined;
   if (m.op === "abort") return { op: "abort", id: m.id };
+  if (m.op === "context") {
+    const ceremony = m.ceremony === "create" || m.ceremony === "get" || m.ceremony === "static" ? { ceremony: m.ceremony as "create" | "get" | "static" } : {};
+    return { op: "context", id: m.id, ...ceremony };
+  }
   if (typeof m.origin !== "string") return undefined;
+  if (m.context !== undefined && typeof m.context !== "string") return undefined;
   if (m.op === "static") {
     if (!STATICS.includes(m.name as WireStatic)) return undefined;
-    return { op: "static", id: m.id, origin: m.origin, name: m.name as WireStatic, ...(m.options !== undefined ? { options: m.options } : {}) };
+    const context = m.context !== undefined ? { context: m.context as string } : {};
+    return { op: "static", id: m.id, origin: m.origin, name: m.name as WireStatic, ...(m.options !== undefined ? { options: m.options } : {}), ...context };
   }
   if (m.op !== "create" && m.op !== "get") return undefined;
   if (typeof m.options !== "object" || m.options === null || Array.isArray(m.options)) return undefined;

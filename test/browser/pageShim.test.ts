@@ -203,11 +203,10 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the page side of softkey/playw
     expect(result).toEqual({ isPassword: true, id: "alice" });
   });
 
-  it("takes the origin from the frame, not from the page: a page calling the binding with another origin is refused", async () => {
+  it("takes the origin from the browser, not from the page: a page calling the binding with another origin is refused", async () => {
     const fake = await browser.context.newPage();
     try {
       await fake.goto(`http://127.0.0.1:${rp.port}/`);
-      const failed = key.waitForEvent("ceremonyFailed", { predicate: (e) => e.page === fake, timeout: 5000 });
       const response = await fake.evaluate(
         ([origin, challenge]) =>
           (globalThis as PageGlobals).__softkeyPlaywright({
@@ -223,9 +222,9 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("the page side of softkey/playw
           }),
         [rp.origin, Buffer.from(challenge).toString("base64url")] as const,
       );
-      // The page reads Chrome's generic message; the attachment's event keeps softkey's reason.
-      expect(response).toMatchObject({ ok: false, name: "NotAllowedError", message: PageMessage.notAllowed });
-      expect((await failed).reason).toContain("127.0.0.1");
+      // In Chromium the binding serves only calls that carry the context token the CDP channel gave the calling document.
+      expect(response).toMatchObject({ ok: false, name: "NotAllowedError" });
+      expect(response.message).toMatch(/context token/);
     } finally {
       await fake.close();
     }

@@ -198,10 +198,11 @@ describe("--seed", () => {
   const request = (id: string) => ({ challenge: "Zml4ZWQgYXV0aCBjaGFsbGVuZ2U", rpId: RP_ID, allowCredentials: [{ type: "public-key", id }] });
 
   async function ceremonies(store: string, seed: string): Promise<[string, string]> {
-    const created = await run(store, ["--seed", seed, "create", "--origin", ORIGIN, "--options", await file("seed-reg.json", creation)]);
+    const seedFile = await file(`seed-${seed}.txt`, seed);
+    const created = await run(store, ["--seed-file", seedFile, "create", "--origin", ORIGIN, "--options", await file("seed-reg.json", creation)]);
     expect(created.code, created.stderr).toBe(0);
     const { id } = JSON.parse(created.stdout);
-    const got = await run(store, ["--seed", seed, "get", "--origin", ORIGIN, "--options", await file("seed-auth.json", request(id))]);
+    const got = await run(store, ["--seed-file", seedFile, "get", "--origin", ORIGIN, "--options", await file("seed-auth.json", request(id))]);
     expect(got.code, got.stderr).toBe(0);
     return [created.stdout, got.stdout];
   }

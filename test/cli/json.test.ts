@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateAuthenticationOptions, generateRegistrationOptions } from "@simplewebauthn/server";
 import { buildProgram } from "../../src/cli/main.js";
 import { processIo } from "../../src/cli/io.js";
+import { StdinClaim } from "../../src/cli/secrets.js";
 import { assertBuilt, ROOT, runCli } from "./run.js";
 
 /** Commands that print nothing of their own to parse: mcp speaks MCP on stdout. */
@@ -25,7 +26,8 @@ function leaves(command: Command, prefix: string[] = []): string[] {
   });
 }
 
-const program = buildProgram({ io: processIo(), exitCode: 0 });
+const io = processIo();
+const program = buildProgram({ io, stdin: new StdinClaim(io), integrityFailures: [], exitCode: 0 });
 const commands = leaves(program);
 const DOC = readFileSync(path.join(ROOT, "docs", "cli-json.md"), "utf8");
 const documented = new Map(

@@ -208,7 +208,7 @@ describe("WebAuthnClient registration", () => {
       client.create(await registrationOptions({ authenticatorSelection: { userVerification: "required" } }), { origin }),
     );
     expect(uv.name).toBe("NotAllowedError");
-    expect(uv.message).toMatch(/needs its PIN: pass pin \/ --pin \/ SOFTKEY_PIN/);
+    expect(uv.message).toMatch(/needs its PIN: pass pin \/ --pin-file \/ SOFTKEY_PIN/);
     const rk = await rejection(
       client.create(await registrationOptions({ authenticatorSelection: { residentKey: "required" } }), { origin }),
     );

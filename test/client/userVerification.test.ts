@@ -49,7 +49,7 @@ describe("uvDisposition", () => {
       const d = uvDisposition("required", i, pin);
       return d.kind === "unsatisfiable" ? d.message : "";
     };
-    expect(message(PIN_SET, false)).toMatch(/needs its PIN: pass pin \/ --pin \/ SOFTKEY_PIN/);
+    expect(message(PIN_SET, false)).toMatch(/needs its PIN: pass pin \/ --pin-file \/ SOFTKEY_PIN/);
     expect(message(NO_PIN, true)).toMatch(/set a PIN first/);
     expect(message(NOTHING, true)).toMatch(/offers no user verification/);
   });

@@ -1,5 +1,6 @@
 /** `softkey export` / `softkey import`: the built binary, as a user or a CI job runs it. */
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { lstat, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { WebAuthnCredential } from "@simplewebauthn/server";
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Softkey } from "../../src/softkey.js";
 import { TEST_SCRYPT } from "../helpers/ctap.js";
 import { registered } from "../helpers/relyingParty.js";
-import { assertBuilt, expectOneLineError, runCli, type RunOptions } from "../cli/run.js";
+import { assertBuilt, BIN, expectOneLineError, ROOT, runCli, type RunOptions } from "../cli/run.js";
 import { signInVerified } from "./helpers.js";
 
 const PASSPHRASE = "store passphrase";
@@ -81,6 +82,48 @@ describe("softkey export / import", () => {
     const replaced = await softkey(target, ["import", "--format", "softkey", "--replace", "-"], { env: { SOFTKEY_BUNDLE_PASSPHRASE: BUNDLE }, input: await readFile(out, "utf8") });
     expect(replaced.code, replaced.stderr).toBe(0);
     expect(replaced.stdout.match(/\(replaced\)/g)).toHaveLength(2);
+  });
+
+  it("--out never writes through a file or a link already at the name (exit 3, left as it was); what it creates is 0600 whatever the umask", async () => {
+    const args = ["export", "--format", "playwright", "--plaintext", "--out"];
+    // Someone else's file, or one the user forgot about: refused, not truncated or rewritten.
+    const existing = path.join(tmp, "existing.json");
+    await writeFile(existing, "keep me\n", { mode: 0o644 });
+    const onFile = await softkey(source, [...args, existing]);
+    expect(onFile.code).toBe(3);
+    expectOneLineError(onFile, /cannot write .*existing\.json: it already exists/);
+    expect(await readFile(existing, "utf8")).toBe("keep me\n");
+    expect((await stat(existing)).mode & 0o777).toBe(0o644);
+
+    // A link planted in a shared directory, pointing at a file the attacker wants written (or at nothing yet).
+    const victim = path.join(tmp, "victim.txt");
+    await writeFile(victim, "victim\n");
+    for (const [name, target] of [["planted.json", victim], ["dangling.json", path.join(tmp, "not-yet")]] as const) {
+      const link = path.join(tmp, name);
+      await symlink(target, link);
+      const onLink = await softkey(source, [...args, link]);
+      expect(onLink.code).toBe(3);
+      expectOneLineError(onLink, /it already exists/);
+      expect((await lstat(link)).isSymbolicLink()).toBe(true);
+      expect(await readlink(link)).toBe(target);
+    }
+    expect(await readFile(victim, "utf8")).toBe("victim\n");
+    await expect(stat(path.join(tmp, "not-yet"))).rejects.toThrow(/ENOENT/);
+
+    // umask 000 would make a file 0666: the export is 0600 all the same.
+    const fresh = path.join(tmp, "fresh.json");
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn("/bin/sh", ["-c", 'umask 000 && exec "$0" "$@"', process.execPath, BIN, "--store", source, ...args, fresh], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? "", SOFTKEY_PASSPHRASE: PASSPHRASE },
+        stdio: "ignore",
+      });
+      child.on("error", reject);
+      child.on("close", resolve);
+    });
+    expect(code).toBe(0);
+    expect((await stat(fresh)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(fresh, "utf8"))).toHaveLength(2);
   });
 
   it("a wrong bundle passphrase exits 4, a tampered bundle 9, no passphrase at all 10; the store is untouched", async () => {

@@ -49,11 +49,13 @@ export interface StartOptions {
   args?: string[];
   tokenFile?: string;
   env?: Record<string, string>;
+  /** The child's limit on open files (ulimit -n). */
+  openFiles?: number;
 }
 
 export async function startHttpServe(store: string, options: StartOptions = {}): Promise<HttpServe> {
   const args = options.args ?? ["--http", "127.0.0.1:0", "--token-file", options.tokenFile!];
-  const serve = await spawnServe(store, args, { SOFTKEY_PASSPHRASE: HTTP_PASSPHRASE, ...options.env });
+  const serve = await spawnServe(store, args, { SOFTKEY_PASSPHRASE: HTTP_PASSPHRASE, ...options.env }, { openFiles: options.openFiles });
   const http = serve.listening.find((address) => address.startsWith("http:"));
   const baseUrl = http ? `http://${http.slice("http:".length)}` : "";
   const token = options.env?.SOFTKEY_TOKEN ?? (options.tokenFile ? readFileSync(options.tokenFile, "utf8").trim() : "");

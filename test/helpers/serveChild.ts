@@ -38,13 +38,30 @@ export interface ServeChild {
  * passphrase, SOFTKEY_* settings) and wait for its JSON line. Rejects with the
  * exit code and stderr when it ends before listening.
  */
-export function spawnServe(store: string, args: string[], env: Record<string, string>): Promise<ServeChild> {
-  return spawnListening(["--store", store, "serve", ...args], env);
+export function spawnServe(
+  store: string,
+  args: string[],
+  env: Record<string, string>,
+  limits: { openFiles?: number; coreFileSize?: "unlimited" } = {},
+): Promise<ServeChild> {
+  return spawnListening(["--store", store, "serve", ...args], env, limits);
 }
 
 /** `softkey ARGV` for any command that prints `{"listening":[...]}` once ready (serve, population serve). */
-export function spawnListening(argv: string[], env: Record<string, string>): Promise<ServeChild> {
-  const child = spawn(process.execPath, [BIN, ...argv], {
+export function spawnListening(
+  args: string[],
+  env: Record<string, string>,
+  limits: { openFiles?: number; coreFileSize?: "unlimited" } = {},
+): Promise<ServeChild> {
+  const argv = [BIN, ...args];
+  // With limits, through sh's ulimit and exec: the child is still the node process itself.
+  const ulimits = [
+    ...(limits.openFiles === undefined ? [] : [`ulimit -n ${limits.openFiles}`]),
+    ...(limits.coreFileSize === undefined ? [] : [`ulimit -S -c ${limits.coreFileSize}`]),
+  ];
+  const [command, commandArgs] =
+    ulimits.length === 0 ? [process.execPath, argv] : ["/bin/sh", ["-c", `${ulimits.join(" && ")} && exec "$0" "$@"`, process.execPath, ...argv]];
+  const child = spawn(command, commandArgs, {
     cwd: ROOT,
     // Its own session, as runCli does: no controlling terminal, so nothing can wait on a prompt.
     detached: true,

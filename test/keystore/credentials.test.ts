@@ -104,7 +104,7 @@ describe("credential records", () => {
     await ks.close();
     const keys = [...(await rawEntries(dir)).keys()].sort();
     expect(keys).toEqual(
-      [`c!${hex(cred.rpIdHash)}!${hex(cred.id)}`, "counts", `i!${hex(cred.id)}`, "meta", `n!${hex(cred.id)}`].sort(),
+      [`c!${hex(cred.rpIdHash)}!${hex(cred.id)}`, "counts", "generation", `i!${hex(cred.id)}`, "meta", `n!${hex(cred.id)}`, "settings"].sort(),
     );
     ks = await Keystore.open(dir, PASSPHRASE);
   });
@@ -278,7 +278,7 @@ describe("resetAuthenticator", () => {
     await expect(ks.nextSignCount(creds[0]!.id)).rejects.toBeInstanceOf(CredentialNotFoundError);
 
     await ks.close();
-    expect([...(await rawEntries(dir)).keys()]).toEqual(["counts", "meta"]);
+    expect([...(await rawEntries(dir)).keys()]).toEqual(["counts", "generation", "meta", "settings"]);
     ks = await Keystore.open(dir, PASSPHRASE);
     const fresh = makeCredential();
     await ks.putCredential(fresh);

@@ -14,7 +14,7 @@ import {
 } from "./helpers.js";
 
 interface DbInternals {
-  db: { close(): Promise<void>; put(...args: unknown[]): Promise<void> };
+  db: { close(): Promise<void>; batch(ops: { key: string }[], options?: { sync?: boolean }): Promise<void> };
 }
 
 /** Simulate a crash: release LevelDB without close(), so unused reservations are never written back. */
@@ -22,19 +22,25 @@ async function crash(store: Keystore): Promise<void> {
   await (store as unknown as DbInternals).db.close();
 }
 
-/** Count LevelDB puts (counter reservations are single puts; credential writes are batches). */
+/**
+ * Count counter reservations: synced LevelDB batches holding an `n!` record (credential writes hold
+ * one too, but are not synced). Each must be synced: a power cut must not take a reservation back.
+ */
 function countPuts(store: Keystore): { readonly count: number; failNext(): void } {
   const db = (store as unknown as DbInternals).db;
-  const original = db.put.bind(db);
+  const original = db.batch.bind(db);
   let count = 0;
   let fail = false;
-  db.put = (...args: unknown[]) => {
-    count++;
-    if (fail) {
-      fail = false;
-      return Promise.reject(new Error("simulated write failure"));
+  db.batch = (ops, options) => {
+    if (Array.isArray(ops) && ops.some((op) => op.key.startsWith("n!")) && !ops.some((op) => op.key.startsWith("c!"))) {
+      expect(options?.sync, "a counter reservation is written with sync: true").toBe(true);
+      count++;
+      if (fail) {
+        fail = false;
+        return Promise.reject(new Error("simulated write failure"));
+      }
     }
-    return original(...args);
+    return original(ops, options);
   };
   return {
     get count() {

@@ -4,7 +4,8 @@
  * on-disk format is a promise kept across versions. The fixture is copied first, so the test
  * never writes into the repository.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,7 +75,32 @@ describe("a store written by softkey 0.1.0", () => {
     }
   });
 
-  it("refuses a wrong passphrase", async () => {
-    await expect(Softkey.open(copyOfFixture(), { passphrase: "not it" })).rejects.toThrow(/wrong passphrase/);
+  it("refuses a wrong passphrase without a file of the store changing (its unlock data is read from a copy)", async () => {
+    const store = copyOfFixture();
+    const files = () =>
+      new Map(
+        readdirSync(store).map((name) => {
+          const stat = statSync(path.join(store, name));
+          return [name, `${createHash("sha256").update(readFileSync(path.join(store, name))).digest("hex")} ${stat.mode & 0o777} ${stat.mtimeMs}`];
+        }),
+      );
+    const before = files();
+    await expect(Softkey.open(store, { passphrase: "not it" })).rejects.toThrow(/wrong passphrase/);
+    expect(files()).toEqual(before);
+  });
+
+  it("moves to the current format on its first open with the right passphrase: a header file, and a manifest of the settings it had", async () => {
+    const store = copyOfFixture();
+    expect(existsSync(path.join(store, "SOFTKEY"))).toBe(false);
+    await (await Softkey.open(store, { passphrase: PASSPHRASE })).close();
+    expect(statSync(path.join(store, "SOFTKEY")).mode & 0o777).toBe(0o600);
+    const key = await Softkey.open(store, { passphrase: PASSPHRASE, pin: "123456" });
+    try {
+      // The PIN state it had is in the manifest: it reads as set, and deleting it now would be noticed.
+      expect(await key.keystore.getSetting<{ pinHash?: unknown }>("clientPin")).toMatchObject({ pinHash: expect.anything() });
+      expect((await key.keystore.integrityInfo()).highestSignCount).toBe(3);
+    } finally {
+      await key.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
  * over its sockets, its JSON line and log, its signals and exit codes, and a
  * store that stays consistent when the server is killed with SIGKILL.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,6 +21,7 @@ import { UHID_PATH, UHID_UNAVAILABLE } from "../../src/serve/uhid.js";
 import { assertBuilt, expectOneLineError, runCli } from "../cli/run.js";
 import { concat, getAssertionParams, parseAuthData, parseResponse } from "../helpers/ctap.js";
 import { connectCtaphid, initStore, PASSPHRASE, portOf, startServe, stopAllServes } from "../helpers/serveProcess.js";
+import { spawnServe } from "../helpers/serveChild.js";
 
 const ORIGIN = "https://example.com";
 const RP_ID = "example.com";
@@ -144,6 +145,30 @@ describe("softkey serve", () => {
     // A clean stop records the exact counter.
     const { credentials } = await listed(store);
     expect(credentials.find((c) => c.credentialId === credential.id)!.signCount).toBe(3);
+  });
+
+  it("turns core dumps off before the store opens (RLIMIT_CORE 0, soft and hard, though started unlimited) and runs with umask 077", async () => {
+    const store = await newStore();
+    const serve = await spawnServe(store, ["--ctaphid", "tcp:127.0.0.1:0"], { SOFTKEY_PASSPHRASE: PASSPHRASE }, { coreFileSize: "unlimited" });
+    try {
+      const limits = readFileSync(`/proc/${serve.child.pid}/limits`, "utf8");
+      expect(/^Max core file size\s+(\S+)\s+(\S+)/m.exec(limits)?.slice(1)).toEqual(["0", "0"]);
+      expect(serve.stderr()).not.toContain("core dumps not disabled");
+      // And it runs with umask 077 (bin/softkey.js): whatever LevelDB creates while it serves is 0600 from the start.
+      expect(/^Umask:\s+(\d+)/m.exec(readFileSync(`/proc/${serve.child.pid}/status`, "utf8"))?.[1]).toBe("0077");
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  it("says so, even with --quiet, when it cannot turn core dumps off (no prlimit on the PATH)", async () => {
+    const store = await newStore();
+    const serve = await spawnServe(store, ["--ctaphid", "tcp:127.0.0.1:0", "--quiet"], { SOFTKEY_PASSPHRASE: PASSPHRASE, PATH: "/nonexistent" });
+    try {
+      expect(serve.stderr()).toContain("serve: warning: core dumps not disabled (prlimit (util-linux) is not installed); a crash could write the keys in memory to disk: start it under `ulimit -c 0`");
+    } finally {
+      await serve.stop();
+    }
   });
 
   it("--quiet logs nothing; SIGINT stops it with exit 0", async () => {

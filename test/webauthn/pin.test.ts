@@ -172,7 +172,7 @@ describe("ceremonies that need the PIN", () => {
     const { transport } = await pinProtectedKey();
     const error = await rejection(register(clientFor(transport), { authenticatorSelection: { userVerification: "required" } }));
     expect(error.name).toBe("NotAllowedError");
-    expect(error.message).toMatch(/this authenticator needs its PIN: pass pin \/ --pin \/ SOFTKEY_PIN/);
+    expect(error.message).toMatch(/this authenticator needs its PIN: pass pin \/ --pin-file \/ SOFTKEY_PIN/);
     expect(transport.paramsOf(0x01)).toHaveLength(0);
 
     // A provider that answers "no PIN" reads the same.

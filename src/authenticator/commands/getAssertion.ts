@@ -12,7 +12,7 @@ import { encodeAuthenticatorData } from "../../ctap/authenticatorData.js";
 import { nextSignCount } from "../signCount.js";
 import { collectUserPresence } from "../userPresence.js";
 import { signWithCredentialKey } from "../../crypto/credentialKeys.js";
-import type { CredentialRecord } from "../store.js";
+import { StoreIntegrityError, type CredentialRecord } from "../store.js";
 import { verifyPinUvAuthParam, verifyWithBuiltInUv } from "./pinUvAuth.js";
 import { Permission } from "../../ctap/permissions.js";
 import { loadPinState } from "../pin/pinState.js";
@@ -120,17 +120,23 @@ export async function getNextAssertion(
 
 /**
  * allowList lookups are point reads; credentials of another RP or unknown IDs
- * are skipped, and so is a credProtect level 3 credential without UV.
+ * are skipped, and so is a credProtect level 3 credential without UV. A listed
+ * credential whose record fails its integrity check is skipped too, but when
+ * no other one answers, that failure is the answer (CTAP2_ERR_INTEGRITY_FAILURE):
+ * "no such credential" would hide a tampered store behind an ordinary refusal.
  */
 async function findAllowed(ctx: AuthenticatorContext, rpIdHash: Uint8Array, ids: Uint8Array[], userVerified: boolean): Promise<CredentialRecord[]> {
+  let damaged: StoreIntegrityError | undefined;
   for (const id of ids) {
     try {
       const record = await ctx.store.getCredential(rpIdHash, id);
       if (record && (userVerified || credProtectLevel(record) < CredProtect.userVerificationRequired)) return [record];
     } catch (error) {
       ctx.log(`skipping credential: ${(error as Error).message}`);
+      if (error instanceof StoreIntegrityError) damaged ??= error;
     }
   }
+  if (damaged) throw damaged;
   return [];
 }
 

@@ -38,7 +38,7 @@ Examples:
   $ curl -s https://rp.test/register/options | softkey create --origin https://rp.test`,
     )
     .action(async (flags: CeremonyFlags, command: Command) => {
-      const options = await readOptionsJson(flags.options, ctx.io);
+      const options = await readOptions(ctx, flags);
       const response = await withSoftkey(ctx, globalsOf(command), { ceremonies: true }, (softkey) =>
         softkey.create(options as unknown as CreateInput, { origin: flags.origin }),
       );
@@ -69,7 +69,7 @@ Examples:
   $ echo '{"challenge":"dGVzdC1jaGFsbGVuZ2U","rpId":"example.com"}' | softkey get --origin https://example.com --user alice`,
     )
     .action(async (flags: GetFlags, command: Command) => {
-      const options = await readOptionsJson(flags.options, ctx.io);
+      const options = await readOptions(ctx, flags);
       const account = accountOf(flags);
       const response = await withSoftkey(ctx, globalsOf(command), { ceremonies: true }, (softkey) =>
         softkey.get(options as unknown as GetInput, { origin: flags.origin, ...(account ? { account } : {}) }),
@@ -86,4 +86,10 @@ function accountOf(flags: GetFlags): AccountSelector | undefined {
     ...(flags.credential !== undefined ? { credentialId: flags.credential } : {}),
   };
   return parseAccountSelector(Object.keys(selector).length > 0 ? selector : undefined);
+}
+
+/** The options JSON, from --options FILE or stdin (which then carries nothing else, no --pin-file -). */
+function readOptions(ctx: CliContext, flags: CeremonyFlags): Promise<Record<string, unknown>> {
+  if (flags.options === undefined || flags.options === "-") ctx.stdin.claim("the options JSON (--options -)");
+  return readOptionsJson(flags.options, ctx.io);
 }

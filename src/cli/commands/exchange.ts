@@ -3,7 +3,7 @@
  * encrypted softkey bundle, Chrome's virtual authenticator (CDP) or
  * Playwright's context.credentials. See src/exchange/.
  */
-import { open } from "node:fs/promises";
+import { open, unlink, type FileHandle } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { isBase64Url } from "../../bytes/base64url.js";
 import { validateScryptParams } from "../../keystore/envelope.js";
@@ -37,6 +37,7 @@ interface ExportFlags {
   out?: string;
   plaintext?: boolean;
   skipUnsupported?: boolean;
+  rescue?: boolean;
   bundlePassphraseFile?: string;
   kdfCost: string;
   json?: boolean;
@@ -70,9 +71,10 @@ export function registerExchange(program: Command, ctx: CliContext): void {
     .addOption(formatOption())
     .option("--rp <id>", "only the credentials of this RP ID")
     .option("--id <credentialId>", "only this credential (base64url, as softkey list shows)")
-    .option("--out <file>", "write to FILE (created with mode 0600) instead of stdout (-)")
+    .option("--out <file>", "write to FILE, which must not exist yet (created with mode 0600), instead of stdout (-)")
     .option("--plaintext", "confirm a plaintext export of private keys (required for --format cdp and playwright)")
     .option("--skip-unsupported", "cdp, playwright: leave out credentials the format cannot hold (EdDSA) instead of refusing")
+    .option("--rescue", "a store that fails its integrity checks: export what still verifies, from a copy, warning about the rest (exit 9 if anything failed)")
     .option("--bundle-passphrase-file <file>", `softkey: read the bundle's own passphrase from FILE (else ${BUNDLE_PASSPHRASE_ENV}, else a prompt)`)
     .option("--kdf-cost <n>", "softkey: scrypt cost of the bundle passphrase, as log2 of N", String(Math.log2(DEFAULT_BUNDLE_SCRYPT.N)))
     .option("--json", "with --out: print the summary as JSON { format, exported, out, skipped, warnings } (without --out the export itself is the JSON on stdout)")
@@ -87,7 +89,12 @@ need --plaintext; they hold ES256 credentials only.
 Examples:
   $ softkey export --format softkey --out backup.skb
   $ softkey export --format cdp --rp localhost --plaintext --out chrome.json
-  $ softkey export --format playwright --plaintext | jq '.[0].id'`,
+  $ softkey export --format playwright --plaintext | jq '.[0].id'
+  $ softkey export --format softkey --rescue --out rescued.skb   # a damaged store: what still verifies
+
+--rescue never writes to the store: it reads a copy, replaces device settings
+that fail their check with defaults, leaves out each credential whose record or
+counter fails its check, and says on stderr what it left out.`,
     )
     .action(async (flags: ExportFlags, command: Command) => {
       const globals = globalsOf(command);
@@ -105,33 +112,46 @@ Examples:
       const dir = storeDir(globals);
       if (!(await Keystore.exists(dir))) throw new StoreNotFoundError(dir);
       const passphrase = flags.format === "softkey" ? await bundlePassphrase(ctx.io, flags.bundlePassphraseFile, true) : undefined;
-      const result = await withSoftkey(ctx, globals, { ceremonies: false }, (softkey) =>
-        withProgress(ctx, "reading", (progress) =>
-          exchangeErrors(() =>
-          exportCredentials(softkey, {
-            format: flags.format,
-            ...(flags.rp !== undefined ? { rpId: flags.rp } : {}),
-            ...(flags.id !== undefined ? { credentialId: flags.id } : {}),
-            ...(passphrase !== undefined ? { passphrase } : {}),
-            ...(scrypt ? { scrypt } : {}),
-            skipUnsupported: flags.skipUnsupported === true,
-            onProgress: (done, total) => progress.update(done, total),
-          }),
-          ),
-        ),
-      );
+      // The file is created first, so that one in the way fails before the store is opened.
+      const out = flags.out === undefined || flags.out === "-" ? undefined : await SecretFile.create(flags.out);
+      let result;
+      try {
+        const rescue = flags.rescue === true;
+        result = await withSoftkey(ctx, globals, { ceremonies: false, rescue }, async (softkey) => {
+          const exported = await withProgress(ctx, "reading", (progress) =>
+            exchangeErrors(() =>
+            exportCredentials(softkey, {
+              format: flags.format,
+              ...(flags.rp !== undefined ? { rpId: flags.rp } : {}),
+              ...(flags.id !== undefined ? { credentialId: flags.id } : {}),
+              ...(passphrase !== undefined ? { passphrase } : {}),
+              ...(scrypt ? { scrypt } : {}),
+              skipUnsupported: flags.skipUnsupported === true,
+              rescue,
+              onProgress: (done, total) => progress.update(done, total),
+            }),
+            ),
+          );
+          return { ...exported, damaged: [...softkey.damage, ...exported.damaged] };
+        });
+      } catch (error) {
+        await out?.discard();
+        throw error;
+      }
       if (PLAINTEXT_FORMATS.includes(flags.format)) ctx.io.stderr(PLAINTEXT_WARNING);
       for (const skipped of result.skipped) ctx.io.stderr(`softkey: skipped credential ${skipped.credentialId} (${skipped.rpId}): ${skipped.reason}\n`);
       for (const warning of result.warnings) ctx.io.stderr(`softkey: warning: ${warning}\n`);
+      for (const damaged of result.damaged) ctx.io.stderr(`softkey: warning: left out or replaced: ${damaged}\n`);
+      if (result.damaged.length > 0) ctx.exitCode = ExitCode.INTEGRITY;
       const text = `${JSON.stringify(result.data, null, 2)}\n`;
       const count = `${result.exported.length} credential${result.exported.length === 1 ? "" : "s"}`;
-      if (flags.out === undefined || flags.out === "-") {
+      if (out === undefined) {
         ctx.io.stdout(text);
         ctx.io.stderr(`softkey: exported ${count} (${flags.format})\n`);
       } else {
-        await writeSecretFile(flags.out, text);
-        if (flags.json) writeJson(ctx.io, { format: flags.format, exported: result.exported.length, out: flags.out, skipped: result.skipped, warnings: result.warnings });
-        else ctx.io.stdout(`Exported ${count} (${flags.format}) to ${flags.out}\n`);
+        await out.write(text);
+        if (flags.json) writeJson(ctx.io, { format: flags.format, exported: result.exported.length, out: out.file, skipped: result.skipped, warnings: result.warnings });
+        else ctx.io.stdout(`Exported ${count} (${flags.format}) to ${out.file}\n`);
       }
     });
 
@@ -248,19 +268,55 @@ function parseInput(text: string, label: string): unknown {
   }
 }
 
-/** Write a file that holds keys: created 0600, and narrowed to 0600 if it already existed. */
-async function writeSecretFile(file: string, text: string): Promise<void> {
-  try {
-    const handle = await open(file, "w", 0o600);
+/**
+ * A file that will hold keys: created by this process or not at all (O_CREAT | O_EXCL, which also
+ * refuses a symbolic link planted at the name, even a dangling one), mode 0600 whatever the umask,
+ * and removed again when the export fails, so nothing half-written is left.
+ */
+class SecretFile {
+  private constructor(
+    readonly file: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  static async create(file: string): Promise<SecretFile> {
     try {
-      await handle.chmod(0o600); // before a byte is written, in case the file was already there
-      await handle.writeFile(text, "utf8");
-    } finally {
-      await handle.close();
+      const handle = await open(file, "wx", 0o600);
+      await handle.chmod(0o600); // the umask may have narrowed it further; exactly 0600 is the promise
+      return new SecretFile(file, handle);
+    } catch (error) {
+      throw cannotWrite(file, error);
     }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such directory" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "is a directory" : (error as Error).message;
-    throw new CliError(ExitCode.INVALID_INPUT, `cannot write ${file}: ${why}`, { cause: error });
   }
+
+  async write(text: string): Promise<void> {
+    try {
+      await this.handle.writeFile(text, "utf8");
+      await this.handle.sync();
+    } catch (error) {
+      await this.discard();
+      throw cannotWrite(this.file, error);
+    }
+    await this.handle.close();
+  }
+
+  async discard(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await unlink(this.file).catch(() => undefined);
+  }
+}
+
+function cannotWrite(file: string, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === "EEXIST"
+      ? "it already exists (an export never overwrites a file: remove it or choose another name)"
+      : code === "ENOENT"
+        ? "no such directory"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "is a directory"
+            : (error as Error).message;
+  return new CliError(ExitCode.INVALID_INPUT, `cannot write ${file}: ${why}`, { cause: error });
 }

@@ -46,6 +46,8 @@ function formatInfo(info: StoreInfo): string {
     `${c.total} (${c.discoverable} discoverable) for ${c.relyingParties} relying part${c.relyingParties === 1 ? "y" : "ies"}` +
       (c.corrupted ? `, ${c.corrupted} failing their integrity check` : ""),
   );
+  row("generation", `${info.generation} (raised by every write; lower than last time: an older copy of the store)`);
+  row("highest count", `${info.highestSignCount} (the highest signature counter)`);
   if (Object.keys(info.getInfo).length === 0) {
     lines.push("", "authenticatorGetInfo: none (a CTAP1/U2F-only device)");
     return lines.join("\n") + "\n";

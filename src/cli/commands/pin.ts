@@ -2,11 +2,23 @@
  * softkey pin set | change | status: the authenticator's ClientPIN, driven
  * through the same CTAP commands a platform sends.
  */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { changePin, getPinStatus, setPin } from "../../client/index.js";
 import { globalsOf, openSoftkey, type CliContext } from "../context.js";
 import { writeJson } from "../io.js";
-import { pinArgument } from "../pin.js";
+import { NEW_PIN, NEW_PIN_ENV, OLD_PIN, pinArgument, PIN_ENV } from "../pin.js";
+import { refuseArgvSecret } from "../secrets.js";
+
+interface PinFlags {
+  new?: string;
+  old?: string;
+  newPinFile?: string;
+  oldPinFile?: string;
+  json?: boolean;
+}
+
+/** The refused argv forms stay parseable, hidden, so that they meet a clear refusal instead of "unknown option". */
+const refusedOption = (flag: string) => new Option(`${flag} <pin>`).hideHelp();
 
 export function registerPin(program: Command, ctx: CliContext): void {
   const pin = program
@@ -17,18 +29,24 @@ export function registerPin(program: Command, ctx: CliContext): void {
       `
 Examples:
   $ SOFTKEY_NEW_PIN=1234 softkey pin set
-  $ softkey pin change --old 1234 --new 98765
+  $ softkey pin change --old-pin-file old.txt --new-pin-file new.txt
+  $ echo 98765 | SOFTKEY_PIN=1234 softkey pin change --new-pin-file -
   $ softkey pin status --json
-  $ softkey get --origin https://example.com --pin 98765 --options auth-options.json`,
+  $ softkey get --origin https://example.com --pin-file pin.txt --options auth-options.json
+
+PINs never go on the command line (any local user can read it with ps):
+--old and --new are refused, as is --pin.`,
     );
 
   pin
     .command("set")
     .description("set the first PIN (at least minPINLength characters, at most 63 bytes)")
-    .option("--new <pin>", "the new PIN (else SOFTKEY_NEW_PIN, else asked twice on the terminal)")
+    .option("--new-pin-file <file>", `read the new PIN from FILE, - for stdin (else ${NEW_PIN_ENV}, else asked twice on the terminal)`)
+    .addOption(refusedOption("--new"))
     .option("--json", "print the PIN status afterwards as JSON, as pin status --json")
-    .action(async (options: { new?: string; json?: boolean }, command: Command) => {
-      const newPin = await pinArgument(options.new, "SOFTKEY_NEW_PIN", ctx.io.env, "New authenticator PIN: ", true);
+    .action(async (options: PinFlags, command: Command) => {
+      refuseArgvSecret(NEW_PIN, options.new);
+      const newPin = await pinArgument(NEW_PIN, options.newPinFile, ctx.io, ctx.stdin, "New authenticator PIN: ", true);
       const key = await openSoftkey(ctx, globalsOf(command), { ceremonies: false });
       try {
         await setPin(key.authenticator, newPin);
@@ -42,12 +60,16 @@ Examples:
   pin
     .command("change")
     .description("change the PIN; a wrong current PIN costs one of the 8 retries")
-    .option("--old <pin>", "the current PIN (else SOFTKEY_PIN, else asked on the terminal)")
-    .option("--new <pin>", "the new PIN (else SOFTKEY_NEW_PIN, else asked twice on the terminal)")
+    .option("--old-pin-file <file>", `read the current PIN from FILE, - for stdin (else ${PIN_ENV}, else asked on the terminal)`)
+    .option("--new-pin-file <file>", `read the new PIN from FILE, - for stdin (else ${NEW_PIN_ENV}, else asked twice on the terminal)`)
+    .addOption(refusedOption("--old"))
+    .addOption(refusedOption("--new"))
     .option("--json", "print the PIN status afterwards as JSON, as pin status --json")
-    .action(async (options: { old?: string; new?: string; json?: boolean }, command: Command) => {
-      const oldPin = await pinArgument(options.old, "SOFTKEY_PIN", ctx.io.env, "Current authenticator PIN: ", false);
-      const newPin = await pinArgument(options.new, "SOFTKEY_NEW_PIN", ctx.io.env, "New authenticator PIN: ", true);
+    .action(async (options: PinFlags, command: Command) => {
+      refuseArgvSecret(OLD_PIN, options.old);
+      refuseArgvSecret(NEW_PIN, options.new);
+      const oldPin = await pinArgument(OLD_PIN, options.oldPinFile, ctx.io, ctx.stdin, "Current authenticator PIN: ", false);
+      const newPin = await pinArgument(NEW_PIN, options.newPinFile, ctx.io, ctx.stdin, "New authenticator PIN: ", true);
       const key = await openSoftkey(ctx, globalsOf(command), { ceremonies: false });
       try {
         await changePin(key.authenticator, oldPin, newPin);

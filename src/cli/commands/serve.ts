@@ -13,6 +13,7 @@ import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
 import { planHttpHosts, TOKEN_ENV } from "../serveHttp.js";
 import { stopSignal } from "../stopSignal.js";
+import { disableCoreDumps } from "../coreDumps.js";
 
 interface ServeFlags {
   ctaphid: string[];
@@ -55,6 +56,8 @@ Once every host listens, one JSON line goes to stdout with the real addresses:
 Each CTAP command is logged on stderr (never a PIN or a key), e.g.
   ctap2 authenticatorGetAssertion example.com -> CTAP2_OK
 SIGINT or SIGTERM closes the hosts and the store (exact counters) and exits 0.
+On Linux, serve sets its core file size limit to 0 first (util-linux prlimit),
+since its memory holds the keys; elsewhere, start it under \`ulimit -c 0\`.
 
 --http serves POST /v1/registrations, POST /v1/assertions, GET /v1/credentials,
 DELETE /v1/credentials/ID, GET /v1/info and GET /healthz (see the README);
@@ -81,6 +84,9 @@ Examples:
       const log = flags.quiet ? undefined : stderrLine;
       // Listen for the stop signals from the start: one arriving while the store opens still ends the run cleanly.
       const stop = stopSignal();
+      // Before the store opens: from then on the process holds keys, which a core dump would write out.
+      const coreDumps = await disableCoreDumps();
+      if (!coreDumps.disabled) stderrLine(`serve: warning: core dumps not disabled (${coreDumps.why}); a crash could write the keys in memory to disk: start it under \`ulimit -c 0\``);
       try {
         await http?.writeTokenFile();
         const softkey = await openSoftkey(ctx, globals, { ceremonies: true });

@@ -10,7 +10,7 @@ import { ClientPinSubCommand } from "../../ctap/messages/clientPin.js";
 import { authenticatorClientPin } from "../ctap/authenticatorClientPin.js";
 import { errorFromCtapStatus, WebAuthnError } from "../errors.js";
 
-export const PIN_NEEDED_MESSAGE = "this authenticator needs its PIN: pass pin / --pin / SOFTKEY_PIN";
+export const PIN_NEEDED_MESSAGE = "this authenticator needs its PIN: pass pin / --pin-file / SOFTKEY_PIN";
 
 export function pinError(status: number, message: string): WebAuthnError {
   return new WebAuthnError("NotAllowedError", message, { ctapStatus: status });

@@ -1,14 +1,14 @@
 /**
  * Request bodies: application/json only, UTF-8, at most `limit` bytes, one
- * JSON object. A body over the limit is still read (and dropped) up to
- * DRAIN_LIMIT so the client sees the 413 instead of a reset connection;
- * beyond that the connection is closed after the answer.
+ * JSON object. A body over the limit is answered 413 (at once when its
+ * Content-Length says so) and the rest of it is still read and dropped, so the
+ * client sees the 413 instead of a connection reset under the body it is still
+ * sending; the request timeout (server.ts) bounds how long that can go on.
  */
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "./errors.js";
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
-const DRAIN_LIMIT = 1024 * 1024;
 /** Stateless when not streaming, so one serves every request. */
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -50,11 +50,10 @@ export async function readJsonObject(req: IncomingMessage, limit = DEFAULT_BODY_
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = (closeConnection: boolean) =>
-    new HttpError(413, "payload_too_large", `the body is larger than ${limit} bytes`, { closeConnection });
+  const tooLarge = () => new HttpError(413, "payload_too_large", `the body is larger than ${limit} bytes`);
   const declared = Number(req.headers["content-length"]);
-  // Declared far too large: answer at once, without reading it.
-  if (Number.isFinite(declared) && declared > DRAIN_LIMIT) return Promise.reject(tooLarge(true));
+  // Declared too large: answer at once; node:http drops the body as it arrives.
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -69,12 +68,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);
-      else if (size > DRAIN_LIMIT) {
-        req.pause();
-        finish(tooLarge(true));
-      }
+      else finish(tooLarge()); // the answer now; node:http drops the rest of the body
     };
-    const onEnd = () => finish(size > limit ? tooLarge(false) : undefined, Buffer.concat(chunks, size));
+    const onEnd = () => finish(undefined, Buffer.concat(chunks, size));
     const onError = () => finish(new ClientGoneError("the client went away while sending the body"));
     const onClose = () => finish(new ClientGoneError("the client went away while sending the body"));
     req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
