@@ -17,14 +17,14 @@
 import { randomBytes } from "node:crypto";
 import type { BrowserContext, CDPSession, Frame, Page } from "playwright-core";
 import type { CallerFacts } from "../browser/callerOrigin.js";
-import { FrameRegistry } from "./cdpFrames.js";
-import { CdpTarget, type CdpCall, type FastChannelNames } from "./cdpTarget.js";
-import type { WireResponse } from "./serialization.js";
+import { FrameRegistry } from "../browser/cdpFrames.js";
+import { CdpTarget, type CdpCall, type FastChannelNames } from "../browser/cdpTarget.js";
+import type { WireResponse } from "../browser/serialization.js";
 
-export type { FastChannelNames } from "./cdpTarget.js";
+export type { FastChannelNames } from "../browser/cdpTarget.js";
 
 /** A top-level document's ceremony over CDP, with the caller's facts. */
-export type FastHandler = (call: CdpCall, message: unknown) => Promise<WireResponse>;
+export type FastHandler = (call: CdpCall<Page>, message: unknown) => Promise<WireResponse>;
 
 /** How long a context token stays good: the shim spends it at once. */
 const TOKEN_TTL_MS = 30_000;
@@ -32,7 +32,7 @@ const TOKEN_TTL_MS = 30_000;
 /** One page's sessions (its own and its out-of-process frames'), its frame registry and the tokens it issued. */
 class PageChannel {
   readonly frames = new FrameRegistry();
-  private readonly targets = new Map<string, CdpTarget>();
+  private readonly targets = new Map<string, CdpTarget<Page>>();
   private readonly tokens = new Map<string, { facts: CallerFacts; expires: number }>();
   private closed = false;
 
@@ -89,7 +89,7 @@ class PageChannel {
 
   /** Start a session, unless one for the same target is already running (a frame that navigated within its process). */
   private async adopt(session: CDPSession): Promise<void> {
-    const target = new CdpTarget(this.page, session, this.names, this.frames, (call, request) => this.call(call, request));
+    const target = new CdpTarget<Page>(this.page, session, this.names, this.frames, (call, request) => this.call(call, request));
     try {
       const id = await target.targetId();
       if (this.closed || this.targets.has(id)) {
@@ -107,7 +107,7 @@ class PageChannel {
     }
   }
 
-  private call(call: CdpCall, request: unknown): Promise<WireResponse> {
+  private call(call: CdpCall<Page>, request: unknown): Promise<WireResponse> {
     const { op, ceremony } = typeof request === "object" && request !== null ? (request as { op?: unknown; ceremony?: unknown }) : {};
     if (op === "context") {
       // For a create(), user activation is read now, as close to the page's call as Node gets (Chrome reads it at the call).

@@ -9,23 +9,24 @@
  * const { credentialId } = await key.waitForEvent("credentialCreated");
  * ```
  */
+import type { Frame, Page } from "playwright-core";
+import type * as Events from "../browser/events.js";
+import type * as Conditional from "../browser/conditionalRequests.js";
+
 export { attach, SoftkeyAttachment } from "./attach.js";
 export type { AttachOptions } from "./attach.js";
-export type { AccountSelector, PendingConditionalRequest } from "./conditionalRequests.js";
-export type {
-  CeremonyFailedEvent,
-  CeremonySource,
-  ConditionalRequestEvent,
-  CredentialAssertedEvent,
-  CredentialCreatedEvent,
-  CredentialDeletedEvent,
-  SoftkeyEventMap,
-  SoftkeyEventName,
-  WaitForEventOptions,
-} from "./events.js";
-export { initScript } from "./pageShim.js";
-export { createWireCodec } from "./serialization.js";
-export type { ShimConfig, WireCodec, WireRequest, WireResponse } from "./serialization.js";
+export type AccountSelector = Conditional.AccountSelector<Page>;
+export type PendingConditionalRequest = Conditional.PendingConditionalRequest<Page, Frame>;
+export type CeremonySource = Events.CeremonySource<Page, Frame>;
+export type CeremonyFailedEvent = Events.CeremonyFailedEvent<Page, Frame>;
+export type ConditionalRequestEvent = Events.ConditionalRequestEvent<Page, Frame>;
+export type CredentialAssertedEvent = Events.CredentialAssertedEvent<Page, Frame>;
+export type CredentialCreatedEvent = Events.CredentialCreatedEvent<Page, Frame>;
+export type SoftkeyEventMap = Events.SoftkeyEventMap<Page, Frame>;
+export type { CredentialDeletedEvent, SoftkeyEventName, WaitForEventOptions } from "../browser/events.js";
+export { initScript } from "../browser/pageShim.js";
+export { createWireCodec } from "../browser/serialization.js";
+export type { ShimConfig, WireCodec, WireRequest, WireResponse } from "../browser/serialization.js";
 
 import { attach } from "./attach.js";
 

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Script, createContext } from "node:vm";
-import { createWireCodec } from "../../src/playwright/serialization.js";
-import { initScript } from "../../src/playwright/pageShim.js";
+import { createWireCodec } from "../../src/browser/serialization.js";
+import { initScript } from "../../src/browser/pageShim.js";
 import { allowAttributeAllows } from "../../src/playwright/frameOrigin.js";
 
 const codec = createWireCodec();

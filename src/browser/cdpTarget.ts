@@ -10,24 +10,39 @@
  * Replies go back with `Runtime.evaluate` in the calling context, to a resolver the shim defines as
  * a non-writable global.
  */
-import type { CDPSession, Page } from "playwright-core";
-import type { CallerFacts, WebAuthnFeature } from "../browser/callerOrigin.js";
+import type { CallerFacts, WebAuthnFeature } from "./callerOrigin.js";
 import { WebAuthnError } from "../client/index.js";
 import { cdpOrigin, type FrameRegistry } from "./cdpFrames.js";
 import type { ShimConfig, WireResponse } from "./serialization.js";
+
+/**
+ * What softkey needs of a CDP session, which Playwright's and Puppeteer's both offer: send a
+ * command, hear an event, let go.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- each library types its events its own way */
+export interface CdpSessionLike {
+  send(method: any, params?: any): Promise<any>;
+  on(event: any, listener: (params: any) => void): unknown;
+  once(event: any, listener: (params: any) => void): unknown;
+  detach(): Promise<unknown>;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Names the shim and the channel agree on (`ShimConfig.fast`). */
 export type FastChannelNames = NonNullable<ShimConfig["fast"]>;
 
 /** A call through the CDP binding: the page, the caller's facts as Chromium gives them, and whether it is the top-level document. */
-export interface CdpCall {
-  page: Page;
+export interface CdpCall<P = unknown> {
+  page: P;
   facts: CallerFacts;
   topLevel: boolean;
+  /** Chromium's id of the calling frame, and the calling execution context (session-qualified): the document. */
+  frameId: string;
+  context: string;
 }
 
 /** Answers a call (the payload's `request`, still untrusted) through the channel. */
-export type CdpCallHandler = (call: CdpCall, request: unknown) => Promise<WireResponse>;
+export type CdpCallHandler<P> = (call: CdpCall<P>, request: unknown) => Promise<WireResponse>;
 
 interface ContextInfo {
   frameId: string;
@@ -43,7 +58,7 @@ interface FrameTree {
 
 let sessions = 0;
 
-export class CdpTarget {
+export class CdpTarget<P = unknown> {
   /** Default-world contexts only: isolated worlds never get an answer. */
   private readonly contexts = new Map<number, ContextInfo>();
   /** Prefix that makes this session's context ids unique in the page's registry. */
@@ -51,11 +66,11 @@ export class CdpTarget {
   private closed = false;
 
   constructor(
-    readonly page: Page,
-    private readonly session: CDPSession,
+    readonly page: P,
+    private readonly session: CdpSessionLike,
     private readonly names: FastChannelNames,
     private readonly frames: FrameRegistry,
-    private readonly handler: CdpCallHandler,
+    private readonly handler: CdpCallHandler<P>,
   ) {}
 
   /** Chromium's id of the target this session is attached to (a page or an out-of-process frame). */
@@ -106,7 +121,7 @@ export class CdpTarget {
   }
 
   /** The facts of a calling context, as Chromium reports them now; undefined for a context this session does not know. */
-  private factsOf(contextId: number): { facts: CallerFacts; topLevel: boolean } | undefined {
+  private factsOf(contextId: number): { facts: CallerFacts; topLevel: boolean; frameId: string; context: string } | undefined {
     const context = this.contexts.get(contextId);
     if (!context) return undefined;
     const alive = () => {
@@ -125,7 +140,7 @@ export class CdpTarget {
         return this.userActivation(context.frameId);
       },
     };
-    return { facts, topLevel: this.frames.isTopLevel(context.frameId) };
+    return { facts, topLevel: this.frames.isTopLevel(context.frameId), frameId: context.frameId, context: this.key + contextId };
   }
 
   private async permissionsPolicy(frameId: string): Promise<Map<string, boolean>> {

@@ -4,34 +4,35 @@
  * selectAccount() (or autoSelect picks the first); then it runs with that one
  * credential.
  */
-import type { Page } from "playwright-core";
 import type { CredentialSummary } from "../softkey.js";
 import { WebAuthnError, type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from "../client/index.js";
 import type { CeremonySource, ConditionalRequestEvent } from "./events.js";
 import { rpIdFor } from "./pageCeremonyEvents.js";
 
 /** Which passkey `selectAccount()` picks; all given fields must match. */
-export interface AccountSelector {
+export interface AccountSelector<P = unknown> {
   credentialId?: string;
   userName?: string;
   /** base64url user handle. */
   userHandle?: string;
   /** Answer only a request from this page. */
-  page?: Page;
+  page?: P;
 }
 
 /** A conditional get() waiting for the user to pick an account. */
-export interface PendingConditionalRequest extends CeremonySource {
+export interface PendingConditionalRequest<P = unknown, F = unknown> extends CeremonySource<P, F> {
   rpId: string;
 }
 
-export interface ConditionalRequestsOptions {
+export interface ConditionalRequestsOptions<P, F> {
   /** Pick the first passkey that fits as soon as a request arrives. */
   autoSelect: boolean;
   /** The store's credentials of an RP: the account list. */
   credentials(rpId: string): Promise<CredentialSummary[]>;
   /** A request now waits (the attachment's conditionalRequest event). */
-  announce(event: ConditionalRequestEvent): void;
+  announce(event: ConditionalRequestEvent<P, F>): void;
+  /** Whether the request's page or frame is gone (closed, detached): it can never be answered then. */
+  gone(source: CeremonySource<P, F>): boolean;
 }
 
 interface Deferred<T> {
@@ -52,21 +53,21 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-interface ConditionalEntry {
-  info: PendingConditionalRequest;
+interface ConditionalEntry<P, F> {
+  info: PendingConditionalRequest<P, F>;
   options: PublicKeyCredentialRequestOptionsJSON;
   selection: Deferred<string>;
   outcome: Deferred<AuthenticationResponseJSON>;
 }
 
-export class ConditionalRequests {
-  private readonly entries: ConditionalEntry[] = [];
+export class ConditionalRequests<P, F> {
+  private readonly entries: ConditionalEntry<P, F>[] = [];
 
-  constructor(private readonly settings: ConditionalRequestsOptions) {}
+  constructor(private readonly settings: ConditionalRequestsOptions<P, F>) {}
 
   /** Waits for an account to be picked, then runs `get` restricted to it. A newer request from the same frame supersedes this one. */
   async run(
-    ceremony: CeremonySource,
+    ceremony: CeremonySource<P, F>,
     options: PublicKeyCredentialRequestOptionsJSON,
     signal: AbortSignal,
     get: (options: PublicKeyCredentialRequestOptionsJSON) => Promise<AuthenticationResponseJSON>,
@@ -76,7 +77,7 @@ export class ConditionalRequests {
     for (const old of this.entries.filter((c) => c.info.frame === ceremony.frame)) {
       old.selection.reject(new WebAuthnError("NotAllowedError", "superseded by a newer conditional request from the same frame"));
     }
-    const entry: ConditionalEntry = { info: { ...ceremony, rpId }, options, selection: deferred(), outcome: deferred() };
+    const entry: ConditionalEntry<P, F> = { info: { ...ceremony, rpId }, options, selection: deferred(), outcome: deferred() };
     const onAbort = (): void => entry.selection.reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     this.entries.push(entry);
@@ -109,7 +110,7 @@ export class ConditionalRequests {
    * Answers the newest pending request (of `account.page`) with the account chosen, or the next
    * one `nextRequest` reports; resolves with what the page receives.
    */
-  async select(account: AccountSelector, nextRequest: () => Promise<ConditionalRequestEvent>): Promise<AuthenticationResponseJSON> {
+  async select(account: AccountSelector<P>, nextRequest: () => Promise<ConditionalRequestEvent<P, F>>): Promise<AuthenticationResponseJSON> {
     let entry = this.newest(account.page);
     if (!entry) {
       const event = await nextRequest();
@@ -122,7 +123,7 @@ export class ConditionalRequests {
   }
 
   /** Requests waiting for an account, oldest first. */
-  pending(): PendingConditionalRequest[] {
+  pending(): PendingConditionalRequest<P, F>[] {
     this.prune();
     return this.entries.map((c) => c.info);
   }
@@ -132,7 +133,7 @@ export class ConditionalRequests {
     for (const entry of this.entries.splice(0)) entry.selection.reject(error());
   }
 
-  private async pickAccount(entry: ConditionalEntry, account: AccountSelector, options: { firstOfMany?: boolean } = {}): Promise<string> {
+  private async pickAccount(entry: ConditionalEntry<P, F>, account: AccountSelector<P>, options: { firstOfMany?: boolean } = {}): Promise<string> {
     const { rpId } = entry.info;
     const allowed = new Set((entry.options.allowCredentials ?? []).map((d) => d.id));
     const credentials = await this.settings.credentials(rpId);
@@ -154,7 +155,7 @@ export class ConditionalRequests {
     return matches[0]!.credentialId;
   }
 
-  private newest(page: Page | undefined): ConditionalEntry | undefined {
+  private newest(page: P | undefined): ConditionalEntry<P, F> | undefined {
     this.prune();
     const candidates = this.entries.filter((c) => !page || c.info.page === page);
     return candidates[candidates.length - 1];
@@ -163,7 +164,7 @@ export class ConditionalRequests {
   /** Requests whose page or frame is gone can never be answered. */
   private prune(): void {
     for (const entry of [...this.entries]) {
-      if (entry.info.page.isClosed() || entry.info.frame.isDetached()) {
+      if (this.settings.gone(entry.info)) {
         entry.selection.reject(new WebAuthnError("NotAllowedError", "the page or frame is gone"));
         this.entries.splice(this.entries.indexOf(entry), 1);
       }

@@ -1,10 +1,10 @@
 /**
  * What an attached softkey tells the test, with the page and frame each
- * ceremony came from. The emitter, with Playwright's `waitForEvent(name,
- * predicate | { predicate, timeout })`, is src/typedEvents.ts; deletions are
- * the Softkey's own event, passed on as they are.
+ * ceremony came from (each adapter's own page and frame objects: P and F).
+ * The emitter, with Playwright's `waitForEvent(name, predicate | { predicate,
+ * timeout })`, is src/typedEvents.ts; deletions are the Softkey's own event,
+ * passed on as they are.
  */
-import type { Frame, Page } from "playwright-core";
 import type { AuthenticationResponseJSON, RegistrationResponseJSON, WebAuthnErrorName } from "../client/index.js";
 import type { CredentialDeletedEvent, ProviderEvents } from "../softkeyEvents.js";
 
@@ -13,15 +13,15 @@ export type { CredentialDeletedEvent };
 export type { CredentialHiddenEvent, SignalReceivedEvent, UserDetailsUpdatedEvent } from "../softkeyEvents.js";
 
 /** Where a ceremony came from: the origin is the frame's, as Node saw it. */
-export interface CeremonySource {
-  page: Page;
-  frame: Frame;
+export interface CeremonySource<P = unknown, F = unknown> {
+  page: P;
+  frame: F;
   origin: string;
   /** The top-level origin when the frame is not the top-level frame. */
   topOrigin?: string;
 }
 
-export interface CredentialCreatedEvent extends CeremonySource {
+export interface CredentialCreatedEvent<P = unknown, F = unknown> extends CeremonySource<P, F> {
   credentialId: string;
   rpId: string;
   userName?: string;
@@ -32,7 +32,7 @@ export interface CredentialCreatedEvent extends CeremonySource {
   response: RegistrationResponseJSON;
 }
 
-export interface CredentialAssertedEvent extends CeremonySource {
+export interface CredentialAssertedEvent<P = unknown, F = unknown> extends CeremonySource<P, F> {
   credentialId: string;
   rpId: string;
   userHandle?: string;
@@ -42,11 +42,11 @@ export interface CredentialAssertedEvent extends CeremonySource {
 }
 
 /** A page is waiting on conditional mediation: `selectAccount()` can answer it now. */
-export interface ConditionalRequestEvent extends CeremonySource {
+export interface ConditionalRequestEvent<P = unknown, F = unknown> extends CeremonySource<P, F> {
   rpId: string;
 }
 
-export interface CeremonyFailedEvent extends CeremonySource {
+export interface CeremonyFailedEvent<P = unknown, F = unknown> extends CeremonySource<P, F> {
   ceremony: "create" | "get";
   /** The DOMException name the page rejected with. */
   name: WebAuthnErrorName | string;
@@ -57,12 +57,12 @@ export interface CeremonyFailedEvent extends CeremonySource {
 }
 
 /** The Softkey's own events about signals (credentialHidden, credentialRestored, userDetailsUpdated, signalReceived) are passed on too. */
-export interface SoftkeyEventMap extends ProviderEvents {
-  credentialCreated: CredentialCreatedEvent;
-  credentialAsserted: CredentialAssertedEvent;
+export interface SoftkeyEventMap<P = unknown, F = unknown> extends ProviderEvents {
+  credentialCreated: CredentialCreatedEvent<P, F>;
+  credentialAsserted: CredentialAssertedEvent<P, F>;
   credentialDeleted: CredentialDeletedEvent;
-  conditionalRequest: ConditionalRequestEvent;
-  ceremonyFailed: CeremonyFailedEvent;
+  conditionalRequest: ConditionalRequestEvent<P, F>;
+  ceremonyFailed: CeremonyFailedEvent<P, F>;
 }
 
 export type SoftkeyEventName = keyof SoftkeyEventMap;

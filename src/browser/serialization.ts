@@ -1,6 +1,6 @@
 /**
- * What crosses the Playwright binding between a page and softkey, and the
- * conversions at the page's end of it.
+ * What crosses between a page and softkey (whichever channel carries it:
+ * ./shimTransport.ts), and the conversions at the page's end of it.
  *
  * The page holds WebAuthn options with ArrayBuffers in them; the binding
  * carries JSON. `createWireCodec()` turns options into their JSON forms
@@ -31,12 +31,15 @@ export interface ShimConfig {
   /** What PublicKeyCredential.getClientCapabilities() reports. */
   capabilities: Record<string, boolean>;
   /**
-   * Chromium's CDP channel (./cdpChannel.ts): a CDP binding taking `JSON.stringify({ call, request })`
-   * and the global Node answers through, `reply(call, response)`. A top-level document sends its
-   * ceremonies there; a document in a frame asks it for a context token, then sends each ceremony
-   * through the Playwright binding with the token. Set only where the channel runs (Chromium).
+   * A post-and-reply channel through the browser's protocol (./shimTransport.ts): a CDP binding
+   * (`binding`, taking `JSON.stringify({ call, request })`) or a WebDriver BiDi channel (handed to
+   * the script), and the global Node answers through, `reply(call, response)`. With `frames` every
+   * document sends its calls there; without, documents in frames ask it for a context token and
+   * send their ceremonies through the framework's binding with it (Playwright in Chromium).
    */
-  fast?: { binding: string; reply: string };
+  fast?: { binding: string; reply: string; frames?: boolean };
+  /** The classic-WebDriver bridge: where this document posts its calls, with the token only it was given. */
+  http?: { url: string; token: string };
 }
 
 /** A ceremony's mediation, as navigator.credentials.get() takes it. */

@@ -16,11 +16,11 @@ export function rpIdFor(named: string | undefined, origin: string): string {
   return named ?? new URL(origin).hostname;
 }
 
-export function credentialCreatedEvent(
-  ceremony: CeremonySource,
+export function credentialCreatedEvent<P, F>(
+  ceremony: CeremonySource<P, F>,
   options: PublicKeyCredentialCreationOptionsJSON,
   credential: RegistrationResponseJSON,
-): CredentialCreatedEvent {
+): CredentialCreatedEvent<P, F> {
   const rk = credential.clientExtensionResults.credProps?.rk;
   return {
     ...ceremony,
@@ -34,12 +34,12 @@ export function credentialCreatedEvent(
   };
 }
 
-export function credentialAssertedEvent(
-  ceremony: CeremonySource,
+export function credentialAssertedEvent<P, F>(
+  ceremony: CeremonySource<P, F>,
   options: PublicKeyCredentialRequestOptionsJSON,
   credential: AuthenticationResponseJSON,
   conditional: boolean,
-): CredentialAssertedEvent {
+): CredentialAssertedEvent<P, F> {
   return {
     ...ceremony,
     credentialId: credential.id,

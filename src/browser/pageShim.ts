@@ -1,8 +1,9 @@
 /**
- * The page's half of softkey's Playwright integration: an init script that
- * replaces navigator.credentials.create()/get() for `publicKey` (and the
- * PublicKeyCredential statics around them) with calls to a Playwright
- * binding. Nothing secret lives here: the page serialises the options,
+ * The page's half of softkey in a browser, shared by every adapter: a script
+ * that replaces navigator.credentials.create()/get() for `publicKey` (and the
+ * PublicKeyCredential statics around them) with calls to Node over the
+ * adapter's channel (./shimTransport.ts). In an engine without WebAuthn it
+ * first provides the interfaces a site feature-detects (./shimInterfaces.ts). Nothing secret lives here: the page serialises the options,
  * Node runs the WebAuthn client and the authenticator, and the page turns
  * the JSON that comes back into objects that pass the page's own
  * `instanceof PublicKeyCredential` checks.
@@ -13,13 +14,14 @@
  * page's globals, never anything from this module's scope. The lib is
  * ES2022 without DOM, so the few DOM shapes it touches are declared below.
  */
+import { installWebAuthnInterfaces } from "./shimInterfaces.js";
+import { createPageTransport } from "./shimTransport.js";
 import {
   createWireCodec,
   type ShimConfig,
   type WireCallContext,
   type WireCodec,
   type WireRequest,
-  type WireResponse,
   type WireStatic,
 } from "./serialization.js";
 
@@ -64,15 +66,13 @@ interface CredentialOptions {
 
 type CeremonyKind = "create" | "get";
 
-type Send = (request: WireRequest) => Promise<WireResponse>;
-
 /** Runs in the page. Self-contained: see the file comment. */
-export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
+export function installSoftkeyShim(config: ShimConfig, codec: WireCodec, transportOf: typeof createPageTransport, post?: (payload: string) => void): void {
   const g = globalThis as unknown as PageGlobals;
   // navigator.credentials exists only in secure contexts; so does softkey.
   if (g.isSecureContext === false) return;
   // Once per document: the init script and attach()'s pass over loaded frames may both reach one.
-  const marker = Symbol.for("softkey.playwright.shim");
+  const marker = Symbol.for("softkey.shim");
   if (g[marker as unknown as string]) return;
   Object.defineProperty(g, marker, { value: true });
 
@@ -80,63 +80,19 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
   const DOMExceptionCtor = g.DOMException;
   const defineProperty = Object.defineProperty;
   const promiseResolve = (value: unknown): Promise<unknown> => Promise.resolve(value);
-  const PKC = g.PublicKeyCredential ?? illegalClass("PublicKeyCredential");
-  const AuthenticatorResponseClass = g.AuthenticatorResponse ?? illegalClass("AuthenticatorResponse");
-  const AttestationResponse = g.AuthenticatorAttestationResponse ?? illegalClass("AuthenticatorAttestationResponse", AuthenticatorResponseClass);
-  const AssertionResponse = g.AuthenticatorAssertionResponse ?? illegalClass("AuthenticatorAssertionResponse", AuthenticatorResponseClass);
+  // installWebAuthnInterfaces ran first: an engine without WebAuthn has these now.
+  const { PublicKeyCredential: pkc, AuthenticatorAttestationResponse: attestation, AuthenticatorAssertionResponse: assertion } = g;
   const container = g.CredentialsContainer?.prototype ?? g.navigator?.credentials;
-  if (!container) return; // no Credential Management API in this engine: nothing to stand in for
+  if (!pkc || !attestation || !assertion || !container) return;
+  // Narrowed once here: the hoisted functions below do not see the check above.
+  const PKC: ClassLike & Record<string, unknown> = pkc;
+  const AttestationResponse: ClassLike = attestation;
+  const AssertionResponse: ClassLike = assertion;
   const originalCreate = container.create;
   const originalGet = container.get;
   const documentId = randomId();
   let sequence = 0;
-  const jsonStringify = JSON.stringify;
-  const setTimeoutFn = typeof g.setTimeout === "function" ? (g.setTimeout as (handler: () => void, ms: number) => unknown).bind(g) : undefined;
-  /** How long a document waits for the CDP binding before it gives up (cdpChannel.ts adds it as frames appear). */
-  const FAST_BINDING_WAIT_MS = 2000;
-
-  // Chromium's faster channel (see ./cdpChannel.ts): calls numbered per document, answered
-  // through a global the page cannot replace. Without it everything goes through the binding.
-  let fast = config.fast;
-  const fastPending = new Map<number, (response: WireResponse) => void>();
-  let fastCalls = 0;
-  if (fast) {
-    try {
-      defineProperty(g, fast.reply, {
-        value: (call: number | null, response: WireResponse): void => {
-          if (call === null) {
-            // Node is letting go of the channel: end every pending call, and use the binding from now on.
-            fast = undefined;
-            const waiting = Array.from(fastPending.values());
-            fastPending.clear();
-            for (const resolve of waiting) resolve(response);
-            return;
-          }
-          const resolve = fastPending.get(call);
-          fastPending.delete(call);
-          resolve?.(response);
-        },
-        writable: false,
-        enumerable: false,
-        configurable: false,
-      });
-    } catch {
-      fast = undefined; // the name is taken in this document
-    }
-  }
-
-  /** An engine without WebAuthn: give the page the classes its code tests against. */
-  function illegalClass(name: string, parent?: ClassLike): ClassLike {
-    const ctor = function () {
-      throw new TypeError("Illegal constructor");
-    } as unknown as ClassLike;
-    defineProperty(ctor, "name", { value: name });
-    ctor.prototype = Object.create(parent ? parent.prototype : Object.prototype);
-    defineProperty(ctor.prototype, "constructor", { value: ctor, writable: true, configurable: true });
-    defineProperty(ctor.prototype, Symbol.toStringTag, { value: name, configurable: true });
-    if (!(name in g)) defineProperty(g, name, { value: ctor, writable: true, configurable: true });
-    return ctor;
-  }
+  const transport = transportOf(config, domError, post);
 
   function randomId(): string {
     const bytes = new Uint8Array(8);
@@ -165,64 +121,6 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
 
   function copy(buffer: ArrayBuffer): ArrayBuffer {
     return buffer.slice(0);
-  }
-
-  function binding(): Send | undefined {
-    const fn = g[config.binding];
-    return typeof fn === "function" ? (fn as Send) : undefined;
-  }
-
-  /** The CDP channel's binding in this document, once Node has added it. */
-  function fastBinding(): Send | undefined {
-    const fn = fast ? g[fast.binding] : undefined;
-    if (typeof fn !== "function") return undefined;
-    return (request) =>
-      new Promise<WireResponse>((resolve) => {
-        const call = ++fastCalls;
-        fastPending.set(call, resolve);
-        try {
-          (fn as (payload: string) => void)(jsonStringify({ call, request }));
-        } catch {
-          fastPending.delete(call);
-          resolve({ ok: false, name: "NotAllowedError", message: "softkey: the CDP binding failed" });
-        }
-      });
-  }
-
-  /**
-   * The CDP binding, waiting for it a little: Node adds it to a frame in another process (another
-   * site) once Playwright reports the frame, which may be after the document's first scripts ran.
-   */
-  function awaitFastBinding(): Promise<Send | undefined> {
-    const ready = fastBinding();
-    if (ready || !fast || !setTimeoutFn) return Promise.resolve(ready);
-    return new Promise((resolve) => {
-      let waited = 0;
-      const poll = (): void => {
-        const found = fastBinding();
-        if (found || !fast || waited >= FAST_BINDING_WAIT_MS) return resolve(found);
-        waited += 20;
-        setTimeoutFn!(poll, 20);
-      };
-      poll();
-    });
-  }
-
-  /**
-   * How this document's calls travel. Without the CDP channel (other engines): the binding. With it
-   * (Chromium): a top-level document sends everything over CDP; a document in a frame first asks
-   * for a context token over CDP, then sends its ceremonies through the binding with the token,
-   * while aborts go through the binding as they are.
-   */
-  async function channelFor(id: string, kind: CeremonyKind | "static", slow: Send): Promise<{ ceremony: Send; abort: Send }> {
-    if (!fast) return { ceremony: slow, abort: slow };
-    const viaCdp = await awaitFastBinding();
-    if (!viaCdp) throw domError("NotAllowedError", "softkey: the CDP channel did not become ready in this document");
-    if (g.top === g) return { ceremony: viaCdp, abort: viaCdp };
-    const answer = await viaCdp({ op: "context", id, ceremony: kind });
-    if (!answer.ok || !("context" in answer)) throw domError(answer.ok ? "NotAllowedError" : answer.name, answer.ok ? "softkey: no context token" : answer.message);
-    const context = answer.context;
-    return { ceremony: (request) => slow(request.op === "create" || request.op === "get" || request.op === "static" ? { ...request, context } : request), abort: slow };
   }
 
   function permitted(feature: string): boolean {
@@ -276,8 +174,7 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
   function ceremony(kind: CeremonyKind, options: CredentialOptions): Promise<unknown> {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const slow = binding();
-    if (!slow) return Promise.reject(domError("NotAllowedError", "softkey is not attached to this page"));
+    if (!transport.attached()) return Promise.reject(domError("NotAllowedError", "softkey is not attached to this page"));
     const feature = kind === "create" ? "publickey-credentials-create" : "publickey-credentials-get";
     if (!permitted(feature)) {
       return Promise.reject(
@@ -303,7 +200,7 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
     }
     return new Promise((resolve, reject) => {
       let settled = false;
-      const channel = channelFor(id, kind, slow);
+      const channel = transport.channelFor(id, kind);
       const onAbort = (): void => {
         if (settled) return;
         settled = true;
@@ -336,12 +233,11 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
 
   /** A PublicKeyCredential static answered in Node; `offline` when softkey is not attached to this document. */
   function staticCall(name: WireStatic, options: unknown, offline: () => unknown): Promise<unknown> {
-    const slow = binding();
-    if (!slow) return promiseResolve(offline());
+    if (!transport.attached()) return promiseResolve(offline());
     const id = `${documentId}.${++sequence}`;
     const request: WireRequest = { op: "static", id, origin: String(g.origin), name };
     if (options !== undefined) request.options = options;
-    return channelFor(id, "static", slow).then((channel) => channel.ceremony(request)).then(
+    return transport.channelFor(id, "static").then((channel) => channel.ceremony(request)).then(
       (response) => {
         if (!response.ok) throw domError(response.name, response.message);
         return "value" in response ? response.value : undefined;
@@ -412,13 +308,20 @@ export function installSoftkeyShim(config: ShimConfig, codec: WireCodec): void {
 }
 
 /**
- * The init script: the codec and the shim, serialised. Bundlers that keep
- * function names wrap functions in a `__name` helper; a local no-op keeps
- * the serialised source runnable either way.
+ * The shim as the source of a function of one optional argument (the WebDriver BiDi channel, for
+ * `script.addPreloadScript`): the interfaces, the transport, the codec and the shim, serialised.
+ * Bundlers that keep function names wrap functions in a `__name` helper; a local no-op keeps the
+ * serialised source runnable either way.
  */
-export function initScript(config: ShimConfig): string {
+export function shimFunction(config: ShimConfig): string {
   return (
-    `(() => { const __name = (target) => target; ` +
-    `(${installSoftkeyShim.toString()})(${JSON.stringify(config)}, (${createWireCodec.toString()})()); })();`
+    `(post) => { const __name = (target) => target; if (globalThis.isSecureContext === false) return; ` +
+    `(${installWebAuthnInterfaces.toString()})(); ` +
+    `(${installSoftkeyShim.toString()})(${JSON.stringify(config)}, (${createWireCodec.toString()})(), ${createPageTransport.toString()}, post); }`
   );
+}
+
+/** The init script (an expression statement): the shim, run at once. */
+export function initScript(config: ShimConfig): string {
+  return `(${shimFunction(config)})();`;
 }
