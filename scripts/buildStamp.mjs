@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const STAMP = path.join(ROOT, "dist", ".build-stamp");
 /** What the launcher (bin/softkey.js) and the library entry load: without them there is no build. */
-const OUTPUTS = ["dist/bundle/softkey.js", "dist/index.js"];
+const OUTPUTS = ["dist/bundle/softkey.js", "dist/index.js", "dist/cjs/index.cjs"];
 
 function filesUnder(dir) {
   const out = [];
@@ -33,7 +33,7 @@ function inputsDigest() {
   const hash = createHash("sha256");
   const add = (name, bytes) => hash.update(`${name}\0${bytes.length}\0`).update(bytes);
   for (const file of filesUnder(path.join(ROOT, "src")).sort()) add(path.relative(ROOT, file), readFileSync(file));
-  for (const name of ["tsconfig.json", "tsconfig.build.json", "package-lock.json"]) {
+  for (const name of ["tsconfig.json", "tsconfig.build.json", "package-lock.json", "scripts/bundleCjs.mjs"]) {
     const file = path.join(ROOT, name);
     if (existsSync(file)) add(name, readFileSync(file));
   }
