@@ -30,6 +30,13 @@ module.exports = {
     layer("population", ["client/", "crypto/", "ctap/", "bytes/"], "A population is stateless: it builds on the wire vocabulary, the keys and the client's rules, never on the core with its store."),
     layer("artillery", ["population/", "client/", "bytes/"], "The Artillery processor drives a population and nothing else."),
     {
+      name: "browser-below-adapters",
+      comment: "The page shim and the browser session are shared by every framework adapter: they import none of them.",
+      severity: "error",
+      from: { path: "^src/browser/" },
+      to: { path: "^src/(playwright|puppeteer)/" },
+    },
+    {
       name: "nothing-imports-cli",
       comment: "The CLI is the top: nothing in src/ imports it.",
       severity: "error",

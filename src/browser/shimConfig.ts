@@ -14,6 +14,8 @@ export interface ShimOptions {
   userVerifyingPlatformAuthenticator?: boolean;
   capabilities?: Record<string, boolean>;
   cdpChannel?: boolean;
+  /** Every document, frames included, sends its calls through the fast channel (adapters without a binding of their own). */
+  fastFrames?: boolean;
 }
 
 export function shimConfig(options: ShimOptions): ShimConfig {
@@ -35,6 +37,6 @@ export function shimConfig(options: ShimOptions): ShimConfig {
       ...Object.fromEntries(extensionIdentifiers().map((id) => [`extension:${id}`, true])),
       ...options.capabilities,
     },
-    ...(options.cdpChannel !== false ? { fast: { binding: `${binding}Cdp`, reply: `${binding}CdpReply` } } : {}),
+    ...(options.cdpChannel !== false ? { fast: { binding: `${binding}Cdp`, reply: `${binding}CdpReply`, ...(options.fastFrames ? { frames: true } : {}) } } : {}),
   };
 }

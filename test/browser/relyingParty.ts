@@ -9,7 +9,9 @@
  * by hand from its getters (rawId, response.authenticatorData, ...) as
  * older client libraries do, so both ways of reading a credential are proven.
  */
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import {
   generateAuthenticationOptions,
@@ -62,6 +64,11 @@ export async function startRelyingParty(options: RelyingPartyOptions = {}): Prom
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", origin);
     if (req.method === "GET" && url.pathname === "/") return sendHtml(res, PAGE);
+    if (req.method === "GET" && url.pathname === "/simplewebauthn") return sendHtml(res, SIMPLEWEBAUTHN_PAGE);
+    if (req.method === "GET" && url.pathname === "/simplewebauthn-browser.js") {
+      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" });
+      return void res.end(simpleWebAuthnBrowser());
+    }
     if (req.method === "GET" && url.pathname === "/embed") {
       const src = url.searchParams.get("src") ?? "";
       const allow = url.searchParams.get("allow");
@@ -279,6 +286,56 @@ const PAGE = `<!doctype html>
   };
   $("register").addEventListener("click", () => rp.register($("username").value));
   $("login").addEventListener("click", () => rp.login($("username").value || undefined));
+</script>
+</body>
+</html>`;
+
+/** @simplewebauthn/browser's own browser build (a UMD bundle defining SimpleWebAuthnBrowser), as a site serves it. */
+function simpleWebAuthnBrowser(): string {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve("@simplewebauthn/browser"); // .../script/index.js
+  return readFileSync(new URL("../dist/bundle/index.umd.min.js", `file://${main}`), "utf8");
+}
+
+/**
+ * A login page written the way sites use @simplewebauthn/browser: `startRegistration()` and
+ * `startAuthentication()` with the server's options JSON, their result posted back as it is.
+ * `window.swa.register(username)` / `window.swa.login(username?)` return what happened.
+ */
+const SIMPLEWEBAUTHN_PAGE = `<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>softkey @simplewebauthn/browser RP</title><script src="/simplewebauthn-browser.js"></script></head>
+<body>
+<script>
+  const { startRegistration, startAuthentication, browserSupportsWebAuthn } = SimpleWebAuthnBrowser;
+  async function post(path, body) {
+    const response = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const json = await response.json();
+    if (!response.ok) throw Object.assign(new Error(json.error), { name: "ServerError" });
+    return json;
+  }
+  const failure = (error) => ({ ok: false, name: error.name, message: error.message, code: error.code });
+  window.swa = {
+    supported: () => browserSupportsWebAuthn(),
+    async register(username) {
+      try {
+        const optionsJSON = await post("/register/options", { username });
+        const response = await startRegistration({ optionsJSON });
+        return { ok: true, ...(await post("/register/verify", { response })) };
+      } catch (error) {
+        return failure(error);
+      }
+    },
+    async login(username) {
+      try {
+        const optionsJSON = await post("/login/options", { username });
+        const response = await startAuthentication({ optionsJSON });
+        return { ok: true, ...(await post("/login/verify", { response })) };
+      } catch (error) {
+        return failure(error);
+      }
+    },
+  };
 </script>
 </body>
 </html>`;
