@@ -244,7 +244,8 @@ export class SoftkeyAttachment extends TypedEvents<SoftkeyEventMap> {
       return wireError(error);
     }
     if (!facts) {
-      return { ok: false, name: "NotAllowedError", message: "softkey: in Chromium a ceremony needs the context token the CDP channel gave the calling document" };
+      // The page reads Chrome's generic message, as for every refusal; the reason is softkey's to know.
+      return wireError(new WebAuthnError("NotAllowedError", "softkey: in Chromium a ceremony needs the context token the CDP channel gave the calling document"));
     }
     const caller = { page: source.page, frame: source.frame, facts };
     return request.op === "static" ? this.static(caller, request) : this.run(caller, request);

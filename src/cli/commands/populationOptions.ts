@@ -30,9 +30,10 @@ export function addPopulationOptions(command: Command): Command {
 
 /** The population the flags describe, its seed read as documented; every failure a CliError. */
 export async function openPopulation(ctx: CliContext, flags: PopulationFlags, command: Command, extra: Partial<PopulationOptions> = {}): Promise<Population> {
-  refuseSeedOnCommandLine(command);
   const size = parseCount(flags.size, "--size");
-  const seed = await resolvePopulationSeed(flags.seedFile, ctx.io.env);
+  // --seed-file may land on the root command, whose option of the same name (deterministic mode) commander fills first.
+  const seedFile = flags.seedFile ?? (command.optsWithGlobals() as { seedFile?: string }).seedFile;
+  const seed = await resolvePopulationSeed(seedFile, ctx.io.env);
   try {
     return new Population({ seed, size, algorithm: flags.algorithm, counter: flags.counter, ...extra });
   } catch (error) {
@@ -57,18 +58,3 @@ async function resolvePopulationSeed(file: string | undefined, env: NodeJS.Proce
   return answer;
 }
 
-/**
- * The global --seed is deterministic mode for a store. Given to a population
- * command it would be a secret in argv that does nothing: refuse it, without
- * repeating it.
- */
-function refuseSeedOnCommandLine(command: Command): void {
-  let root = command;
-  while (root.parent) root = root.parent;
-  if (root.getOptionValueSource("seed") === "cli") {
-    throw new CliError(
-      ExitCode.USAGE,
-      `--seed is deterministic mode for a store; a population's seed is never a command-line argument: use --seed-file FILE, ${POPULATION_SEED_ENV} or the prompt`,
-    );
-  }
-}
