@@ -81,6 +81,8 @@ export interface CredentialStore {
   /** A credential by ID alone, whatever its RP. */
   findCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined>;
   scanCredentials(rpIdHash?: Uint8Array): Promise<CredentialScan>;
+  /** The discoverable credential of this RP whose user handle is `userId`, if any (makeCredential replaces it). */
+  findDiscoverable(rpIdHash: Uint8Array, userId: Uint8Array): Promise<CredentialRecord | undefined>;
   /** Rewrite an existing credential's record (new user information); its counter is untouched. */
   updateCredential(record: CredentialRecord): Promise<void>;
   deleteCredential(credentialId: Uint8Array): Promise<boolean>;

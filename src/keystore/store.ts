@@ -229,6 +229,11 @@ export class Keystore {
    * RPs when `rpIdHash` is omitted. A record that fails authentication is
    * reported in `corrupted` and does not hide the others.
    */
+  /** The discoverable credential of this RP for this user handle, if any; a record that fails its check is passed over, as in a scan. */
+  findDiscoverable(rpIdHash: Uint8Array, userId: Uint8Array): Promise<CredentialRecord | undefined> {
+    return this.credentials.findDiscoverable(rpIdHash, userId);
+  }
+
   scanCredentials(rpIdHash?: Uint8Array): Promise<ScanResult> {
     return this.credentials.scan(rpIdHash);
   }
@@ -318,6 +323,7 @@ export class Keystore {
       }
       this.state.cacheGeneration++;
       this.cache.clear();
+      this.credentials.forgetIndexes();
       this.settings.clear();
       this.counters.forgetAll();
     });

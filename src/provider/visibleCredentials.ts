@@ -19,6 +19,7 @@ export function visibleCredentials(store: CredentialStore): CredentialStore {
       const scan = await store.scanCredentials(rpIdHash);
       return { ...scan, credentials: scan.credentials.filter((record) => !record.hidden) };
     },
+    findDiscoverable: async (rpIdHash, userId) => visible(await store.findDiscoverable(rpIdHash, userId)),
     updateCredential: (record) => store.updateCredential(record),
     deleteCredential: (credentialId) => store.deleteCredential(credentialId),
     countCredentials: () => store.countCredentials(),

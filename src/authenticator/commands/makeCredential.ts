@@ -188,10 +188,8 @@ async function makeRoomForDiscoverable(
   rpIdHash: Uint8Array,
   userId: Uint8Array,
 ): Promise<Uint8Array | undefined> {
-  const { credentials } = await ctx.store.scanCredentials(rpIdHash);
-  for (const existing of credentials) {
-    if (existing.discoverable && existing.user && Buffer.from(existing.user.id).equals(userId)) return existing.id;
-  }
+  const existing = await ctx.store.findDiscoverable(rpIdHash, userId);
+  if (existing) return existing.id;
   const { discoverable } = await ctx.store.countCredentials();
   if (discoverable >= ctx.config.maxDiscoverableCredentials) {
     throw new CtapError(Status.CTAP2_ERR_KEY_STORE_FULL, "no room for another discoverable credential");
