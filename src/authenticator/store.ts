@@ -76,7 +76,12 @@ export interface CredentialScan {
 }
 
 export interface CredentialStore {
-  putCredential(record: CredentialRecord, initialSignCount?: number): Promise<void>;
+  /**
+   * Store a credential, replacing any with the same ID. With `newId`, the ID was just made (random,
+   * or derived from a seed and a counter that never repeats): no record can hold it, and the store
+   * need not look for one.
+   */
+  putCredential(record: CredentialRecord, initialSignCount?: number, options?: { newId?: boolean }): Promise<void>;
   getCredential(rpIdHash: Uint8Array, credentialId: Uint8Array): Promise<CredentialRecord | undefined>;
   /** A credential by ID alone, whatever its RP. */
   findCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined>;

@@ -6,6 +6,7 @@
  * keyEncoding.ts for why).
  */
 import { createECDH, randomBytes, sign, type KeyObject } from "node:crypto";
+import { publicRandomBytes } from "../bytes/random.js";
 import { p256 } from "@noble/curves/nist.js";
 import { decodeCbor } from "../ctap/cbor.js";
 import { CoseAlgorithm, encodeEc2PublicKey, encodeOkpPublicKey } from "../ctap/cose.js";
@@ -70,7 +71,7 @@ export interface CredentialKeyFactory {
 export const randomKeyFactory: CredentialKeyFactory = {
   create(request) {
     const { keyPair, privateKey } = generateKeyPair(request.alg);
-    return Promise.resolve({ id: new Uint8Array(randomBytes(CREDENTIAL_ID_LENGTH)), keyPair, signingKey: privateKey });
+    return Promise.resolve({ id: publicRandomBytes(CREDENTIAL_ID_LENGTH), keyPair, signingKey: privateKey });
   },
   load: loadPrivateKey,
 };

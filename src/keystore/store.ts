@@ -181,8 +181,8 @@ export class Keystore {
    * Store a credential with its counter, replacing any credential with the
    * same ID (also one filed under another RP). One batch: record, index, counter.
    */
-  putCredential(record: CredentialRecord, initialSignCount = 0): Promise<void> {
-    return this.credentials.put(record, initialSignCount);
+  putCredential(record: CredentialRecord, initialSignCount = 0, options: { newId?: boolean } = {}): Promise<void> {
+    return this.credentials.put(record, initialSignCount, options.newId === true);
   }
 
   /**

@@ -12,7 +12,7 @@ import type { CredentialRecord, CredentialScan, CredentialStore } from "../authe
 export function visibleCredentials(store: CredentialStore): CredentialStore {
   const visible = (record: CredentialRecord | undefined) => (record?.hidden ? undefined : record);
   return {
-    putCredential: (record, initialSignCount) => store.putCredential(record, initialSignCount),
+    putCredential: (record, initialSignCount, options) => store.putCredential(record, initialSignCount, options),
     getCredential: async (rpIdHash, credentialId) => visible(await store.getCredential(rpIdHash, credentialId)),
     findCredential: async (credentialId) => visible(await store.findCredential(credentialId)),
     scanCredentials: async (rpIdHash): Promise<CredentialScan> => {

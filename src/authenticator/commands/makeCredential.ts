@@ -128,7 +128,7 @@ export async function makeCredential(
   });
 
   // Stored last, in one batch: a failure above leaves nothing behind.
-  await ctx.store.putCredential(record, 0);
+  await ctx.store.putCredential(record, 0, { newId: true });
   if (replaced) await ctx.store.deleteCredential(replaced);
   ctx.log(`makeCredential ${rpId}${rk ? " (discoverable)" : ""}`);
   return MakeCredentialResponse.encodeMap({
