@@ -78,7 +78,11 @@ export function buildProgram(ctx: CliContext): Command {
     .addOption(new Option("--pin <pin>").hideHelp())
     .option("--wait <seconds>", "if another process has the store open, retry for up to SECONDS before failing (exit 5)")
     .option("--debug", "print stack traces and the authenticator's diagnostics on stderr")
-    .hook("preAction", (_program, action) => refuseArgvSecrets(action.optsWithGlobals<GlobalOptions>()))
+    .hook("preAction", (_program, action) => {
+      const globals = action.optsWithGlobals<GlobalOptions>();
+      // A population command refuses --seed itself, naming the population seed's sources (populationOptions.ts).
+      refuseArgvSecrets(action.parent?.name() === "population" ? { ...globals, seed: undefined } : globals);
+    })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => ctx.io.stdout(text),

@@ -65,6 +65,13 @@ describe("softkey population export", () => {
     const fromFile = await runCli(["population", "export", "--rp-id", "example.com", "--size", "2500", "--no-discoverable", "--out", second, "--seed-file", seedFile]);
     expect(fromFile.code, fromFile.stderr).toBe(0);
     expect(readFileSync(second, "utf8")).toBe(exported);
+    // The file wins over the environment, as documented (the program's own --seed-file must not take the flag away).
+    const third = path.join(dir, "file-over-env.jsonl");
+    const fileOverEnv = await runCli(["population", "export", "--rp-id", "example.com", "--size", "2500", "--no-discoverable", "--out", third, "--seed-file", seedFile], {
+      env: { SOFTKEY_POPULATION_SEED: "another population's seed, not this one" },
+    });
+    expect(fileOverEnv.code, fileOverEnv.stderr).toBe(0);
+    expect(readFileSync(third, "utf8")).toBe(exported);
   });
 
   it("never takes the seed from argv, and never repeats it", async () => {
