@@ -78,7 +78,7 @@ describe("softkey population export", () => {
     const secret = "a secret someone typed on the command line";
     const result = await runCli(["population", "export", "--rp-id", "localhost", "--size", "10", "--seed", secret], { env });
     expect(result.code).toBe(2);
-    expectOneLineError(result, /--seed puts the seed on the command line/);
+    expectOneLineError(result, /--seed is deterministic mode for a store; a population.s seed is never a command-line argument: use --seed-file FILE/);
     expect(result.stderr + result.stdout).not.toContain(secret);
     const asValue = await runCli(["population", "export", "--rp-id", "localhost", "--size", "10", "--population-seed", secret], { env });
     expect(asValue.code).toBe(2);
