@@ -16,7 +16,7 @@
  */
 import type { KeyObject } from "node:crypto";
 import type { AuthenticatorContext } from "./context.js";
-import { aaguidToString } from "./deviceConfig.js";
+import { aaguidToString, type AttestationFormatName } from "./deviceConfig.js";
 import { CoseAlgorithm } from "../ctap/cose.js";
 import { isAttestationCa, type AttestationCa, type CertifiedKey } from "../crypto/attestation/attestationCa.js";
 import { ATTESTATION_CA_SETTING } from "./settings.js";
@@ -48,10 +48,11 @@ const ZERO_AAGUID = new Uint8Array(16);
 
 export async function planAttestation(
   ctx: AuthenticatorContext,
-  request: { alg: number; enterprise: boolean },
+  request: { alg: number; enterprise: boolean; format?: AttestationFormatName },
 ): Promise<AttestationPlan> {
   const { config } = ctx;
-  const format = config.attestationFormat;
+  // The platform's attestationFormatsPreference (CTAP 2.2), when it named one the device makes; else the profile's.
+  const format = request.format ?? config.attestationFormat;
   const ca = await loadAttestationCa(ctx);
   const caForAaguid = ca && ca.aaguid === aaguidToString(config.aaguid) ? ca : undefined;
   if (ca && !caForAaguid && (format !== "none" || request.enterprise)) {

@@ -24,6 +24,10 @@ export interface StoredPinState {
   minPinLengthRpIds: string[];
   forcePinChange: boolean;
   alwaysUv: boolean;
+  /** getInfo uvCountSinceLastPinEntry (CTAP 2.2): built-in verifications since the PIN was last entered correctly. */
+  uvCountSinceLastPinEntry?: number;
+  /** The PIN complexity policy was turned on by setMinPINLength (CTAP 2.3); a profile may have it on from the start. */
+  pinComplexityPolicy?: boolean;
 }
 
 export function initialPinState(): StoredPinState {
