@@ -23,7 +23,6 @@ import { encodeCanonical } from "../../src/ctap/cbor.js";
 const MC = 0x01;
 const GA = 0x02;
 const INFO = 0x04;
-const CLIENT_PIN = 0x06;
 const RESET = 0x07;
 const CRED_MGMT = 0x0a;
 const CONFIG = 0x0d;
