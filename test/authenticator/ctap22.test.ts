@@ -223,7 +223,7 @@ describe("the persistent pinUvAuthToken (pcmr)", () => {
 
       // A power cycle: a new Authenticator over the same store. The regular token is gone; the persistent one is not.
       const again = new Authenticator({ store: key.store, presence: createPresence({ uv: "off" }), config: defaultAuthenticatorConfig(CTAP23) });
-      const call = async (command: number, params: Map<number, unknown>) => parseResponse(await again.transact(concat(Uint8Array.of(command), encodeCanonical(params))));
+      const call = async (command: number, params: Map<number, unknown> = new Map()) => parseResponse(await again.transact(concat(Uint8Array.of(command), encodeCanonical(params))));
       const metadata = await call(CRED_MGMT, credMgmtParams(platform, ppuat, 0x01));
       expect(metadata.status).toBe(Status.CTAP2_OK);
       expect(metadata.body!.get(1)).toBe(1);

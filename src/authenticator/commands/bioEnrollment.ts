@@ -128,7 +128,8 @@ async function capture(
 async function enumerateEnrollments(ctx: AuthenticatorContext): Promise<BioEnrollmentResponse> {
   const templates = await loadTemplates(ctx);
   if (templates.length === 0) throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "no fingerprint is enrolled");
-  return { templateInfos: templates.map((t) => ({ templateId: t.templateId, ...(t.templateFriendlyName !== undefined ? { templateFriendlyName: t.templateFriendlyName } : {}) })) };
+  // An unnamed template is listed with an empty name: python-fido2 0.9.1 reads the member unconditionally.
+  return { templateInfos: templates.map((t) => ({ templateId: t.templateId, templateFriendlyName: t.templateFriendlyName ?? "" })) };
 }
 
 /** setFriendlyName (section 6.7.6): an unknown template is INVALID_OPTION; a name longer than maxTemplateFriendlyName bytes is INVALID_LENGTH. */
