@@ -14,7 +14,6 @@
  * A CA issued for another AAGUID than the device's would fail every RP's
  * check of id-fido-gen-ce-aaguid, so it is not used (the log says why).
  */
-import type { KeyObject } from "node:crypto";
 import type { AuthenticatorContext } from "./context.js";
 import { aaguidToString, type AttestationFormatName } from "./deviceConfig.js";
 import { CoseAlgorithm } from "../ctap/cose.js";
@@ -24,6 +23,7 @@ import { noneAttestation } from "../crypto/attestation/none.js";
 import { packedFullAttestation, packedSelfAttestation, type AttestationSigner } from "../crypto/attestation/packed.js";
 import { fidoU2fAttestation } from "../crypto/attestation/fidoU2f.js";
 import type { AttestationStatement } from "../crypto/attestation/types.js";
+import type { SigningKey } from "../crypto/credentialKeys.js";
 
 export interface NewCredential {
   authData: Uint8Array;
@@ -32,7 +32,7 @@ export interface NewCredential {
   credentialId: Uint8Array;
   /** CBOR COSE_Key. */
   credentialPublicKey: Uint8Array;
-  credentialKey: KeyObject;
+  credentialKey: SigningKey;
   alg: number;
 }
 

@@ -2,7 +2,7 @@
  * The fixed facts of the emulated device: what getInfo reports and the limits
  * the core enforces. Later, profiles fill this in.
  */
-import { SUPPORTED_ALGORITHMS } from "../crypto/credentialKeys.js";
+import { DEFAULT_ALGORITHMS } from "../crypto/credentialKeys.js";
 import { NO_FAULTS, type ResponseFaults } from "./faultSwitches.js";
 import type { GetInfoResponse } from "../ctap/messages/getInfo.js";
 import type { RequestCbor } from "./params.js";
@@ -132,7 +132,7 @@ export function aaguidToString(aaguid: Uint8Array): string {
 export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfig> = {}): AuthenticatorConfig {
   return {
     aaguid: aaguidFromString(SOFTKEY_AAGUID),
-    algorithms: SUPPORTED_ALGORITHMS,
+    algorithms: DEFAULT_ALGORITHMS,
     attestationFormat: "packed",
     maxMsgSize: 7609,
     maxCredentialCountInList: 16,

@@ -161,7 +161,7 @@ function algorithms(value: unknown): number[] {
   value.forEach((alg, i) => {
     if (!Number.isInteger(alg)) throw new ProfileError(`${field}[${i}]`, `expected an integer COSE algorithm identifier${got(alg)}`);
     if (!SUPPORTED_ALGORITHMS.includes(alg as number)) {
-      throw new ProfileError(`${field}[${i}]`, `softkey implements ${SUPPORTED_ALGORITHMS.join(" and ")}, not ${show(alg)}`);
+      throw new ProfileError(`${field}[${i}]`, `softkey implements ${SUPPORTED_ALGORITHMS.join(", ")}, not ${show(alg)}`);
     }
   });
   if (new Set(value).size !== value.length) throw new ProfileError(field, "lists an algorithm twice");

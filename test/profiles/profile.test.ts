@@ -35,7 +35,7 @@ describe("validateProfile", () => {
     ["a future version", (p) => (p.profileVersion = 2), "profile.profileVersion: expected 1, got 2"],
     ["a bad AAGUID", (p) => (p.aaguid = "nope"), 'profile.aaguid: expected a UUID such as "00000000-0000-0000-0000-000000000000", got "nope"'],
     ["an unknown attestation format", (p) => (p.attestation.format = "tpm"), 'profile.attestation.format: expected one of "packed", "none", "fido-u2f", got "tpm"'],
-    ["an algorithm softkey lacks", (p) => (p.algorithms = [-7, -257]), "profile.algorithms[1]: softkey implements -7 and -8, not -257"],
+    ["an algorithm softkey lacks", (p) => (p.algorithms = [-7, -47]), "profile.algorithms[1]: softkey implements -7, -8, -35, -36, -9, -51, -52, -19, -53, -257, -48, -49, -50, not -47"],
     ["an unknown transport", (p) => (p.transports = ["usb", "carrier-pigeon"]), 'profile.transports[1]: expected one of "usb", "nfc", "ble", "smart-card", "hybrid", "internal", got "carrier-pigeon"'],
     ["an unknown counter mode", (p) => (p.counter = "sometimes"), 'profile.counter: expected one of "per-credential", "global", "zero", got "sometimes"'],
     ["BS without BE", (p) => (p.backup = { eligible: false, state: true }), "profile.backup.state: true needs eligible true (WebAuthn L3: BS=1 requires BE=1)"],
