@@ -1,7 +1,8 @@
 /**
  * The profiles softkey ships. `softkey-roaming` is the default: the device
  * softkey always was, a roaming key, now claiming CTAP 2.2 with the members
- * and extensions that version added; `softkey-bio` is a fingerprint key.
+ * and extensions that version added; `softkey-bio` is a fingerprint key;
+ * `softkey-pq` makes post-quantum (ML-DSA) credentials when an RP asks.
  */
 import { SOFTKEY_AAGUID } from "../authenticator/deviceConfig.js";
 import type { Profile } from "./profile.js";
@@ -84,6 +85,28 @@ export const BUILT_IN_PROFILES: readonly Profile[] = [
       firmwareVersion: 1,
       longTouchForReset: true,
       maxPINLength: 63,
+    },
+    u2f: false,
+    counter: "per-credential",
+    backup: { eligible: false, state: false },
+    attachment: "cross-platform",
+  },
+  {
+    profileVersion: 1,
+    name: "softkey-pq",
+    description:
+      "a CTAP 2.2 roaming key that offers post-quantum ML-DSA-44/65/87 (experimental, COSE key type AKP) first, then ES256 and EdDSA for RPs that ask for neither",
+    aaguid: "8c5a3e0f-2b71-4d9e-a6c4-0e93f5d17b28",
+    attestation: { format: "packed" },
+    algorithms: [-48, -49, -50, -7, -8],
+    transports: ["usb"],
+    getInfo: {
+      versions: ["FIDO_2_0", "FIDO_2_1", "FIDO_2_2"],
+      options: { uv: true, plat: false, rk: true, perCredMgmtRO: true },
+      maxCredentialCountInList: 16,
+      maxCredentialIdLength: 128,
+      maxDiscoverableCredentials: 100_000,
+      firmwareVersion: 1,
     },
     u2f: false,
     counter: "per-credential",
