@@ -17,6 +17,9 @@ import { decodeCbor } from "../../src/ctap/cbor.js";
 import { builtInProfile, type Profile } from "../../src/profiles/index.js";
 import { credentialAlgorithm } from "../../src/crypto/algorithms/index.js";
 import { mlDsaVerifyIndependently } from "../helpers/mlDsaVerify.js";
+import { decodeResponse } from "../../src/decode/decodeResponse.js";
+import { checkAssertion } from "../../src/decode/checkAssertion.js";
+import { exportCredentials, importCredentials } from "../../src/exchange/index.js";
 import { ORIGIN, RP_ID, registered, signIn, TestDevice } from "../helpers/relyingParty.js";
 
 let device: TestDevice | undefined;
@@ -71,7 +74,7 @@ describe("registration and sign-in verified by @simplewebauthn/server", () => {
     it(`${name} (${alg}): packed self attestation, then an assertion, counter and all`, async () => {
       device = await TestDevice.create({ profile: profileOffering([alg]) });
       const credential = await registered(device.key, { alg });
-      expect(credential.info.fmt).toBe("packed");
+      expect(credential.info!.fmt).toBe("packed");
       const cose = decodeCbor(credential.publicKey) as Map<number, unknown>;
       expect([cose.get(1), cose.get(3)]).toEqual([kty, alg]);
       if (alg === -257) expect((cose.get(-1) as Uint8Array).length).toBe(256);
@@ -161,4 +164,70 @@ describe("ML-DSA key generation: NIST ACVP known answers (ML-DSA-keyGen-FIPS204)
       expect(Buffer.from(keyPair.privateKey.subarray(-32)).toString("hex")).toBe(seed.toLowerCase());
     });
   }
+});
+
+describe("softkey decode names and checks every algorithm", () => {
+  for (const [name, alg] of [
+    ["ES256", -7],
+    ["EdDSA", -8],
+    ["ES384", -35],
+    ["ES512", -36],
+    ["ESP256", -9],
+    ["ESP384", -51],
+    ["ESP512", -52],
+    ["Ed25519", -19],
+    ["Ed448", -53],
+    ["RS256", -257],
+    ["ML-DSA-44", -48],
+    ["ML-DSA-65", -49],
+    ["ML-DSA-87", -50],
+  ] as const) {
+    it(`${name}: the algorithm by name, the self attestation and the assertion verify; a tampered assertion does not`, async () => {
+      device = await TestDevice.create({ profile: profileOffering([alg]) });
+      const challenge = "ZGVjb2Rl";
+      const created = await device.key.create(
+        { rp: { id: RP_ID, name: "Example" }, user: { id: "dXNlcg", name: "user", displayName: "User" }, challenge, pubKeyCredParams: [{ type: "public-key", alg }], attestation: "direct" },
+        { origin: ORIGIN },
+      );
+      const decoded = await decodeResponse(JSON.stringify(created));
+      expect(decoded.publicKeyAlgorithm).toEqual({ id: alg, name });
+      expect(decoded.attestation).toMatchObject({ signatureValid: true });
+      const got = await device.key.get({ rpId: RP_ID, challenge, allowCredentials: [{ type: "public-key", id: created.id }] }, { origin: ORIGIN });
+      expect(checkAssertion(JSON.stringify(got), JSON.stringify(created)).signature).toMatchObject({ valid: true, algorithm: name });
+      const signature = b64u(got.response.signature);
+      signature[signature.length - 1]! ^= 1;
+      const tampered = { ...got, response: { ...got.response, signature: Buffer.from(signature).toString("base64url") } };
+      expect(checkAssertion(JSON.stringify(tampered), JSON.stringify(created)).signature.valid).toBe(false);
+    });
+  }
+});
+
+describe("export and import (softkey bundle) carry every algorithm", () => {
+  it("a store with one credential of each algorithm round-trips, and each still signs in from the new store", async () => {
+    const all = [-7, -8, -35, -36, -9, -51, -52, -19, -53, -257, -48, -49, -50];
+    device = await TestDevice.create({ profile: profileOffering(all) });
+    const registrations: string[] = [];
+    for (const alg of all) {
+      const created = await device.key.create(
+        { rp: { id: RP_ID, name: "Example" }, user: { id: Buffer.from(`u${alg}`).toString("base64url"), name: "u", displayName: "U" }, challenge: "Yw", pubKeyCredParams: [{ type: "public-key", alg }] },
+        { origin: ORIGIN },
+      );
+      registrations.push(JSON.stringify(created));
+    }
+    const scrypt = { N: 1024, r: 8, p: 1 };
+    const bundle = (await exportCredentials(device.key, { format: "softkey", passphrase: "bundle", scrypt })).data;
+    const target = await TestDevice.create({ profile: profileOffering(all) });
+    try {
+      const result = await importCredentials(target.key, JSON.stringify(bundle), { format: "softkey", passphrase: "bundle" });
+      expect(result.imported).toHaveLength(all.length);
+      for (const registration of registrations) {
+        const id = (JSON.parse(registration) as { id: string }).id;
+        const got = await target.key.get({ rpId: RP_ID, challenge: "Yw", allowCredentials: [{ type: "public-key", id }] }, { origin: ORIGIN });
+        // Signed by the imported key, checked against the public key the original registration carried.
+        expect(checkAssertion(JSON.stringify(got), registration).signature.valid).toBe(true);
+      }
+    } finally {
+      await target.dispose();
+    }
+  });
 });
