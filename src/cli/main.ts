@@ -46,7 +46,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("softkey");
   program
-    .description("a software FIDO2 / CTAP 2.1 authenticator: a virtual security key for tests and CI")
+    .description("a software FIDO2 / CTAP 2.2 authenticator: a virtual security key for tests and CI")
     .version(packageVersion(), "-V, --version")
     .addOption(new Option("--store <dir>", "the keystore directory").env(STORE_ENV).default(DEFAULT_STORE))
     .option("--passphrase-file <file>", `read the store passphrase from FILE (else ${PASSPHRASE_ENV}, else a prompt on the terminal)`)
