@@ -12,7 +12,6 @@ import { CtapError, Status } from "../ctap/status.js";
 import { loadPinState, savePinState } from "./pin/pinState.js";
 import { MAX_UV_RETRIES } from "./pin/pinRuntime.js";
 import { enrolledFingers } from "./bio/templates.js";
-import { claimsCtap22 } from "./deviceConfig.js";
 
 type Ask = Omit<PresenceRequest, "signal">;
 
@@ -57,11 +56,9 @@ export async function performBuiltInUv(ctx: AuthenticatorContext, ask: Ask, requ
     await savePinState(ctx, { ...state, uvRetries: Math.max(0, state.uvRetries - 1) });
     return "failed";
   }
-  // getInfo uvCountSinceLastPinEntry (CTAP 2.2) counts it, on a device that reports it.
-  const counted = claimsCtap22(ctx.config);
-  if (state.uvRetries !== MAX_UV_RETRIES || counted) {
-    await savePinState(ctx, { ...state, uvRetries: MAX_UV_RETRIES, ...(counted ? { uvCountSinceLastPinEntry: (state.uvCountSinceLastPinEntry ?? 0) + 1 } : {}) });
-  }
+  if (state.uvRetries !== MAX_UV_RETRIES) await savePinState(ctx, { ...state, uvRetries: MAX_UV_RETRIES });
+  // getInfo uvCountSinceLastPinEntry (CTAP 2.2), in RAM (pin/pinRuntime.ts).
+  ctx.session.pin.uvCountSinceLastPinEntry++;
   return "verified";
 }
 

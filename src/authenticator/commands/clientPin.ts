@@ -264,9 +264,10 @@ async function verifyPinHash(
     throw new CtapError(Status.CTAP2_ERR_PIN_INVALID, `wrong PIN, ${decremented.pinRetries} retries left`);
   }
   pin.consecutiveMismatches = 0;
-  // "Each correct PIN entry resets the pinRetries and the uvRetries counters back to their maximum values" (section 6.5.2.2),
-  // and uvCountSinceLastPinEntry starts over (getInfo 0x17, CTAP 2.2).
-  const restored = { ...state, pinRetries: MAX_PIN_RETRIES, uvRetries: MAX_UV_RETRIES, uvCountSinceLastPinEntry: 0 };
+  // uvCountSinceLastPinEntry starts over (getInfo 0x17, CTAP 2.2).
+  pin.uvCountSinceLastPinEntry = 0;
+  // "Each correct PIN entry resets the pinRetries and the uvRetries counters back to their maximum values" (section 6.5.2.2).
+  const restored = { ...state, pinRetries: MAX_PIN_RETRIES, uvRetries: MAX_UV_RETRIES };
   await savePinState(ctx, restored);
   return restored;
 }

@@ -76,8 +76,8 @@ async function ctap22Members(ctx: AuthenticatorContext, pin: StoredPinState): Pr
     maxPINLength: config.maxPinLength,
   };
   if (config.vendorPrototypeConfigCommands.length > 0) members.vendorPrototypeConfigCommands = [...config.vendorPrototypeConfigCommands];
-  // Counted by performBuiltInUv, restarted by a correct PIN (clientPin.ts).
-  if (ctx.presence.builtInUv) members.uvCountSinceLastPinEntry = pin.uvCountSinceLastPinEntry ?? 0;
+  // Counted by performBuiltInUv, restarted by a correct PIN (clientPin.ts) and by a power cycle.
+  if (ctx.presence.builtInUv) members.uvCountSinceLastPinEntry = ctx.session.pin.uvCountSinceLastPinEntry;
   if (config.longTouchForReset) members.longTouchForReset = true;
   if (config.transportsForReset) members.transportsForReset = [...config.transportsForReset];
   if (config.pinComplexityPolicy) {

@@ -81,7 +81,7 @@ export type EncryptedMember = "encIdentifier" | "encCredStoreState";
 /** getInfo's encIdentifier or encCredStoreState: iv || AES-128-CBC(HKDF(token, member name), iv, value). */
 export async function encryptedMember(ctx: AuthenticatorContext, member: EncryptedMember): Promise<Uint8Array> {
   const stored = await load(ctx);
-  const key = Buffer.from(hkdfSync("sha256", stored.value, new Uint8Array(32), member, 16));
+  const key = memberKey(stored.value, member);
   const iv = random(16);
   const cipher = createCipheriv("aes-128-cbc", key, iv).setAutoPadding(false);
   const plaintext = member === "encIdentifier" ? stored.identifier : stored.credStoreState;
@@ -93,4 +93,15 @@ export async function encryptedMember(ctx: AuthenticatorContext, member: Encrypt
 
 function random(length: number): Uint8Array {
   return new Uint8Array(randomBytes(length));
+}
+
+/** The HKDF of the last token seen, per member: getInfo runs before every ceremony, the token rarely changes. */
+let derived: { token: string; keys: Map<EncryptedMember, Buffer> } | undefined;
+
+function memberKey(token: Uint8Array, member: EncryptedMember): Buffer {
+  const hex = Buffer.from(token).toString("hex");
+  if (derived?.token !== hex) derived = { token: hex, keys: new Map() };
+  let key = derived.keys.get(member);
+  if (!key) derived.keys.set(member, (key = Buffer.from(hkdfSync("sha256", token, new Uint8Array(32), member, 16))));
+  return key;
 }
