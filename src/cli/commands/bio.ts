@@ -70,16 +70,24 @@ The PIN comes from --pin or ${PIN_ENV}; without one, built-in UV (an enrolled fi
     .description("set a template's friendly name")
     .argument("<id>", "the template ID, hex, as bio list shows it")
     .argument("<name>", "the new friendly name")
-    .action(async (id: string, name: string, _options: unknown, command: Command) => {
-      await withSession(ctx, globalsOf(command), (key, session) => renameFingerprint(key.authenticator, session, id, name));
+    .option("--json", "print the templates afterwards as JSON, as bio list --json")
+    .action(async (id: string, name: string, options: { json?: boolean }, command: Command) => {
+      await withSession(ctx, globalsOf(command), async (key, session) => {
+        await renameFingerprint(key.authenticator, session, id, name);
+        if (options.json) writeJson(ctx.io, { templates: await listFingerprints(key.authenticator, session) });
+      });
     });
 
   bio
     .command("remove")
     .description("remove an enrolled template")
     .argument("<id>", "the template ID, hex, as bio list shows it")
-    .action(async (id: string, _options: unknown, command: Command) => {
-      await withSession(ctx, globalsOf(command), (key, session) => removeFingerprint(key.authenticator, session, id));
+    .option("--json", "print the templates afterwards as JSON, as bio list --json")
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
+      await withSession(ctx, globalsOf(command), async (key, session) => {
+        await removeFingerprint(key.authenticator, session, id);
+        if (options.json) writeJson(ctx.io, { templates: await listFingerprints(key.authenticator, session) });
+      });
     });
 }
 
