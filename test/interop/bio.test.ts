@@ -92,7 +92,7 @@ describe("a fingerprint key through libfido2's fido2-token", () => {
     if (!tools.available || !shim) throw new Error(`libfido2's tools are required when CI=true: ${tools.reason}`);
     const store = await bioStore("libfido2");
     const socket = path.join(tmp, "bio.sock");
-    await startServe(store, ["--ctaphid", `unix:${socket}`], { SOFTKEY_ENROLL_SAMPLES: "fp-too-low" });
+    const serve = await startServe(store, ["--ctaphid", `unix:${socket}`], { SOFTKEY_ENROLL_SAMPLES: "fp-too-low" });
     const device = `softkey:${socket}`;
     const run = async (argv: string[], prompts: [string, string][] = []) => expectSuccess(await runTool(shim!, [...argv, device], { cwd: tmp, prompts }), argv.join(" "));
     await run(["fido2-token", "-S"], [
@@ -125,5 +125,9 @@ describe("a fingerprint key through libfido2's fido2-token", () => {
     expect(empty.code).toBe(1);
     expect(empty.tty).toContain("FIDO_ERR_INVALID_OPTION");
     expect((await run(["fido2-token", "-I"])).stdout).toMatch(/\bnobioEnroll\b/);
+    // libfido2 before 1.15 sends bio enrollment as the FIDO_2_1_PRE prototype command (0x40), which softkey-bio answers.
+    const log = serve.stderr().split("\n").filter((line) => line.startsWith("ctap2 "));
+    expect(log).toContain("ctap2 prototypeAuthenticatorBioEnrollment enrollBegin -> CTAP2_OK");
+    expect(log).toContain("ctap2 prototypeAuthenticatorBioEnrollment removeEnrollment -> CTAP2_OK");
   });
 });
