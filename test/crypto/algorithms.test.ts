@@ -20,6 +20,10 @@ import { mlDsaVerifyIndependently } from "../helpers/mlDsaVerify.js";
 import { decodeResponse } from "../../src/decode/decodeResponse.js";
 import { checkAssertion } from "../../src/decode/checkAssertion.js";
 import { exportCredentials, importCredentials } from "../../src/exchange/index.js";
+import { issueAttestationCa } from "../../src/attestationCa/issueCa.js";
+import { ATTESTATION_CA_SETTING } from "../../src/authenticator/settings.js";
+import { certificatePublicKey } from "../../src/crypto/attestation/certificateInfo.js";
+import { SettingsService, verifyRegistrationResponse } from "@simplewebauthn/server";
 import { ORIGIN, RP_ID, registered, signIn, TestDevice } from "../helpers/relyingParty.js";
 
 let device: TestDevice | undefined;
@@ -228,6 +232,40 @@ describe("export and import (softkey bundle) carry every algorithm", () => {
       }
     } finally {
       await target.dispose();
+    }
+  });
+});
+
+describe("full attestation (x5c) for every algorithm: the attestation key signs, X.509 carries its certificate", () => {
+  const all: [string, number][] = [
+    ["ES256", -7], ["EdDSA", -8], ["ES384", -35], ["ES512", -36], ["ESP256", -9], ["ESP384", -51], ["ESP512", -52],
+    ["Ed25519", -19], ["Ed448", -53], ["RS256", -257], ["ML-DSA-44", -48], ["ML-DSA-65", -49], ["ML-DSA-87", -50],
+  ];
+  it("packed with x5c for each credential algorithm; @simplewebauthn/server verifies the chain and signature where it knows the algorithm", async () => {
+    const profile = profileOffering(all.map(([, alg]) => alg));
+    const ca = await issueAttestationCa({ aaguid: profile.aaguid });
+    device = await TestDevice.create({ profile });
+    await device.key.keystore.putSetting(ATTESTATION_CA_SETTING, ca);
+    SettingsService.setRootCertificates({ identifier: "packed", certificates: [new Uint8Array(ca.root.certificate)] });
+    try {
+      for (const [name, alg] of all) {
+        const created = await device.key.create(
+          { rp: { id: RP_ID, name: "Example" }, user: { id: Buffer.from(name).toString("base64url"), name, displayName: name }, challenge: "eDVj", pubKeyCredParams: [{ type: "public-key", alg }], attestation: "direct" },
+          { origin: ORIGIN },
+        );
+        const { fmt, attStmt, authData } = parseRegistration(created.response.attestationObject);
+        expect([name, fmt, attStmt.get("alg"), (attStmt.get("x5c") as unknown[]).length]).toEqual([name, "packed", -7, 2]);
+        // The batch certificate's key signed authData || clientDataHash, whatever the credential's algorithm.
+        const signed = new Uint8Array([...authData, ...sha256(b64u(created.response.clientDataJSON))]);
+        const { verify } = await import("node:crypto");
+        expect(verify("sha256", signed, certificatePublicKey((attStmt.get("x5c") as Uint8Array[])[0]!), attStmt.get("sig") as Uint8Array)).toBe(true);
+        if ([-7, -8, -35, -36, -257].includes(alg)) {
+          const verification = await verifyRegistrationResponse({ response: created, expectedChallenge: "eDVj", expectedOrigin: ORIGIN, expectedRPID: RP_ID, requireUserVerification: false, supportedAlgorithmIDs: [alg] });
+          expect([name, verification.verified, verification.registrationInfo?.attestationObject ? "x5c" : ""]).toEqual([name, true, "x5c"]);
+        }
+      }
+    } finally {
+      SettingsService.setRootCertificates({ identifier: "packed", certificates: [] });
     }
   });
 });
