@@ -28,7 +28,7 @@ const P256: Curve = { name: "P-256", crv: CoseCurve.P256, size: 32, openssl: "pr
 const P384: Curve = { name: "P-384", crv: CoseCurve.P384, size: 48, openssl: "secp384r1", hash: "sha384", noble: p384 };
 const P521: Curve = { name: "P-521", crv: CoseCurve.P521, size: 66, openssl: "secp521r1", hash: "sha512", noble: p521 };
 
-/** Private scalars of the keys that sign deterministically (RFC 6979), by key. */
+/** Private scalars of the keys that have signed deterministically (RFC 6979), by key: only deterministic mode keeps a copy. */
 const scalars = new WeakMap<KeyObject, Uint8Array>();
 
 /** One ECDH object per curve computes public points: OpenSSL is several times faster than JavaScript at it. */
@@ -59,7 +59,6 @@ function ecdsa(alg: number, name: string, curve: Curve): CredentialAlgorithm {
   const cose = (point: Uint8Array) => encodeEc2PublicKey(point.slice(1, 1 + curve.size), point.slice(1 + curve.size), alg, curve.crv);
   const fromScalar = (d: Uint8Array, point = publicPoint(curve, d)): KeyMaterial => {
     const signingKey = keyObject(curve, d, point);
-    scalars.set(signingKey, d);
     return { keyPair: { alg, privateKey: pkcs8(curve, d, point, signingKey), publicKey: cose(point) }, signingKey };
   };
   return {
@@ -70,13 +69,11 @@ function ecdsa(alg: number, name: string, curve: Curve): CredentialAlgorithm {
     derive: (material) => fromScalar(scalarFrom(material, n, curve.size)),
     load(stored) {
       const parts = curve === P256 ? decodeP256Pkcs8(stored) : undefined;
-      const key = parts ? p256KeyObject(parts) : parsePkcs8(stored);
-      scalars.set(key, parts?.d ?? fromB64u(key.export({ format: "jwk" }).d!));
-      return key;
+      return parts ? p256KeyObject(parts) : parsePkcs8(stored);
     },
     sign(key, data, deterministic) {
       const object = expectKeyObject(key, name);
-      // A key parsed elsewhere (an attestation key) gives its scalar up once.
+      // The scalar is read out of the key the first time it signs deterministically.
       let d = deterministic ? scalars.get(object) : undefined;
       if (deterministic && !d) scalars.set(object, (d = fromB64u(object.export({ format: "jwk" }).d!)));
       if (d) return curve.noble.sign(data, d, { prehash: true, format: "der" });
