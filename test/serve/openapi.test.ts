@@ -14,6 +14,8 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { generateAuthenticationOptions, generateRegistrationOptions } from "@simplewebauthn/server";
 import { apiRoutes, type HttpBackend } from "../../src/serve/http/handlers.js";
+import { simulatedUserRoutes } from "../../src/serve/http/userRoutes.js";
+import type { Softkey } from "../../src/softkey.js";
 import { assertBuilt, ROOT } from "../cli/run.js";
 import { initHttpStore, startHttpServe, stopAllHttpServes, type CallResult, type HttpServe } from "../helpers/httpService.js";
 
@@ -66,7 +68,7 @@ describe("docs/openapi.json", () => {
 
   it("describes exactly the routes the service has", () => {
     const backend = {} as HttpBackend; // only the route table is read
-    const routes = apiRoutes(backend).map((r) => `${r.method} ${r.pattern.replace(/:(\w+)/g, "{$1}")}`).sort();
+    const routes = [...apiRoutes(backend), ...simulatedUserRoutes({} as Softkey)].map((r) => `${r.method} ${r.pattern.replace(/:(\w+)/g, "{$1}")}`).sort();
     const documented = Object.entries(DOC.paths as Record<string, object>)
       .flatMap(([route, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${route}`))
       .sort();
@@ -172,6 +174,13 @@ describe("docs/openapi.json", () => {
       conforms("DELETE", "/v1/credentials/{id}", await serve.call("GET", `/v1/credentials/${id}`));
       conforms("DELETE", "/v1/credentials/{id}", await serve.call("DELETE", `/v1/credentials/${id}`));
       conforms("DELETE", "/v1/credentials/{id}", await serve.call("DELETE", `/v1/credentials/${id}`));
+      conforms("GET", "/v1/user", await serve.call("GET", "/v1/user"));
+      conforms("GET", "/v1/user", await serve.call("GET", "/v1/user", { token: null }));
+      conforms("GET", "/v1/user", await serve.call("DELETE", "/v1/user"));
+      conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { json: { presence: "auto", uv: "fail", enrollSamples: ["fp-too-high"] } }));
+      conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { json: { uv: "thumb" } }));
+      conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { json: {}, token: null }));
+      conforms("PUT", "/v1/user", await serve.call("POST", "/v1/user", { json: {} }));
 
       // Headers over what Node.js takes (16 KiB): 431 on every route, before the route is looked up.
       for (const [route, methods] of Object.entries(DOC.paths as Record<string, object>)) {
