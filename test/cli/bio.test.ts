@@ -27,19 +27,20 @@ async function store(name: string, profile: string): Promise<string[]> {
 describe("softkey bio", () => {
   it("enroll, list, rename, remove with --json; the finger's name then verifies with --uv finger:NAME", async () => {
     const s = await store("cycle", "softkey-bio");
-    expect((await runCli([...s, "pin", "set", "--new", "3141"], { env })).code).toBe(0);
-    const pin = ["--pin", "3141"];
-    const enrolled = await runCli([...s, ...pin, "--enroll-samples", "fp-too-slow", "bio", "enroll", "--name", "thumb", "--json"], { env });
+    expect((await runCli([...s, "pin", "set"], { env: { ...env, SOFTKEY_NEW_PIN: "3141" } })).code).toBe(0);
+    // The PIN rides in the environment: softkey refuses secrets in argv.
+    const withPin = { env: { ...env, SOFTKEY_PIN: "3141" } };
+    const enrolled = await runCli([...s, "--enroll-samples", "fp-too-slow", "bio", "enroll", "--name", "thumb", "--json"], withPin);
     expect(enrolled.code, enrolled.stderr).toBe(0);
     const { id, samples } = JSON.parse(enrolled.stdout) as { id: string; samples: string[] };
     expect(samples).toEqual(["CTAP2_ENROLL_FEEDBACK_FP_TOO_SLOW", ...new Array(5).fill("CTAP2_ENROLL_FEEDBACK_FP_GOOD")]);
-    expect(JSON.parse((await runCli([...s, ...pin, "bio", "list", "--json"], { env })).stdout)).toEqual({ templates: [{ id, name: "thumb" }] });
+    expect(JSON.parse((await runCli([...s, "bio", "list", "--json"], withPin)).stdout)).toEqual({ templates: [{ id, name: "thumb" }] });
     // Without a PIN, an enrolled finger opens the session (uvBioEnroll).
     expect((await runCli([...s, "bio", "list"], { env })).stdout).toBe(`${id}  thumb\n`);
-    expect(JSON.parse((await runCli([...s, ...pin, "bio", "rename", id, "index", "--json"], { env })).stdout)).toEqual({ templates: [{ id, name: "index" }] });
+    expect(JSON.parse((await runCli([...s, "bio", "rename", id, "index", "--json"], withPin)).stdout)).toEqual({ templates: [{ id, name: "index" }] });
     const pending = await runCli([...s, "--uv", "finger:thumb", "bio", "list"], { env });
     expect(pending.code).toBe(7); // thumb is now called index: no enrolled finger matches, and no PIN was given
-    expect(JSON.parse((await runCli([...s, ...pin, "bio", "remove", id, "--json"], { env })).stdout)).toEqual({ templates: [] });
+    expect(JSON.parse((await runCli([...s, "bio", "remove", id, "--json"], withPin)).stdout)).toEqual({ templates: [] });
   });
 
   it("refuses as the key does: no sensor, an unknown template, a bad ID, a wrong PIN, a bad --uv", async () => {
@@ -48,14 +49,14 @@ describe("softkey bio", () => {
     expect((await runCli([...plain, "bio", "list"], { env })).code).toBe(7);
 
     const s = await store("errors", "softkey-bio");
-    expect((await runCli([...s, "pin", "set", "--new", "3141"], { env })).code).toBe(0);
-    const unknown = await runCli([...s, "--pin", "3141", "bio", "rename", "abcd", "x"], { env });
+    expect((await runCli([...s, "pin", "set"], { env: { ...env, SOFTKEY_NEW_PIN: "3141" } })).code).toBe(0);
+    const unknown = await runCli([...s, "bio", "rename", "abcd", "x"], { env: { ...env, SOFTKEY_PIN: "3141" } });
     expect(unknown.code).toBe(7);
     expectOneLineError(unknown, /CTAP2_ERR_INVALID_OPTION/);
-    const badId = await runCli([...s, "--pin", "3141", "bio", "remove", "not-hex"], { env });
+    const badId = await runCli([...s, "bio", "remove", "not-hex"], { env: { ...env, SOFTKEY_PIN: "3141" } });
     expect(badId.code).toBe(3);
     expectOneLineError(badId, /a template ID is hex/);
-    const wrongPin = await runCli([...s, "--pin", "0000", "bio", "list"], { env });
+    const wrongPin = await runCli([...s, "bio", "list"], { env: { ...env, SOFTKEY_PIN: "0000" } });
     expect(wrongPin.code).toBe(7);
     // No finger enrolled and no PIN: built-in UV cannot open the session yet.
     expectOneLineError(await runCli([...s, "bio", "list"], { env }), /a PIN is needed/);

@@ -38,8 +38,8 @@ describe("GET and PUT /v1/user", () => {
     await initServeStore(store, HTTP_PASSPHRASE, ["--profile", "softkey-bio"]);
     const env = { SOFTKEY_PASSPHRASE: HTTP_PASSPHRASE };
     expect((await runCli(["--store", store, "bio", "enroll", "--name", "thumb"], { env: { ...env, SOFTKEY_PIN: "2580" } })).code).not.toBe(0); // no PIN set yet
-    expect((await runCli(["--store", store, "pin", "set", "--new", "2580"], { env })).code).toBe(0);
-    const enrolled = await runCli(["--store", store, "--pin", "2580", "bio", "enroll", "--name", "thumb"], { env });
+    expect((await runCli(["--store", store, "pin", "set"], { env: { ...env, SOFTKEY_NEW_PIN: "2580" } })).code).toBe(0);
+    const enrolled = await runCli(["--store", store, "bio", "enroll", "--name", "thumb"], { env: { ...env, SOFTKEY_PIN: "2580" } });
     expect(enrolled.code, enrolled.stderr).toBe(0);
 
     const serve = await startHttpServe(store, { tokenFile: path.join(tmp, "bio.token") });

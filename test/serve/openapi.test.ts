@@ -181,6 +181,8 @@ describe("docs/openapi.json", () => {
       conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { json: { uv: "thumb" } }));
       conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { json: {}, token: null }));
       conforms("PUT", "/v1/user", await serve.call("POST", "/v1/user", { json: {} }));
+      conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { raw: "uv=on", contentType: "application/x-www-form-urlencoded" }));
+      conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { raw: JSON.stringify({ uv: "on", pad: "x".repeat(70_000) }) }));
 
       // Headers over what Node.js takes (16 KiB): 431 on every route, before the route is looked up.
       for (const [route, methods] of Object.entries(DOC.paths as Record<string, object>)) {

@@ -30,14 +30,14 @@ export function registerBio(program: Command, ctx: CliContext): void {
       "after",
       `
 Examples:
-  $ softkey init --profile softkey-bio && softkey pin set --new 1234
-  $ softkey --pin 1234 bio enroll --name thumb
-  $ softkey --pin 1234 --enroll-samples fp-too-high,fp-poor-quality bio enroll   # two bad samples first
-  $ softkey --pin 1234 bio list --json
+  $ softkey init --profile softkey-bio && SOFTKEY_NEW_PIN=1234 softkey pin set
+  $ SOFTKEY_PIN=1234 softkey bio enroll --name thumb
+  $ SOFTKEY_PIN=1234 softkey --enroll-samples fp-too-high,fp-poor-quality bio enroll   # two bad samples first
+  $ SOFTKEY_PIN=1234 softkey bio list --json
   $ softkey --uv finger:thumb get --origin https://example.com --options auth-options.json
-  $ softkey --pin 1234 bio rename 1a2b index && softkey --pin 1234 bio remove 1a2b
+  $ export SOFTKEY_PIN=1234; softkey bio rename 1a2b index && softkey bio remove 1a2b
 
-The PIN comes from --pin or ${PIN_ENV}; without one, built-in UV (an enrolled finger) opens the session.`,
+The PIN comes from --pin-file or ${PIN_ENV}; without one, built-in UV (an enrolled finger) opens the session.`,
     );
 
   bio
