@@ -12,8 +12,9 @@ import { cliSection } from "./sections/cli.js";
 import { httpSection } from "./sections/http.js";
 import { playwrightSection } from "./sections/playwright.js";
 import { scaleSection } from "./sections/scale.js";
+import { algorithmsSection } from "./sections/algorithms.js";
 
-const sections = { core: coreSection, client: clientSection, ctaphid: ctaphidSection, cli: cliSection, http: httpSection, playwright: playwrightSection, scale: scaleSection };
+const sections = { core: coreSection, algorithms: algorithmsSection, client: clientSection, ctaphid: ctaphidSection, cli: cliSection, http: httpSection, playwright: playwrightSection, scale: scaleSection };
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
 const report = new Report();
 for (const [name, section] of Object.entries(sections)) {

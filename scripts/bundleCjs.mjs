@@ -15,7 +15,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "dist", "cjs");
 /** name → the ESM entry it is built from, under dist/. */
 const ENTRIES = { index: "index", playwright: "playwright/index", puppeteer: "puppeteer/index" };
-const INLINED = ["@noble/curves", "@noble/hashes"];
+const INLINED = ["@noble/curves", "@noble/hashes", "@noble/post-quantum"];
 
 const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]

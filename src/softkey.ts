@@ -18,7 +18,7 @@ import {
   type AttestationFormatName,
   type AuthenticatorConfig,
 } from "./authenticator/deviceConfig.js";
-import { createPresence, SwitchablePresence, type BuiltInUvMode, type PresencePolicyName } from "./presence/index.js";
+import { createPresence, SwitchablePresence, type BuiltInUvMode, type PresencePolicyName, type SampleStatus } from "./presence/index.js";
 import type { UserPresence } from "./presence/presence.js";
 import { WebAuthnClient, type AttachedAuthenticator, type CreateCallOptions, type PinSource, type SignalCallOptions } from "./client/client.js";
 import type { CredentialProvider } from "./client/provider.js";
@@ -65,7 +65,10 @@ export interface InitOptions {
 export interface OpenOptions {
   passphrase: string;
   presence?: PresencePolicyName | UserPresence;
+  /** The finger that touches: on, off, fail, unknown, none, or finger:<name or template ID> on a fingerprint key. */
   uv?: BuiltInUvMode;
+  /** Fingerprint enrollment: what the sensor reports for each sample, in order (then good ones). */
+  enrollSamples?: SampleStatus[];
   /** Diagnostics from the core (skipped corrupt records, refused requests). */
   log?: (message: string) => void;
   /** Overrides of the emulated device, e.g. a shorter reset window in tests. */
@@ -117,6 +120,8 @@ const CEREMONY_EVENTS = ["ceremonyStart", "ceremonySuccess", "ceremonyFailure"] 
 export interface SimulatedUser {
   presence: PresencePolicyName;
   uv: BuiltInUvMode;
+  /** The enrollment samples scripted at open or at the last setUser (a fingerprint key consumes one per capture). */
+  enrollSamples?: SampleStatus[];
 }
 
 /** The switch behind setUser(): absent when Softkey.open was given its own UserPresence object. */
@@ -200,8 +205,8 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       typeof options.presence === "object"
         ? undefined
         : {
-            presence: new SwitchablePresence(createPresence({ policy: options.presence, uv })),
-            current: { presence: options.presence ?? "auto", uv: uv ?? "on" },
+            presence: new SwitchablePresence(createPresence({ policy: options.presence, uv, samples: options.enrollSamples })),
+            current: { presence: options.presence ?? "auto", uv: uv ?? "on", ...(options.enrollSamples ? { enrollSamples: [...options.enrollSamples] } : {}) },
             builtInUv,
           };
     const presence = typeof options.presence === "object" ? options.presence : userSwitch!.presence;
@@ -342,15 +347,18 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
   /**
    * Change how the simulated user answers, from the next question on: `presence` auto approves,
    * deny refuses (CTAP2_ERR_OPERATION_DENIED), prompt asks on the terminal; `uv` on matches, off
-   * is no built-in UV (only a PIN verifies), fail never matches. What is not given stays.
+   * is no built-in UV (only a PIN verifies), fail never matches; on a fingerprint key `finger:<name or ID>`
+   * presents that finger, unknown one never enrolled, none no finger at all. `enrollSamples` scripts the
+   * next enrollment samples. What is not given stays (enrollSamples: a new list replaces the old one).
    */
   setUser(change: Partial<SimulatedUser>): SimulatedUser {
     const user = this.user; // throws for a Softkey with its own UserPresence
-    const next = { presence: change.presence ?? user.presence, uv: change.uv ?? user.uv };
+    const samples = change.enrollSamples ?? user.enrollSamples;
+    const next: SimulatedUser = { presence: change.presence ?? user.presence, uv: change.uv ?? user.uv, ...(samples ? { enrollSamples: [...samples] } : {}) };
     if (!this.userSwitch!.builtInUv && next.uv !== "off") {
       throw new RangeError(`profile ${this.profile.name} has no built-in user verification: uv can only be "off"`);
     }
-    this.userSwitch!.presence.replace(createPresence({ policy: next.presence, uv: next.uv }));
+    this.userSwitch!.presence.replace(createPresence({ policy: next.presence, uv: next.uv, samples: next.enrollSamples }));
     this.userSwitch!.current = next;
     return { ...next };
   }

@@ -14,9 +14,8 @@
  * A CA issued for another AAGUID than the device's would fail every RP's
  * check of id-fido-gen-ce-aaguid, so it is not used (the log says why).
  */
-import type { KeyObject } from "node:crypto";
 import type { AuthenticatorContext } from "./context.js";
-import { aaguidToString } from "./deviceConfig.js";
+import { aaguidToString, type AttestationFormatName } from "./deviceConfig.js";
 import { CoseAlgorithm } from "../ctap/cose.js";
 import { isAttestationCa, type AttestationCa, type CertifiedKey } from "../crypto/attestation/attestationCa.js";
 import { ATTESTATION_CA_SETTING } from "./settings.js";
@@ -24,6 +23,7 @@ import { noneAttestation } from "../crypto/attestation/none.js";
 import { packedFullAttestation, packedSelfAttestation, type AttestationSigner } from "../crypto/attestation/packed.js";
 import { fidoU2fAttestation } from "../crypto/attestation/fidoU2f.js";
 import type { AttestationStatement } from "../crypto/attestation/types.js";
+import type { SigningKey } from "../crypto/credentialKeys.js";
 
 export interface NewCredential {
   authData: Uint8Array;
@@ -32,7 +32,7 @@ export interface NewCredential {
   credentialId: Uint8Array;
   /** CBOR COSE_Key. */
   credentialPublicKey: Uint8Array;
-  credentialKey: KeyObject;
+  credentialKey: SigningKey;
   alg: number;
 }
 
@@ -48,10 +48,11 @@ const ZERO_AAGUID = new Uint8Array(16);
 
 export async function planAttestation(
   ctx: AuthenticatorContext,
-  request: { alg: number; enterprise: boolean },
+  request: { alg: number; enterprise: boolean; format?: AttestationFormatName },
 ): Promise<AttestationPlan> {
   const { config } = ctx;
-  const format = config.attestationFormat;
+  // The platform's attestationFormatsPreference (CTAP 2.2), when it named one the device makes; else the profile's.
+  const format = request.format ?? config.attestationFormat;
   const ca = await loadAttestationCa(ctx);
   const caForAaguid = ca && ca.aaguid === aaguidToString(config.aaguid) ? ca : undefined;
   if (ca && !caForAaguid && (format !== "none" || request.enterprise)) {

@@ -3,12 +3,12 @@
  * clock and randomness (as OpenSK injects its environment), the device
  * configuration, and the session: the volatile state a real key keeps in RAM.
  */
-import { createHash, randomBytes, type KeyObject } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { UserPresence } from "../presence/presence.js";
 import type { CredentialRecord } from "./store.js";
 import type { AuthenticatorConfig } from "./deviceConfig.js";
 import type { CredentialStore } from "./store.js";
-import { randomKeyFactory, type CredentialKeyFactory } from "../crypto/credentialKeys.js";
+import { randomKeyFactory, type CredentialKeyFactory, type SigningKey } from "../crypto/credentialKeys.js";
 import { Session } from "./session.js";
 
 export interface AuthenticatorContext {
@@ -68,13 +68,13 @@ export function createContext(options: ContextOptions): AuthenticatorContext {
  * replaces or forgets takes its parsed key with it, and nobody outside has to clear it.
  */
 export class SigningKeys {
-  private readonly keys = new WeakMap<Uint8Array, KeyObject>();
-  constructor(private readonly load: (pkcs8: Uint8Array, publicKey?: Uint8Array) => KeyObject) {}
+  private readonly keys = new WeakMap<Uint8Array, SigningKey>();
+  constructor(private readonly load: CredentialKeyFactory["load"]) {}
 
-  get(record: CredentialRecord): KeyObject {
+  get(record: CredentialRecord): SigningKey {
     let key = this.keys.get(record.privateKey);
     if (!key) {
-      key = this.load(record.privateKey, record.publicKey);
+      key = this.load(record.privateKey, record.publicKey, record.alg);
       this.keys.set(record.privateKey, key);
     }
     return key;

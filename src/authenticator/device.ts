@@ -22,6 +22,7 @@ import { clientPin } from "./commands/clientPin.js";
 import { credentialManagement } from "./commands/credentialManagement.js";
 import { authenticatorConfig } from "./commands/config.js";
 import { largeBlobs } from "./commands/largeBlobs.js";
+import { bioEnrollment } from "./commands/bioEnrollment.js";
 import { withResponseFaults } from "./faults.js";
 import type { ResponseFaults } from "./faultSwitches.js";
 import { U2fCommands, type U2fHandler } from "./u2f/u2fHandler.js";
@@ -40,6 +41,8 @@ const handlers = new Map<number, Handler>([
   [Command.authenticatorCredentialManagement, credentialManagement],
   [Command.authenticatorConfig, authenticatorConfig],
   [Command.authenticatorLargeBlobs, largeBlobs],
+  // Answers INVALID_COMMAND itself on a device without a fingerprint sensor.
+  [Command.authenticatorBioEnrollment, bioEnrollment],
 ]);
 
 export type AuthenticatorOptions = ContextOptions;

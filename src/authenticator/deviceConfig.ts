@@ -2,7 +2,7 @@
  * The fixed facts of the emulated device: what getInfo reports and the limits
  * the core enforces. Later, profiles fill this in.
  */
-import { SUPPORTED_ALGORITHMS } from "../crypto/credentialKeys.js";
+import { DEFAULT_ALGORITHMS } from "../crypto/credentialKeys.js";
 import { NO_FAULTS, type ResponseFaults } from "./faultSwitches.js";
 import type { GetInfoResponse } from "../ctap/messages/getInfo.js";
 import type { RequestCbor } from "./params.js";
@@ -62,6 +62,60 @@ export interface AuthenticatorConfig {
   faults: ResponseFaults;
   /** "canonical": non-canonical request CBOR is CTAP2_ERR_INVALID_CBOR, as on a key; "lenient" accepts it (params.ts). */
   requestCbor: RequestCbor;
+  /**
+   * Attestation formats the device can produce (getInfo attestationFormats, CTAP 2.2): makeCredential's
+   * attestationFormatsPreference picks the first of these it names; `attestationFormat` is the default.
+   */
+  attestationFormats: readonly AttestationFormatName[];
+  /** getInfo longTouchForReset (CTAP 2.2): authenticatorReset asks for a long touch instead of a tap. */
+  longTouchForReset: boolean;
+  /** getInfo transportsForReset (CTAP 2.2): authenticatorReset is refused on other transports; undefined allows every one. */
+  transportsForReset?: readonly string[];
+  /** getInfo maxPINLength (CTAP 2.2): the longest PIN accepted, in code points (at most 63, what newPinEnc holds). */
+  maxPinLength: number;
+  /**
+   * The PIN complexity policy (CTAP 2.2 getInfo pinComplexityPolicy / pinComplexityPolicyURL): undefined, the device has
+   * none; otherwise whether it is on from the start (setMinPINLength's pinComplexityPolicy turns it on) and the URL describing it.
+   */
+  pinComplexityPolicy?: { enabled: boolean; url?: string };
+  /** vendorCommandIds authenticatorConfig's vendorPrototype accepts (getInfo vendorPrototypeConfigCommands, CTAP 2.2). */
+  vendorPrototypeConfigCommands: readonly number[];
+  /** A fingerprint sensor (authenticatorBioEnrollment): built-in UV is configured once a template is enrolled. */
+  fingerprint?: FingerprintSensorConfig;
+}
+
+/** The fingerprint sensor of a bio key (CTAP 2.2 section 6.7), as getFingerprintSensorInfo and getInfo describe it. */
+export interface FingerprintSensorConfig {
+  /** 1: touch, 2: swipe. */
+  fingerprintKind: number;
+  maxCaptureSamplesRequiredForEnroll: number;
+  /** Longest template friendly name, in bytes. */
+  maxTemplateFriendlyName: number;
+  /** Templates the sensor holds before CTAP2_ERR_FP_DATABASE_FULL. */
+  maxTemplates: number;
+  /** getInfo preferredPlatformUvAttempts: how often the platform should retry built-in UV before it falls back to the PIN. */
+  preferredPlatformUvAttempts: number;
+  /** getInfo uvModality (FIDO Registry): 0x02 is fingerprint_internal. */
+  uvModality: number;
+}
+
+/** A YubiKey Bio-like sensor: touch, 5 good samples to enroll, names up to 15 bytes, 5 templates. */
+export const DEFAULT_FINGERPRINT_SENSOR: FingerprintSensorConfig = {
+  fingerprintKind: 1,
+  maxCaptureSamplesRequiredForEnroll: 5,
+  maxTemplateFriendlyName: 15,
+  maxTemplates: 5,
+  preferredPlatformUvAttempts: 3,
+  uvModality: 0x02,
+};
+
+/** Whether the device claims CTAP 2.2 (getInfo's FIDO_2_2, or FIDO_2_3 which includes it): its new members are reported then. */
+export function claimsCtap22(config: AuthenticatorConfig): boolean {
+  return config.versions.includes("FIDO_2_2") || claimsCtap23(config);
+}
+
+export function claimsCtap23(config: AuthenticatorConfig): boolean {
+  return config.versions.includes("FIDO_2_3");
 }
 
 export function aaguidFromString(uuid: string): Uint8Array {
@@ -78,7 +132,7 @@ export function aaguidToString(aaguid: Uint8Array): string {
 export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfig> = {}): AuthenticatorConfig {
   return {
     aaguid: aaguidFromString(SOFTKEY_AAGUID),
-    algorithms: SUPPORTED_ALGORITHMS,
+    algorithms: DEFAULT_ALGORITHMS,
     attestationFormat: "packed",
     maxMsgSize: 7609,
     maxCredentialCountInList: 16,
@@ -101,6 +155,10 @@ export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfi
     residentKeys: true,
     faults: NO_FAULTS,
     requestCbor: "canonical",
+    attestationFormats: ["packed", "none"],
+    longTouchForReset: false,
+    maxPinLength: 63,
+    vendorPrototypeConfigCommands: [],
     ...overrides,
   };
 }

@@ -40,6 +40,15 @@ export class MemoryStore implements CredentialStore {
     return { credentials, corrupted: [] };
   }
 
+  async findDiscoverable(rpIdHash: Uint8Array, userId: Uint8Array): Promise<CredentialRecord | undefined> {
+    for (const record of this.credentials.values()) {
+      if (record.discoverable && record.user && Buffer.compare(record.rpIdHash, rpIdHash) === 0 && Buffer.compare(record.user.id, userId) === 0) {
+        return forCaller(record);
+      }
+    }
+    return undefined;
+  }
+
   async updateCredential(record: CredentialRecord): Promise<void> {
     const id = toHex(record.id);
     const existing = this.credentials.get(id);

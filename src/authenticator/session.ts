@@ -43,24 +43,33 @@ export interface LargeBlobWrite {
   fragments: Uint8Array[];
 }
 
+/** A fingerprint enrollment in progress (CTAP 2.2 section 6.7.2): the template being made and the good samples still needed. */
+export interface BioEnrollmentInProgress {
+  templateId: Uint8Array;
+  remainingSamples: number;
+}
+
 interface Stateful {
   assertions: AssertionQueue;
   enumeration: CredentialEnumeration;
   largeBlobWrite: LargeBlobWrite;
+  bioEnrollment: BioEnrollmentInProgress;
 }
 
 type StatefulKind = keyof Stateful;
 
 /** The command (a CTAP2 command byte, or "u2f" for any CTAP1 message) that may continue each kind. */
 // A large-blob write is abandoned only by a new write at offset 0 (section 6.10.2), a reset or a power cycle.
-const CONTINUED_BY: Record<"assertions" | "enumeration", readonly (number | "u2f")[]> = {
+const CONTINUED_BY: Record<"assertions" | "enumeration" | "bioEnrollment", readonly (number | "u2f")[]> = {
   // getNextAssertion follows getAssertion or itself (section 6.3).
   assertions: [Command.authenticatorGetAssertion, Command.authenticatorGetNextAssertion],
   // Enumerations continue only within credentialManagement (section 6.8); the handler ends one it does not continue.
   enumeration: [Command.authenticatorCredentialManagement],
+  // An enrollment continues through bio enrollment requests only (0x40 counts as 0x09); any other command ends it.
+  bioEnrollment: [Command.authenticatorBioEnrollment],
 };
 
-const ENDED_BY_OTHER_COMMANDS = ["assertions", "enumeration"] as const;
+const ENDED_BY_OTHER_COMMANDS = ["assertions", "enumeration", "bioEnrollment"] as const;
 
 /** The commands that, continuing a stateful command, restart its window: each getNextAssertion resets the timer (CTAP 2.2 section 6.3 step 7). */
 const RESTARTS_WINDOW: Partial<Record<StatefulKind, readonly number[]>> = {

@@ -12,6 +12,10 @@ export const Setting = {
   enterpriseAttestation: { name: "enterpriseAttestation", keptOnReset: false },
   /** The serialized large-blob array (commands/largeBlobs.ts). */
   largeBlobArray: { name: "largeBlobArray", keptOnReset: false },
+  /** The persistent pinUvAuthToken (CTAP 2.2), the device identifier and credential store state it encrypts (pin/persistentToken.ts). */
+  persistentPinUvAuthToken: { name: "persistentPinUvAuthToken", keptOnReset: false },
+  /** Fingerprint templates enrolled through authenticatorBioEnrollment (bio/templates.ts). */
+  bioEnrollments: { name: "bioEnrollments", keptOnReset: false },
   /** The emulated device: AAGUID, attestation format, profile (chosen at init). */
   device: { name: "device", keptOnReset: true },
   /** The attestation CA that certifies credentials (softkey ca init). */

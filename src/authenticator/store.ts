@@ -76,11 +76,18 @@ export interface CredentialScan {
 }
 
 export interface CredentialStore {
-  putCredential(record: CredentialRecord, initialSignCount?: number): Promise<void>;
+  /**
+   * Store a credential, replacing any with the same ID. With `newId`, the ID was just made (random,
+   * or derived from a seed and a counter that never repeats): no record can hold it, and the store
+   * need not look for one.
+   */
+  putCredential(record: CredentialRecord, initialSignCount?: number, options?: { newId?: boolean }): Promise<void>;
   getCredential(rpIdHash: Uint8Array, credentialId: Uint8Array): Promise<CredentialRecord | undefined>;
   /** A credential by ID alone, whatever its RP. */
   findCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined>;
   scanCredentials(rpIdHash?: Uint8Array): Promise<CredentialScan>;
+  /** The discoverable credential of this RP whose user handle is `userId`, if any (makeCredential replaces it). */
+  findDiscoverable(rpIdHash: Uint8Array, userId: Uint8Array): Promise<CredentialRecord | undefined>;
   /** Rewrite an existing credential's record (new user information); its counter is untouched. */
   updateCredential(record: CredentialRecord): Promise<void>;
   deleteCredential(credentialId: Uint8Array): Promise<boolean>;

@@ -5,12 +5,13 @@
  * verification adds a fourth: a finger that does not match, which spends one
  * of the uvRetries (performBuiltInUv below).
  */
-import type { PresenceRequest } from "../presence/presence.js";
+import type { PresenceRequest, SampleStatus } from "../presence/presence.js";
 import type { CtapRequestContext } from "../ctap/transport.js";
 import type { AuthenticatorContext } from "./context.js";
 import { CtapError, Status } from "../ctap/status.js";
 import { loadPinState, savePinState } from "./pin/pinState.js";
 import { MAX_UV_RETRIES } from "./pin/pinRuntime.js";
+import { enrolledFingers } from "./bio/templates.js";
 
 type Ask = Omit<PresenceRequest, "signal">;
 
@@ -46,7 +47,8 @@ export type BuiltInUvResult = "verified" | "failed" | "blocked";
 export async function performBuiltInUv(ctx: AuthenticatorContext, ask: Ask, request: CtapRequestContext): Promise<BuiltInUvResult> {
   const before = await loadPinState(ctx);
   if (before.uvRetries <= 0 || before.pinRetries <= 0) return "blocked";
-  const outcome = await waitForUser(ctx, request, (signal) => ctx.presence.verifyUser({ ...ask, signal }));
+  const fingers = await enrolledFingers(ctx);
+  const outcome = await waitForUser(ctx, request, (signal) => ctx.presence.verifyUser({ ...ask, ...(fingers ? { enrolledFingers: fingers } : {}), signal }));
   if (outcome === "refused") throw new CtapError(Status.CTAP2_ERR_OPERATION_DENIED, "the user refused built-in user verification");
   // Read again: the state may have changed while the user was asked.
   const state = await loadPinState(ctx);
@@ -55,13 +57,27 @@ export async function performBuiltInUv(ctx: AuthenticatorContext, ask: Ask, requ
     return "failed";
   }
   if (state.uvRetries !== MAX_UV_RETRIES) await savePinState(ctx, { ...state, uvRetries: MAX_UV_RETRIES });
+  // getInfo uvCountSinceLastPinEntry (CTAP 2.2), in RAM (pin/pinRuntime.ts).
+  ctx.session.pin.uvCountSinceLastPinEntry++;
   return "verified";
+}
+
+/**
+ * One enrollment sample (authenticatorBioEnrollment enrollBegin / enrollCaptureNextSample): what the sensor made of
+ * the finger, waited for at most `timeoutMs` (the request's timeoutMilliseconds, else the user-action timeout), then
+ * CTAP2_ERR_USER_ACTION_TIMEOUT. A host cancel is KEEPALIVE_CANCEL.
+ */
+export async function captureEnrollmentSample(ctx: AuthenticatorContext, request: CtapRequestContext, timeoutMs?: number): Promise<SampleStatus> {
+  const capture = ctx.presence.captureSample;
+  if (!capture) return "fp-good";
+  return waitForUser(ctx, request, (signal) => capture.call(ctx.presence, { purpose: "bioEnrollment", signal }), timeoutMs);
 }
 
 async function waitForUser<T>(
   ctx: AuthenticatorContext,
   request: CtapRequestContext,
   ask: (signal: AbortSignal) => Promise<T>,
+  timeoutMs = ctx.config.userActionTimeoutMs,
 ): Promise<T> {
   if (ctx.presence.answersImmediately && !request.signal?.aborted) {
     try {
@@ -78,7 +94,7 @@ async function waitForUser<T>(
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort(new Error("user action timeout"));
-  }, ctx.config.userActionTimeoutMs);
+  }, timeoutMs);
   const onCancel = () => controller.abort(request.signal?.reason);
   request.signal?.addEventListener("abort", onCancel, { once: true });
   try {

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { Softkey } from "../softkey.js";
 import { Keystore } from "../keystore/store.js";
 import { IntegrityError, StoreLockedError, StoreNotFoundError } from "../keystore/errors.js";
-import { hasTerminal, NoTerminalError, type BuiltInUvMode, type PresencePolicyName } from "../presence/index.js";
+import { hasTerminal, NoTerminalError, type BuiltInUvMode, type PresencePolicyName, type SampleStatus } from "../presence/index.js";
 import type { CliIo } from "./io.js";
 import { resolvePassphrase } from "./passphrase.js";
 import { CliError } from "./errors.js";
@@ -23,6 +23,8 @@ export interface GlobalOptions {
   passphraseFile?: string;
   presence: PresencePolicyName;
   uv: BuiltInUvMode;
+  /** --enroll-samples: the statuses a fingerprint sensor reports for the next enrollment samples. */
+  enrollSamples?: SampleStatus[];
   /** --user-action-timeout SECONDS: how long the key waits for the user (CTAP2_ERR_USER_ACTION_TIMEOUT after). */
   userActionTimeout?: string;
   /** --wait SECONDS: retry opening a store another process holds, for up to this long. */
@@ -118,6 +120,7 @@ export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openF
         passphrase,
         presence: globals.presence,
         uv: globals.uv,
+        ...(globals.enrollSamples ? { enrollSamples: globals.enrollSamples } : {}),
         ...timeout,
         log: authenticatorLog(ctx, globals),
         pin,

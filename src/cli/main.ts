@@ -3,8 +3,8 @@
  * returns its exit code; it never calls process.exit, so tests can call it
  * and the launcher (bin/softkey.js) just sets process.exitCode.
  */
-import { Command, Option } from "commander";
-import { PRESENCE_POLICIES, UV_MODES } from "../presence/index.js";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { PRESENCE_POLICIES, UV_MODES, parseSampleStatus, parseUvMode, type SampleStatus } from "../presence/index.js";
 import { DEFAULT_STORE, refuseArgvSecrets, SEED_ENV, STORE_ENV, type CliContext, type GlobalOptions } from "./context.js";
 import { oneLine, reportError } from "./errors.js";
 import { ExitCode, formatExitCodeTable } from "./exitCodes.js";
@@ -30,6 +30,7 @@ import { registerExchange } from "./commands/exchange.js";
 import { registerPopulation } from "./commands/population.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerFill } from "./commands/fill.js";
+import { registerBio } from "./commands/bio.js";
 import { packageVersion } from "./version.js";
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -47,7 +48,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("softkey");
   program
-    .description("a software FIDO2 / CTAP 2.1 authenticator: a virtual security key for tests and CI")
+    .description("a software FIDO2 / CTAP 2.2 authenticator: a virtual security key for tests and CI")
     .version(packageVersion(), "-V, --version")
     .addOption(new Option("--store <dir>", "the keystore directory").env(STORE_ENV).default(DEFAULT_STORE))
     .option("--passphrase-file <file>", `read the store passphrase from FILE (else ${PASSPHRASE_ENV}, else a prompt on the terminal)`)
@@ -58,10 +59,18 @@ export function buildProgram(ctx: CliContext): Command {
         .default("auto"),
     )
     .addOption(
-      new Option("--uv <mode>", "built-in user verification: on matches, off is absent, fail is the wrong finger (each try spends a UV retry)")
-        .choices([...UV_MODES])
+      new Option(
+        "--uv <mode>",
+        `built-in user verification: on matches, off is absent, fail (or unknown) is a finger never enrolled (each try spends a UV retry), none is no finger at all; on a fingerprint key finger:<name or template ID> is that finger (one of ${UV_MODES.join(", ")}, finger:...)`,
+      )
+        .argParser(usage(parseUvMode))
         .env("SOFTKEY_UV")
         .default("on"),
+    )
+    .addOption(
+      new Option("--enroll-samples <statuses>", "fingerprint enrollment: what the sensor reports for each sample, comma-separated, e.g. fp-too-high,fp-poor-quality (then good ones)")
+        .argParser(usage(parseSampleList))
+        .env("SOFTKEY_ENROLL_SAMPLES"),
     )
     .addOption(
       new Option("--user-action-timeout <seconds>", "how long the key waits for the user before CTAP2_ERR_USER_ACTION_TIMEOUT (default 30)").env(
@@ -78,7 +87,11 @@ export function buildProgram(ctx: CliContext): Command {
     .addOption(new Option("--pin <pin>").hideHelp())
     .option("--wait <seconds>", "if another process has the store open, retry for up to SECONDS before failing (exit 5)")
     .option("--debug", "print stack traces and the authenticator's diagnostics on stderr")
-    .hook("preAction", (_program, action) => refuseArgvSecrets(action.optsWithGlobals<GlobalOptions>()))
+    .hook("preAction", (_program, action) => {
+      const globals = action.optsWithGlobals<GlobalOptions>();
+      // A population command refuses --seed itself, naming the population seed's sources (populationOptions.ts).
+      refuseArgvSecrets(action.parent?.name() === "population" ? { ...globals, seed: undefined } : globals);
+    })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => ctx.io.stdout(text),
@@ -108,6 +121,7 @@ Environment:
   ${PASSPHRASE_ENV}   the store passphrase, when --passphrase-file is not given
   SOFTKEY_PRESENCE     default for --presence (auto)
   SOFTKEY_UV           default for --uv (on)
+  SOFTKEY_ENROLL_SAMPLES  default for --enroll-samples
   SOFTKEY_USER_ACTION_TIMEOUT  default for --user-action-timeout (30 seconds)
   ${PIN_ENV}          the authenticator PIN, when --pin-file is not given
   ${SEED_ENV}         the seed of deterministic mode, when --seed-file is not given (never for real credentials)
@@ -138,5 +152,21 @@ ${formatExitCodeTable()}`,
   registerPopulation(program, ctx);
   registerFill(program, ctx);
   registerMcp(program, ctx);
+  registerBio(program, ctx);
   return program;
+}
+
+/** A parser whose RangeError is commander's usage error (exit 2), with the parser's message. */
+function usage<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+function parseSampleList(value: string): SampleStatus[] {
+  return value.split(",").map((status) => parseSampleStatus(status.trim()));
 }

@@ -89,11 +89,22 @@ export async function makeCredentialOverCtap2(run: RegistrationRun): Promise<Reg
       excludeList,
       extensions: extensionInputs,
       options: new Map([["rk", rk], ["uv", uvOption]]),
+      ...attestationFormatsPreference(options, info),
       ...(token ? { pinUvAuthParam: pinUvAuthParam(token, clientDataHash), pinUvAuthProtocol: token.version } : {}),
     },
     ctap,
   );
   return { response, rk };
+}
+
+/**
+ * The RP's attestationFormats as CTAP 2.2's attestationFormatsPreference (makeCredential 0x0B), to a key that
+ * speaks 2.2 (an older one does not know the member) and only when the RP wants an attestation at all.
+ */
+function attestationFormatsPreference(options: CreationOptions, info: AuthenticatorInfo): { attestationFormatsPreference?: string[] } {
+  if (options.attestationFormats.length === 0 || options.attestation === "none") return {};
+  if (!info.versions.some((v) => v === "FIDO_2_2" || v === "FIDO_2_3")) return {};
+  return { attestationFormatsPreference: options.attestationFormats };
 }
 
 /**

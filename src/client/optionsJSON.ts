@@ -103,6 +103,8 @@ export interface CreationOptions {
   residentKey: Requirement;
   userVerification: Requirement;
   attestation: AttestationConveyance;
+  /** The RP's attestation statement formats, most preferred first (WebAuthn L3 section 5.4); empty: no preference. */
+  attestationFormats: string[];
   /** Known hints, first occurrence only, in the RP's order of preference. */
   hints: Hint[];
   extensions: Record<string, unknown>;
@@ -155,6 +157,7 @@ export function parseCreationOptionsJSON(input: unknown): CreationOptions {
       (requireResidentKey ? "required" : "discouraged"),
     userVerification: requirement(selection.userVerification, "authenticatorSelection.userVerification") ?? "preferred",
     attestation: attestationConveyance(options.attestation),
+    attestationFormats: parseAttestationFormats(options.attestationFormats),
     hints: parseHints(options.hints),
     extensions: parseExtensions(options.extensions),
   };
@@ -249,6 +252,12 @@ function parseHints(value: unknown): Hint[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.some((h) => typeof h !== "string")) throw new WebAuthnError("TypeError", "hints must be an array of strings");
   return [...new Set(value as string[])].filter((h): h is Hint => HINTS.includes(h));
+}
+
+function parseAttestationFormats(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((f) => typeof f !== "string")) throw new WebAuthnError("TypeError", "attestationFormats must be an array of strings");
+  return [...(value as string[])];
 }
 
 function parseExtensions(value: unknown): Record<string, unknown> {

@@ -1,39 +1,30 @@
 /**
- * Credential key pairs: generation and signing through node:crypto (OpenSSL),
- * the hot path of every ceremony. Private keys travel as PKCS#8 DER so that the
- * keystore seals plain bytes; signing uses a KeyObject parsed once and cached.
- * New keys come from raw randomness, never from generateKeyPairSync (see
- * keyEncoding.ts for why).
+ * Credential key pairs: making, loading and signing, for every algorithm in
+ * algorithms/ (node:crypto for the classical ones, @noble/post-quantum for
+ * ML-DSA), the hot path of every ceremony. Private keys travel as PKCS#8 DER
+ * so that the keystore seals plain bytes; signing uses a key parsed once and
+ * cached. New keys come from raw randomness, never from generateKeyPairSync
+ * (see keyEncoding.ts for why).
  */
-import { createECDH, randomBytes, sign, type KeyObject } from "node:crypto";
+import { randomBytes, type KeyObject } from "node:crypto";
+import { publicRandomBytes } from "../bytes/random.js";
 import { p256 } from "@noble/curves/nist.js";
+import { CoseAlgorithm } from "../ctap/cose.js";
+import { CREDENTIAL_ALGORITHMS, credentialAlgorithm, isImplementedAlgorithm, type CredentialKeyPair, type KeyMaterial, type SigningKey } from "./algorithms/index.js";
+import { ECDSA_CURVES, publicPoint } from "./algorithms/ecdsa.js";
+import { decodeEd25519Pkcs8, decodeP256Pkcs8, ed25519KeyObject, ed25519KeyObjectFromSeed, ed25519PublicKey, p256KeyObject, parsePkcs8 } from "./keyEncoding.js";
 import { decodeCbor } from "../ctap/cbor.js";
-import { CoseAlgorithm, encodeEc2PublicKey, encodeOkpPublicKey } from "../ctap/cose.js";
-import {
-  decodeEd25519Pkcs8,
-  decodeP256Pkcs8,
-  ed25519KeyObject,
-  ed25519KeyObjectFromSeed,
-  ed25519PublicKey,
-  encodeEd25519Pkcs8,
-  encodeP256Pkcs8,
-  p256KeyObject,
-  parsePkcs8,
-} from "./keyEncoding.js";
 
-export interface CredentialKeyPair {
-  alg: number;
-  /** PKCS#8 DER; secret. */
-  privateKey: Uint8Array;
-  /** CBOR COSE_Key. */
-  publicKey: Uint8Array;
-}
+export type { CredentialKeyPair, SigningKey } from "./algorithms/index.js";
 
-/** COSE algorithms softkey can make credentials for, in its own preference order. */
-export const SUPPORTED_ALGORITHMS: readonly number[] = [CoseAlgorithm.ES256, CoseAlgorithm.EdDSA];
+/** Every COSE algorithm softkey can make credentials for, in its own preference order; a profile offers a subset. */
+export const SUPPORTED_ALGORITHMS: readonly number[] = CREDENTIAL_ALGORITHMS.map((a) => a.alg);
+
+/** What a device offers when nobody says otherwise: ES256, then EdDSA (the default profile's choice since the first release). */
+export const DEFAULT_ALGORITHMS: readonly number[] = [CoseAlgorithm.ES256, CoseAlgorithm.EdDSA];
 
 export function isSupportedAlgorithm(alg: number): boolean {
-  return SUPPORTED_ALGORITHMS.includes(alg);
+  return isImplementedAlgorithm(alg);
 }
 
 /** Length of the credential IDs softkey makes: the store holds every credential, so the ID need not wrap the key. */
@@ -50,7 +41,7 @@ export interface NewCredentialKeys {
   id: Uint8Array;
   keyPair: CredentialKeyPair;
   /** The private key, parsed, for signing the attestation. */
-  signingKey: KeyObject;
+  signingKey: SigningKey;
 }
 
 /**
@@ -62,50 +53,33 @@ export interface CredentialKeyFactory {
   create(request: CredentialRequest): Promise<NewCredentialKeys>;
   /**
    * Parse a stored PKCS#8 key for signing (the core's cache keeps the result); the credential's
-   * COSE public key, when given, saves computing it.
+   * COSE public key, when given, saves computing it; `alg`, when given, names the algorithm (else the key's layout does).
    */
-  load(pkcs8: Uint8Array, publicKey?: Uint8Array): KeyObject;
+  load(pkcs8: Uint8Array, publicKey?: Uint8Array, alg?: number): SigningKey;
 }
 
 export const randomKeyFactory: CredentialKeyFactory = {
   create(request) {
-    const { keyPair, privateKey } = generateKeyPair(request.alg);
-    return Promise.resolve({ id: new Uint8Array(randomBytes(CREDENTIAL_ID_LENGTH)), keyPair, signingKey: privateKey });
+    const { keyPair, signingKey } = generateKeyMaterial(request.alg);
+    return Promise.resolve({ id: publicRandomBytes(CREDENTIAL_ID_LENGTH), keyPair, signingKey });
   },
   load: loadPrivateKey,
 };
 
+/** A new key pair from fresh randomness, through the algorithm's own derivation. */
+export function generateKeyMaterial(alg: number): KeyMaterial {
+  const algorithm = credentialAlgorithm(alg);
+  return algorithm.derive(new Uint8Array(randomBytes(algorithm.materialLength)));
+}
+
 export function generateCredentialKeyPair(alg: number): CredentialKeyPair {
-  return generateKeyPair(alg).keyPair;
-}
-
-function generateKeyPair(alg: number): { keyPair: CredentialKeyPair; privateKey: KeyObject } {
-  if (alg === CoseAlgorithm.ES256) {
-    const ecdh = createECDH("prime256v1");
-    const point = new Uint8Array(ecdh.generateKeys());
-    return p256KeyPair({ d: leftPad(new Uint8Array(ecdh.getPrivateKey()), 32), point });
-  }
-  if (alg === CoseAlgorithm.EdDSA) return ed25519KeyPair(new Uint8Array(randomBytes(32)));
-  throw new RangeError(`unsupported COSE algorithm ${alg}`);
-}
-
-/** A P-256 key pair from its scalar and public point: PKCS#8, COSE key and a KeyObject to sign with. */
-export function p256KeyPair(key: { d: Uint8Array; point: Uint8Array }): { keyPair: CredentialKeyPair; privateKey: KeyObject } {
-  const keyPair = { alg: CoseAlgorithm.ES256, privateKey: encodeP256Pkcs8(key), publicKey: encodeEc2PublicKey(key.point.slice(1, 33), key.point.slice(33, 65)) };
-  return { keyPair, privateKey: p256KeyObject(key) };
-}
-
-/** An Ed25519 key pair from its 32-byte seed; OpenSSL derives the public key. */
-export function ed25519KeyPair(seed: Uint8Array): { keyPair: CredentialKeyPair; privateKey: KeyObject } {
-  const privateKey = ed25519KeyObjectFromSeed(seed);
-  const keyPair = { alg: CoseAlgorithm.EdDSA, privateKey: encodeEd25519Pkcs8(seed), publicKey: encodeOkpPublicKey(ed25519PublicKey(privateKey)) };
-  return { keyPair, privateKey };
+  return generateKeyMaterial(alg).keyPair;
 }
 
 /**
  * A P-256 private scalar in [1, n-1] from 48 uniformly random bytes (at
  * least 64 bits more than the order, as FIPS 186-5 A.2.1 asks: the bias is
- * negligible), never zero. For keys derived from a seed.
+ * negligible), never zero. For keys derived from a seed (the population).
  */
 export function p256ScalarFrom(okm: Uint8Array): Uint8Array {
   if (okm.length < 48) throw new RangeError("a P-256 scalar needs 48 bytes of key material");
@@ -116,38 +90,38 @@ export function p256ScalarFrom(okm: Uint8Array): Uint8Array {
 
 /** The uncompressed public point (0x04 || x || y) of a P-256 scalar, computed by OpenSSL: several times faster than in JavaScript. */
 export function p256PublicPoint(d: Uint8Array): Uint8Array {
-  // One ECDH object serves every call (setPrivateKey replaces its key): making one costs as much as the multiplication.
-  pointMaker.setPrivateKey(d);
-  return new Uint8Array(pointMaker.getPublicKey());
+  return publicPoint(ECDSA_CURVES.P256, d);
 }
 
-const pointMaker = createECDH("prime256v1");
-
 /** A key pair as the store keeps it, from KeyObjects made elsewhere (an imported credential). */
-export function exportKeyPair(alg: number, privateKey: KeyObject, publicKey: KeyObject): CredentialKeyPair {
-  const jwk = publicKey.export({ format: "jwk" });
-  return {
-    alg,
-    privateKey: toBytes(privateKey.export({ format: "der", type: "pkcs8" })),
-    publicKey:
-      alg === CoseAlgorithm.EdDSA ? encodeOkpPublicKey(fromB64url(jwk.x!)) : encodeEc2PublicKey(fromB64url(jwk.x!), fromB64url(jwk.y!)),
-  };
+export function exportKeyPair(alg: number, privateKey: KeyObject): CredentialKeyPair {
+  const algorithm = credentialAlgorithm(alg);
+  if (!algorithm.fromKeyObject) throw new RangeError(`${algorithm.name} keys cannot be imported from an OpenSSL key`);
+  return algorithm.fromKeyObject(privateKey);
+}
+
+/** The algorithm of an OpenSSL key among `candidates` (the first that matches), for imports. */
+export function algorithmOfKey(privateKey: KeyObject, candidates: readonly number[] = DEFAULT_ALGORITHMS): number | undefined {
+  return candidates.find((alg) => credentialAlgorithm(alg).matches?.(privateKey) ?? false);
 }
 
 /**
- * Parse a PKCS#8 private key once; callers cache the KeyObject. Keys in Node's own layout go to
- * OpenSSL as JWKs, several times cheaper than its DER parser (keyEncoding.ts).
+ * Parse a PKCS#8 private key once; callers cache the result. With `alg` the algorithm parses it; without,
+ * keys in Node's own P-256 and Ed25519 layouts go to OpenSSL as JWKs (several times cheaper than its DER
+ * parser, keyEncoding.ts) and the rest to OpenSSL's parser.
  */
-export function loadPrivateKey(pkcs8: Uint8Array, publicKey?: Uint8Array): KeyObject {
+export function loadPrivateKey(pkcs8: Uint8Array, publicKey?: Uint8Array, alg?: number): SigningKey {
+  if (alg !== undefined && isImplementedAlgorithm(alg)) return credentialAlgorithm(alg).load(pkcs8, publicKey);
   const p256Key = decodeP256Pkcs8(pkcs8);
   if (p256Key) return p256KeyObject(p256Key);
   const seed = decodeEd25519Pkcs8(pkcs8);
   const x = seed && publicKey && okpX(publicKey);
   if (seed && x) return ed25519KeyObject(seed, x);
+  if (seed) return ed25519KeyObjectFromSeed(seed);
   return parsePkcs8(pkcs8);
 }
 
-/** The x of an OKP COSE key (RFC 9053: label -2), or undefined for anything else. */
+/** The x of an Ed25519 OKP COSE key (RFC 9053: label -2), or undefined for anything else. */
 function okpX(coseKey: Uint8Array): Uint8Array | undefined {
   try {
     const key = decodeCbor(coseKey);
@@ -158,43 +132,19 @@ function okpX(coseKey: Uint8Array): Uint8Array | undefined {
   }
 }
 
-/** ECDH private keys come back without leading zero bytes. */
-function leftPad(bytes: Uint8Array, length: number): Uint8Array {
-  if (bytes.length >= length) return bytes;
-  const out = new Uint8Array(length);
-  out.set(bytes, length - bytes.length);
-  return out;
-}
+/** Keys that sign deterministically (deterministic mode): RFC 6979 ECDSA, ML-DSA without its hedge; EdDSA and RSA PKCS#1 v1.5 are anyway. */
+const deterministicKeys = new WeakSet<object>();
 
-/**
- * Sign as WebAuthn expects: ES256 gives an ASN.1 DER ECDSA signature over
- * SHA-256(data); EdDSA signs the data itself.
- */
-export function signWithCredentialKey(alg: number, key: KeyObject, data: Uint8Array): Uint8Array {
-  if (alg !== CoseAlgorithm.EdDSA) {
-    const scalar = rfc6979Keys.get(key);
-    if (scalar !== undefined) return p256.sign(data, scalar, { prehash: true, format: "der" });
-  }
-  return toBytes(sign(alg === CoseAlgorithm.EdDSA ? null : "sha256", data, key));
-}
-
-/**
- * P-256 keys that sign with RFC 6979 deterministic ECDSA (through @noble/curves)
- * instead of OpenSSL's random nonces, by their secret scalar. Only the
- * deterministic key factory adds keys here; Ed25519 is deterministic anyway.
- */
-const rfc6979Keys = new WeakMap<KeyObject, Uint8Array>();
-
-/** Make `key` (P-256) sign deterministically from now on. */
-export function signDeterministically(key: KeyObject): KeyObject {
-  if (key.asymmetricKeyType === "ec" && !rfc6979Keys.has(key)) rfc6979Keys.set(key, fromB64url(key.export({ format: "jwk" }).d!));
+/** Make `key` sign deterministically from now on. */
+export function signDeterministically<K extends SigningKey>(key: K): K {
+  deterministicKeys.add(key);
   return key;
 }
 
-function toBytes(buf: Buffer): Uint8Array {
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+/** Sign as WebAuthn expects, with the algorithm's rules (algorithms/): ECDSA gives ASN.1 DER, EdDSA and ML-DSA sign the data itself. */
+export function signWithCredentialKey(alg: number, key: SigningKey, data: Uint8Array): Uint8Array {
+  return credentialAlgorithm(alg).sign(key, data, deterministicKeys.has(key));
 }
 
-function fromB64url(s: string): Uint8Array {
-  return toBytes(Buffer.from(s, "base64url"));
-}
+/** Ed25519's public key of a KeyObject, for callers that made one from a seed. */
+export { ed25519PublicKey };

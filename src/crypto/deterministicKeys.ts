@@ -5,29 +5,27 @@
  * fixtures only, never for anything real: whoever knows the seed knows every
  * private key.
  *
- *   key     = HKDF-SHA-256(seed, salt, "softkey key" | alg | rpId | user.id | n)
- *             P-256: 48 bytes reduced to a scalar in [1, n-1]; Ed25519: the 32-byte seed
+ *   key     = HKDF-SHA-256(seed, salt, "softkey key" | alg | rpId | user.id | n), as many bytes as the
+ *             algorithm takes (algorithms/): ECDSA 16 bytes more than the curve's size, reduced to a scalar in
+ *             [1, n-1]; EdDSA the seed (32 or 57 bytes); RS256 two 1024-bit prime candidates; ML-DSA the 32-byte seed
  *   id      = HKDF-SHA-256(seed, salt, "softkey credential id" | alg | rpId | user.id | n), 32 bytes
  *   random  = HKDF-SHA-256(seed, salt, "softkey random" | n | k), for ctx.randomBytes
  *
  * where n numbers the creations of the store (a persistent counter, so two
  * creations never share keys even across processes) and k the calls since the
- * last creation. Each field is length-prefixed. ES256 signatures use RFC 6979
- * (credentialKeys.ts); Ed25519 signatures are deterministic by definition.
+ * last creation. Each field is length-prefixed. ECDSA signatures use RFC 6979,
+ * ML-DSA signs without its random hedge; EdDSA and RSA PKCS#1 v1.5 signatures
+ * are deterministic by definition.
  */
-import { hkdfSync, type KeyObject } from "node:crypto";
-import { CoseAlgorithm } from "../ctap/cose.js";
+import { hkdfSync } from "node:crypto";
+import { credentialAlgorithm } from "./algorithms/index.js";
 import {
   CREDENTIAL_ID_LENGTH,
-  ed25519KeyPair,
   loadPrivateKey,
-  p256KeyPair,
-  p256PublicPoint,
-  p256ScalarFrom,
   signDeterministically,
   type CredentialKeyFactory,
-  type CredentialKeyPair,
   type CredentialRequest,
+  type SigningKey,
 } from "./credentialKeys.js";
 
 const SALT = "softkey deterministic mode v1";
@@ -54,26 +52,19 @@ export function deterministicKeyFactory(options: DeterministicKeyOptions): Deter
     async create(request: CredentialRequest) {
       const n = String(await options.nextCreation());
       const fields = [String(request.alg), request.rpId, request.userId, n];
-      const { keyPair, privateKey } = keyPairFrom(request.alg, (length) => derive(length, "softkey key", ...fields));
+      // Each algorithm takes what it needs from one derivation (algorithms/): 48 bytes for a P-256 scalar, a 32-byte seed...
+      const algorithm = credentialAlgorithm(request.alg);
+      const { keyPair, signingKey } = algorithm.derive(derive(algorithm.materialLength, "softkey key", ...fields));
       stream = { creation: n, calls: 0 };
-      return { id: derive(CREDENTIAL_ID_LENGTH, "softkey credential id", ...fields), keyPair, signingKey: signDeterministically(privateKey) };
+      return { id: derive(CREDENTIAL_ID_LENGTH, "softkey credential id", ...fields), keyPair, signingKey: signDeterministically(signingKey) };
     },
-    load(pkcs8: Uint8Array, publicKey?: Uint8Array): KeyObject {
-      return signDeterministically(loadPrivateKey(pkcs8, publicKey));
+    load(pkcs8: Uint8Array, publicKey?: Uint8Array, alg?: number): SigningKey {
+      return signDeterministically(loadPrivateKey(pkcs8, publicKey, alg));
     },
     randomBytes(length: number): Uint8Array {
       return derive(length, "softkey random", stream.creation, String(stream.calls++));
     },
   };
-}
-
-function keyPairFrom(alg: number, okm: (length: number) => Uint8Array): { keyPair: CredentialKeyPair; privateKey: KeyObject } {
-  if (alg === CoseAlgorithm.ES256) {
-    const d = p256ScalarFrom(okm(48));
-    return p256KeyPair({ d, point: p256PublicPoint(d) });
-  }
-  if (alg === CoseAlgorithm.EdDSA) return ed25519KeyPair(okm(32));
-  throw new RangeError(`unsupported COSE algorithm ${alg}`);
 }
 
 /** Fields, each as a 4-byte big-endian length and its bytes (text as UTF-8), so no two field lists collide. */

@@ -13,6 +13,8 @@ export interface CtapRequestContext {
   signal?: AbortSignal;
   /** Called when the core starts waiting for the user, so the transport can send STATUS_UPNEEDED keepalives. */
   onKeepalive?: (status: KeepaliveStatus) => void;
+  /** The transport the request came over ("usb", "nfc", ...), where the host knows it; for getInfo transportsForReset. */
+  transport?: string;
 }
 
 export interface CtapTransport {

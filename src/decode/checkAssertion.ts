@@ -19,9 +19,8 @@ import {
   decodeAttestationObject,
   parseAuthData,
   parseJson,
-  publicKeyOfCose,
   ResponseDecodeError,
-  verifySignature,
+  verifyWithCoseKey,
 } from "./decodeResponse.js";
 
 export interface AssertionCheck {
@@ -55,7 +54,7 @@ export function checkAssertion(assertionText: string, registrationText: string):
   let signature: AssertionCheck["signature"];
   try {
     const signed = Buffer.concat([authData, createHash("sha256").update(clientDataJSON).digest()]);
-    const valid = verifySignature(typeof alg === "number" ? alg : undefined, signed, publicKeyOfCose(attested.cosePublicKey), signatureBytes);
+    const valid = verifyWithCoseKey(attested.cosePublicKey, typeof alg === "number" ? alg : undefined, signed, signatureBytes);
     signature = {
       valid,
       algorithm,

@@ -14,6 +14,8 @@ import { parseAuthenticatorData, type ParsedAuthenticatorData } from "../ctap/au
 import { coseToSpki } from "../client/cosePublicKey.js";
 import { describeCertificate, certificatePublicKey, type CertificateInfo } from "../crypto/attestation/certificateInfo.js";
 import { toHex } from "../bytes/hex.js";
+import { mlDsaVerify } from "../crypto/algorithms/index.js";
+import { algorithmName, CoseKeyType } from "../ctap/cose.js";
 
 export class ResponseDecodeError extends Error {
   override name = "ResponseDecodeError";
@@ -105,25 +107,22 @@ export interface DecodedResponse {
   clientExtensionResults?: unknown;
 }
 
+/** Names of the algorithms softkey does not make credentials for; its own come from src/ctap/cose.ts. */
 const COSE_ALGORITHMS: Record<number, string> = {
-  [-7]: "ES256",
-  [-8]: "EdDSA",
-  [-35]: "ES384",
-  [-36]: "ES512",
   [-37]: "PS256",
   [-38]: "PS384",
   [-39]: "PS512",
   [-47]: "ES256K",
-  [-257]: "RS256",
   [-258]: "RS384",
   [-259]: "RS512",
   [-65535]: "RS1",
 };
-const COSE_KEY_TYPES: Record<number, string> = { 1: "OKP", 2: "EC2", 3: "RSA" };
+const COSE_KEY_TYPES: Record<number, string> = { 1: "OKP", 2: "EC2", 3: "RSA", 7: "AKP" };
 const COSE_CURVES: Record<number, string> = { 1: "P-256", 2: "P-384", 3: "P-521", 6: "Ed25519", 7: "Ed448", 8: "secp256k1" };
 
 export function coseAlgorithmName(alg: number): Named {
-  return { id: alg, name: COSE_ALGORITHMS[alg] ?? "unknown" };
+  const own = algorithmName(alg);
+  return { id: alg, name: own.startsWith("COSE ") ? (COSE_ALGORITHMS[alg] ?? "unknown") : own };
 }
 
 /** Decode one response given as JSON text (or an already parsed value). */
@@ -361,9 +360,15 @@ async function describeAttestation(
     } else if (fmt === "packed" && chain.length > 0) {
       check(signedPacked, certificatePublicKey(chain[0]!), typeof alg === "number" ? alg : undefined, "full attestation: signature over authData || clientDataHash by x5c[0]'s key");
     } else if (fmt === "packed") {
-      const credentialKey = publicKeyOfCose(attested.cosePublicKey);
       const credentialAlg = attested.cosePublicKey.get(3);
-      check(signedPacked, credentialKey, typeof alg === "number" ? alg : undefined, "self attestation: signature over authData || clientDataHash by the credential key");
+      const by = "self attestation: signature over authData || clientDataHash by the credential key";
+      if (!(sig instanceof Uint8Array)) {
+        out.verification = "attStmt has no sig";
+        out.signatureValid = false;
+      } else {
+        out.signatureValid = verifyWithCoseKey(attested.cosePublicKey, typeof alg === "number" ? alg : undefined, signedPacked, sig);
+        out.verification = `${by}${out.signatureValid ? "" : ": the signature does NOT verify"}`;
+      }
       if (alg !== credentialAlg) {
         out.signatureValid = false;
         out.verification = `self attestation: attStmt.alg ${String(alg)} is not the credential's algorithm ${String(credentialAlg)}`;
@@ -395,10 +400,21 @@ export function publicKeyOfCose(key: CborMap): KeyObject {
   return createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
 }
 
+/** A signature by a COSE public key: ML-DSA (key type AKP) through @noble/post-quantum, the rest through node:crypto. */
+export function verifyWithCoseKey(key: CborMap, alg: number | undefined, data: Uint8Array, signature: Uint8Array): boolean {
+  if (key.get(1) === CoseKeyType.AKP) {
+    const pub = key.get(-1);
+    if (!(pub instanceof Uint8Array) || typeof alg !== "number") throw new Error("an AKP key needs pub (-1) and an algorithm");
+    return mlDsaVerify(alg, pub, data, signature);
+  }
+  return verifySignature(alg, data, publicKeyOfCose(key), signature);
+}
+
 /** Verify as COSE algorithm `alg` says; undefined alg: the key decides (SHA-256 unless EdDSA). */
 export function verifySignature(alg: number | undefined, data: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
-  if (alg === -8 || key.asymmetricKeyType === "ed25519") return verify(null, data, key, signature);
-  const hash = alg === -35 || alg === -38 || alg === -258 ? "sha384" : alg === -36 || alg === -39 || alg === -259 ? "sha512" : alg === -65535 ? "sha1" : "sha256";
+  if (alg === -8 || alg === -19 || alg === -53 || key.asymmetricKeyType === "ed25519" || key.asymmetricKeyType === "ed448") return verify(null, data, key, signature);
+  const hash =
+    alg === -35 || alg === -51 || alg === -38 || alg === -258 ? "sha384" : alg === -36 || alg === -52 || alg === -39 || alg === -259 ? "sha512" : alg === -65535 ? "sha1" : "sha256";
   if (alg === -37 || alg === -38 || alg === -39) {
     return verify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
   }

@@ -19,7 +19,6 @@
  * keystore seals its own records: `{ credentials: [{ record, signCount }] }`.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from "node:crypto";
-import { CoseAlgorithm } from "../ctap/cose.js";
 import { decodeValue, encodeValue } from "../keystore/codec.js";
 import { deriveKey, validateScryptParams } from "../keystore/envelope.js";
 import type { CredentialRecord } from "../authenticator/store.js";
@@ -27,7 +26,7 @@ import type { ScryptParams } from "../keystore/records.js";
 import { rpIdHashOf, type ExchangeEntry, type ExchangeProgress } from "./entry.js";
 import { ExchangeError, InvalidEntriesError, type EntryProblem } from "./errors.js";
 import { FieldError, MAX_SIGN_COUNT, asObject, checkCredentialId, checkRpId, checkUserHandle, describe } from "./fields.js";
-import { parsePkcs8, storedKeyPair } from "./keys.js";
+import { checkStoredPair } from "./keys.js";
 import { bytesEqual } from "../bytes/equal.js";
 
 export const BUNDLE_FORMAT = "softkey-bundle";
@@ -135,11 +134,8 @@ function validateEntry(item: unknown): ExchangeEntry {
   if (typeof record.rpId !== "string") throw new FieldError(`rpId must be a string, got ${describe(record.rpId)}`);
   checkRpId(record.rpId);
   if (!bytesEqual(bytes(record, "rpIdHash"), rpIdHashOf(record.rpId))) throw new FieldError(`rpIdHash is not SHA-256 of rpId "${record.rpId}"`);
-  if (record.alg !== CoseAlgorithm.ES256 && record.alg !== CoseAlgorithm.EdDSA) {
-    throw new FieldError(`alg must be ${CoseAlgorithm.ES256} (ES256) or ${CoseAlgorithm.EdDSA} (EdDSA), got ${describe(record.alg)}`);
-  }
-  const key = parsePkcs8(bytes(record, "privateKey"), "privateKey", record.alg);
-  if (!bytesEqual(bytes(record, "publicKey"), storedKeyPair(key).publicKey)) throw new FieldError("publicKey does not belong to privateKey");
+  // Every algorithm softkey implements travels in its bundle, ML-DSA included.
+  checkStoredPair(record.alg, bytes(record, "privateKey"), bytes(record, "publicKey"));
   if (typeof record.discoverable !== "boolean") throw new FieldError(`discoverable must be true or false, got ${describe(record.discoverable)}`);
   if (typeof record.createdAt !== "number" || !Number.isFinite(record.createdAt)) throw new FieldError(`createdAt must be a number, got ${describe(record.createdAt)}`);
   for (const field of ["backupEligible", "backupState"] as const) {

@@ -13,7 +13,8 @@ import { assertCredentialRecord, assertSignCount, forCaller, openCredential, sea
 import type { BatchOp } from "./database.js";
 import { CredentialNotFoundError, IntegrityError } from "./errors.js";
 import { commit } from "./generation.js";
-import { counterKey, credentialIdOfKey, credentialKey, credentialPrefix, indexKey, prefixRange, toHex } from "./keys.js";
+import { DiscoverableByUser } from "./discoverableByUser.js";
+import { counterKey, credentialIdOfKey, credentialKey, credentialPrefix, fromHex, indexKey, prefixRange, toHex } from "./keys.js";
 import { sealValue } from "./sealedValue.js";
 import { assertOpen, type KeystoreState } from "./state.js";
 
@@ -32,6 +33,8 @@ export interface ScanResult {
 const BULK_CHUNK = 1000;
 
 export class Credentials {
+  private readonly users = new DiscoverableByUser();
+
   constructor(
     private readonly state: KeystoreState,
     private readonly cache: CredentialCache,
@@ -40,7 +43,8 @@ export class Credentials {
     private readonly counters: { forget(credentialIdHex: string): void },
   ) {}
 
-  async put(record: CredentialRecord, initialSignCount = 0): Promise<void> {
+  /** With `newId` no earlier record can hold the ID: the index is not read (a LevelDB miss costs tens of µs). */
+  async put(record: CredentialRecord, initialSignCount = 0, newId = false): Promise<void> {
     assertOpen(this.state);
     assertCredentialRecord(record);
     assertSignCount(initialSignCount);
@@ -49,7 +53,7 @@ export class Credentials {
     const key = credentialKey(rpHex, idHex);
     const { sealed, decoded } = sealCredential(this.state.dataKey, key, record);
     await this.state.queue.run(idHex, async () => {
-      const previousRp = await this.readIndex(idHex);
+      const previousRp = newId ? undefined : await this.readIndex(idHex);
       const ops: BatchOp[] = [];
       if (previousRp !== undefined && previousRp !== rpHex) ops.push({ type: "del", key: credentialKey(previousRp, idHex) });
       ops.push(
@@ -60,8 +64,12 @@ export class Credentials {
       const delta = await this.replacementDelta(previousRp, idHex, record);
       await this.counts.batchWith(ops, delta);
       this.state.cacheGeneration++;
-      if (previousRp !== undefined) this.cache.delete(credentialKey(previousRp, idHex));
+      if (previousRp !== undefined) {
+        this.cache.delete(credentialKey(previousRp, idHex));
+        this.users.removed(previousRp, idHex);
+      }
       this.cache.set(key, decoded);
+      this.users.written(rpHex, decoded);
       this.counters.forget(idHex);
     });
   }
@@ -104,6 +112,7 @@ export class Credentials {
     const previous = await this.state.db.getMany(ids.map(indexKey));
     const ops: BatchOp[] = [];
     const stale: string[] = [];
+    const moved: [string, string][] = [];
     let delta: CountDelta = { total: 0, discoverable: 0 };
     for (let i = 0; i < chunk.length; i++) {
       const record = chunk[i]!;
@@ -115,6 +124,7 @@ export class Credentials {
       if (previousRp !== undefined) {
         if (previousRp !== rpHex) ops.push({ type: "del", key: credentialKey(previousRp, idHex) });
         stale.push(credentialKey(previousRp, idHex), key);
+        moved.push([previousRp, idHex]);
       }
       ops.push(
         { type: "put", key, value: sealValue(this.state.dataKey, key, record) },
@@ -125,6 +135,8 @@ export class Credentials {
     await this.counts.batchWith(ops, delta);
     this.state.cacheGeneration++;
     for (const key of stale) this.cache.delete(key);
+    for (const [rpHex, idHex] of moved) this.users.removed(rpHex, idHex);
+    for (const record of chunk) this.users.written(toHex(record.rpIdHash), record);
     for (const idHex of ids) this.counters.forget(idHex);
   }
 
@@ -140,7 +152,36 @@ export class Credentials {
       await commit(this.state, [{ type: "put", key, value: sealed }]);
       this.state.cacheGeneration++;
       this.cache.set(key, decoded);
+      this.users.written(rpHex, decoded);
     });
+  }
+
+  /** The discoverable credential `rpIdHash` holds for this user handle, if any (see discoverableByUser.ts). */
+  async findDiscoverable(rpIdHash: Uint8Array, userId: Uint8Array): Promise<CredentialRecord | undefined> {
+    assertOpen(this.state);
+    const rpHex = toHex(rpIdHash);
+    const userHex = toHex(userId);
+    let idHex = this.users.lookup(rpHex, userHex);
+    if (idHex === undefined) {
+      const generation = this.state.cacheGeneration;
+      const found: { userHex: string; idHex: string }[] = [];
+      await this.eachCredential(
+        rpIdHash,
+        (record) => {
+          if (record.discoverable && record.user) found.push({ userHex: toHex(record.user.id), idHex: toHex(record.id) });
+        },
+        () => {}, // a record that fails its check holds no user anyone can find, as in a scan
+      );
+      // A write during the scan may have been missed: use what was found, keep nothing.
+      if (generation === this.state.cacheGeneration) this.users.load(rpHex, found);
+      idHex = found.find((entry) => entry.userHex === userHex)?.idHex ?? "none";
+    }
+    return idHex === "none" ? undefined : this.get(rpIdHash, fromHex(idHex));
+  }
+
+  /** After a factory reset: nothing is mapped. */
+  forgetIndexes(): void {
+    this.users.clear();
   }
 
   async get(rpIdHash: Uint8Array, credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
@@ -193,6 +234,7 @@ export class Credentials {
       );
       this.state.cacheGeneration++;
       this.cache.delete(key);
+      this.users.removed(rpHex, idHex);
       this.counters.forget(idHex);
       return true;
     });

@@ -11,6 +11,7 @@
  * only opens under the key it was written to.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, randomFillSync, scrypt, scryptSync, type KeyObject } from "node:crypto";
+import { publicRandomBytes } from "../bytes/random.js";
 import type { ScryptParams } from "./records.js";
 
 /** scrypt N=2^14, r=8, p=1 (16 MiB, about 50 ms here): the "interactive" cost from the scrypt paper, for a store of test keys. */
@@ -100,8 +101,9 @@ export function toKeyObject(raw: Uint8Array): KeyObject {
 
 export function seal(key: KeyObject, plaintext: Uint8Array, aad: string): Uint8Array {
   const out = new Uint8Array(NONCE_LENGTH + plaintext.length + TAG_LENGTH);
-  const nonce = out.subarray(0, NONCE_LENGTH);
-  randomFillSync(nonce);
+  // A nonce is public once used, so it may come from the pool; uniqueness is what GCM needs.
+  const nonce = publicRandomBytes(NONCE_LENGTH);
+  out.set(nonce, 0);
   const cipher = createCipheriv(CIPHER, key, nonce, { authTagLength: TAG_LENGTH });
   cipher.setAAD(Buffer.from(aad, "utf8"));
   const body = cipher.update(plaintext);

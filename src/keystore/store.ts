@@ -181,8 +181,8 @@ export class Keystore {
    * Store a credential with its counter, replacing any credential with the
    * same ID (also one filed under another RP). One batch: record, index, counter.
    */
-  putCredential(record: CredentialRecord, initialSignCount = 0): Promise<void> {
-    return this.credentials.put(record, initialSignCount);
+  putCredential(record: CredentialRecord, initialSignCount = 0, options: { newId?: boolean } = {}): Promise<void> {
+    return this.credentials.put(record, initialSignCount, options.newId === true);
   }
 
   /**
@@ -229,6 +229,11 @@ export class Keystore {
    * RPs when `rpIdHash` is omitted. A record that fails authentication is
    * reported in `corrupted` and does not hide the others.
    */
+  /** The discoverable credential of this RP for this user handle, if any; a record that fails its check is passed over, as in a scan. */
+  findDiscoverable(rpIdHash: Uint8Array, userId: Uint8Array): Promise<CredentialRecord | undefined> {
+    return this.credentials.findDiscoverable(rpIdHash, userId);
+  }
+
   scanCredentials(rpIdHash?: Uint8Array): Promise<ScanResult> {
     return this.credentials.scan(rpIdHash);
   }
@@ -318,6 +323,7 @@ export class Keystore {
       }
       this.state.cacheGeneration++;
       this.cache.clear();
+      this.credentials.forgetIndexes();
       this.settings.clear();
       this.counters.forgetAll();
     });

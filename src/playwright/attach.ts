@@ -21,6 +21,7 @@ import { initScript } from "../browser/pageShim.js";
 import { BrowserSession, MALFORMED, type SessionOptions } from "../browser/session.js";
 import { shimConfig } from "../browser/shimConfig.js";
 import { parseRequest, wireError } from "../browser/wireRequest.js";
+import { WebAuthnError } from "../client/index.js";
 import type { WireResponse } from "../browser/serialization.js";
 import { CdpChannel } from "./cdpChannel.js";
 import { urlCallerFacts } from "./frameOrigin.js";
@@ -144,8 +145,10 @@ export class SoftkeyAttachment extends BrowserSession<Page, Frame> {
       return wireError(error);
     }
     if (!facts) {
-      return { ok: false, name: "NotAllowedError", message: "softkey: in Chromium a ceremony needs the context token the CDP channel gave the calling document" };
-    }    return this.answer({ page: source.page, frame: source.frame, facts }, request);
+      // The page reads Chrome's generic message, as for every refusal; the reason is softkey's to know.
+      return wireError(new WebAuthnError("NotAllowedError", "softkey: in Chromium a ceremony needs the context token the CDP channel gave the calling document"));
+    }
+    return this.answer({ page: source.page, frame: source.frame, facts }, request);
   }
 
   /** A call through the CDP channel from a page's top-level document, with Chromium's facts about it. */

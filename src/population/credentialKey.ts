@@ -11,9 +11,10 @@
  * key, cost several signatures), so callers keep recent ones in a bounded cache.
  */
 import { createHmac, type KeyObject } from "node:crypto";
-import { CoseAlgorithm, encodeEc2PublicKey, encodeOkpPublicKey } from "../ctap/cose.js";
+import { CoseAlgorithm, encodeEc2PublicKey } from "../ctap/cose.js";
 import { p256PublicPoint, p256ScalarFrom } from "../crypto/credentialKeys.js";
-import { ed25519KeyObjectFromSeed, ed25519PublicKey, p256KeyObject } from "../crypto/keyEncoding.js";
+import { p256KeyObject } from "../crypto/keyEncoding.js";
+import { credentialAlgorithm } from "../crypto/algorithms/index.js";
 import type { PopulationSecrets } from "./secrets.js";
 
 export interface CredentialKeyPair {
@@ -28,21 +29,14 @@ function keyMaterial(secrets: PopulationSecrets, rpIdHash: Uint8Array, source: U
   return createHmac("sha512", secrets.credentialKeys).update(rpIdHash).update(source).digest();
 }
 
-/** The key pair: registration needs both halves. */
+/** The key pair: registration needs both halves. Made by the algorithm's own derivation (crypto/algorithms/), as the core makes keys. */
 export function deriveKeyPair(secrets: PopulationSecrets, rpIdHash: Uint8Array, source: Uint8Array, alg: number): CredentialKeyPair {
+  if (alg !== CoseAlgorithm.ES256 && alg !== CoseAlgorithm.EdDSA) throw new RangeError(`a population credential is ES256 or EdDSA, not COSE ${alg}`);
   const okm = keyMaterial(secrets, rpIdHash, source);
-  if (alg === CoseAlgorithm.ES256) {
-    const d = p256ScalarFrom(okm);
-    const point = p256PublicPoint(d);
-    okm.fill(0);
-    return { alg, privateKey: p256KeyObject({ d, point }), publicKey: encodeEc2PublicKey(point.slice(1, 33), point.slice(33, 65)) };
-  }
-  if (alg === CoseAlgorithm.EdDSA) {
-    const privateKey = ed25519KeyObjectFromSeed(okm.subarray(0, 32));
-    okm.fill(0);
-    return { alg, privateKey, publicKey: encodeOkpPublicKey(ed25519PublicKey(privateKey)) };
-  }
-  throw new RangeError(`a population credential is ES256 or EdDSA, not COSE ${alg}`);
+  const algorithm = credentialAlgorithm(alg);
+  const { keyPair, signingKey } = algorithm.derive(okm.subarray(0, algorithm.materialLength));
+  okm.fill(0);
+  return { alg, privateKey: signingKey as KeyObject, publicKey: keyPair.publicKey };
 }
 
 /** The private key alone (a sign-in by a user not in the cache): no COSE encoding. */

@@ -1,8 +1,10 @@
-export type { PresencePurpose, PresenceRequest, UserPresence, UvOutcome } from "./presence.js";
+export type { EnrolledFinger, PresencePurpose, PresenceRequest, SampleStatus, UserPresence, UvOutcome } from "./presence.js";
 export {
   createPresence,
   parsePresencePolicy,
   parseUvMode,
+  parseSampleStatus,
+  SAMPLE_STATUSES,
   PRESENCE_POLICIES,
   UV_MODES,
   type BuiltInUvMode,

@@ -19,7 +19,9 @@ export type PresencePurpose =
   | "u2fRegister"
   | "u2fAuthenticate"
   /** Built-in UV for a pinUvAuthToken whose permissions are neither mc, ga nor cm (large blobs, configuration). */
-  | "userVerification";
+  | "userVerification"
+  /** A fingerprint sample for a new template (authenticatorBioEnrollment). */
+  | "bioEnrollment";
 
 /** What the user is asked about; shown by the prompt policy. */
 export interface PresenceRequest {
@@ -27,9 +29,42 @@ export interface PresenceRequest {
   rpId?: string;
   userName?: string;
   userDisplayName?: string;
+  /** authenticatorReset on a key with longTouchForReset (CTAP 2.2): the user must hold the touch, not tap. */
+  longTouch?: boolean;
+  /**
+   * On a device with a fingerprint sensor (authenticatorBioEnrollment): the templates it holds, each by
+   * its ID in hex and its friendly name, so the policy can say whether the finger that touches is one of them.
+   */
+  enrolledFingers?: readonly EnrolledFinger[];
   /** Aborts a pending wait (CTAPHID_CANCEL, or the user-action timeout); the core then answers the matching status. */
   signal?: AbortSignal;
 }
+
+/** A fingerprint template as a policy sees it. */
+export interface EnrolledFinger {
+  id: string;
+  name?: string;
+}
+
+/**
+ * What a fingerprint sensor reports for one enrollment sample (CTAP 2.2 section 6.7.4's
+ * lastEnrollSampleStatus, without its CTAP2_ENROLL_FEEDBACK_ prefix, in kebab case).
+ */
+export type SampleStatus =
+  | "fp-good"
+  | "fp-too-high"
+  | "fp-too-low"
+  | "fp-too-left"
+  | "fp-too-right"
+  | "fp-too-fast"
+  | "fp-too-slow"
+  | "fp-poor-quality"
+  | "fp-too-skewed"
+  | "fp-too-short"
+  | "fp-merge-failure"
+  | "fp-exists"
+  | "no-user-activity"
+  | "no-user-presence-transition";
 
 /**
  * Outcome of a built-in user verification attempt (a simulated fingerprint or face match):
@@ -62,4 +97,9 @@ export interface UserPresence {
   readonly builtInUv: boolean;
   /** Perform built-in UV (which includes the user's gesture). Only called when builtInUv is true; pending like requestPresence. */
   verifyUser(request: PresenceRequest): Promise<UvOutcome>;
+  /**
+   * One enrollment sample on a fingerprint sensor: what the sensor made of the finger. Pending like
+   * requestPresence while no finger touches. Absent: every sample is good.
+   */
+  captureSample?(request: PresenceRequest): Promise<SampleStatus>;
 }

@@ -5,7 +5,7 @@
  * ceremonies. Each question goes to the policy in force when it is asked; a
  * question already waiting (a terminal prompt) keeps the policy it started with.
  */
-import type { PresenceRequest, UserPresence, UvOutcome } from "./presence.js";
+import type { PresenceRequest, SampleStatus, UserPresence, UvOutcome } from "./presence.js";
 
 export class SwitchablePresence implements UserPresence {
   constructor(private current: UserPresence) {}
@@ -33,5 +33,9 @@ export class SwitchablePresence implements UserPresence {
 
   verifyUser(request: PresenceRequest): Promise<UvOutcome> {
     return this.current.verifyUser(request);
+  }
+
+  captureSample(request: PresenceRequest): Promise<SampleStatus> {
+    return this.current.captureSample?.(request) ?? Promise.resolve("fp-good");
   }
 }

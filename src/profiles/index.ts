@@ -3,7 +3,7 @@
  * authenticator core's configuration and the WebAuthn client's options.
  */
 import { readFileSync } from "node:fs";
-import { aaguidFromString, defaultAuthenticatorConfig, type AuthenticatorConfig } from "../authenticator/deviceConfig.js";
+import { aaguidFromString, defaultAuthenticatorConfig, DEFAULT_FINGERPRINT_SENSOR, type AuthenticatorConfig } from "../authenticator/deviceConfig.js";
 import type { WebAuthnClientOptions } from "../client/client.js";
 import type { AuthenticatorTransport } from "../client/responseJSON.js";
 import { BUILT_IN_PROFILES, DEFAULT_PROFILE } from "./builtIn.js";
@@ -58,6 +58,11 @@ export function loadProfileFile(file: string): Profile {
 /** Optional features that a profile's getInfo options can leave out. */
 const FEATURE_OPTIONS = ["credMgmt", "authnrCfg", "largeBlobs", "setMinPINLength"] as const;
 
+/** Features a profile's getInfo options add (CTAP 2.2's persistent token; a fingerprint sensor with its be permission from UV). */
+function addedFeatures(options: NonNullable<Profile["getInfo"]>["options"] = {}): string[] {
+  return [...(options.perCredMgmtRO ? ["perCredMgmtRO"] : []), ...(options.bioEnroll ? ["bioEnroll", "uvBioEnroll"] : [])];
+}
+
 /** The core's configuration for a profile; what the profile leaves out keeps the core's default. */
 export function profileConfig(profile: Profile): Partial<AuthenticatorConfig> {
   const defaults = defaultAuthenticatorConfig();
@@ -76,13 +81,24 @@ export function profileConfig(profile: Profile): Partial<AuthenticatorConfig> {
     backupState: profile.backup.state,
     platformDevice: options.plat ?? profile.attachment === "platform",
     residentKeys: options.rk ?? true,
-    optionalFeatures: defaults.optionalFeatures.filter((feature) => !FEATURE_OPTIONS.some((name) => name === feature && options[name] === false)),
+    optionalFeatures: [
+      ...defaults.optionalFeatures.filter((feature) => !FEATURE_OPTIONS.some((name) => name === feature && options[name] === false)),
+      ...addedFeatures(options),
+    ],
     maxCredentialCountInList: info?.maxCredentialCountInList ?? defaults.maxCredentialCountInList,
     maxCredentialIdLength: info?.maxCredentialIdLength ?? defaults.maxCredentialIdLength,
     maxDiscoverableCredentials: info?.maxDiscoverableCredentials ?? defaults.maxDiscoverableCredentials,
     firmwareVersion: info?.firmwareVersion ?? defaults.firmwareVersion,
   };
   if (info?.extensions) config.extensions = [...info.extensions];
+  // CTAP 2.2: the formats the device makes, its own first (attestationFormatsPreference picks among them).
+  config.attestationFormats = info?.attestationFormats ?? [profile.attestation.format, ...defaults.attestationFormats.filter((f) => f !== profile.attestation.format)];
+  if (info?.longTouchForReset !== undefined) config.longTouchForReset = info.longTouchForReset;
+  if (info?.transportsForReset) config.transportsForReset = [...info.transportsForReset];
+  if (info?.maxPINLength !== undefined) config.maxPinLength = info.maxPINLength;
+  if (info?.pinComplexityPolicy) config.pinComplexityPolicy = { ...info.pinComplexityPolicy };
+  if (info?.vendorPrototypeConfigCommands) config.vendorPrototypeConfigCommands = [...info.vendorPrototypeConfigCommands];
+  if (options.bioEnroll) config.fingerprint = { ...DEFAULT_FINGERPRINT_SENSOR, ...info?.fingerprintSensor };
   if (profile.enterpriseRpIds) config.enterpriseRpIds = [...profile.enterpriseRpIds];
   if (profile.requestCbor) config.requestCbor = profile.requestCbor;
   return config;

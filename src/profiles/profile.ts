@@ -5,7 +5,7 @@
  * Profiles are plain JSON, so a test team can keep one per key it supports;
  * `validateProfile` checks one field by field and names the first bad one.
  */
-import type { AttestationFormatName, CounterMode } from "../authenticator/deviceConfig.js";
+import type { AttestationFormatName, CounterMode, FingerprintSensorConfig } from "../authenticator/deviceConfig.js";
 import type { RequestCbor } from "../authenticator/params.js";
 import { SUPPORTED_ALGORITHMS, CREDENTIAL_ID_LENGTH } from "../crypto/credentialKeys.js";
 import { EXTENSIONS } from "../authenticator/extensions/index.js";
@@ -16,10 +16,12 @@ export const ATTESTATION_FORMATS: readonly AttestationFormatName[] = ["packed", 
 export const COUNTER_MODES: readonly CounterMode[] = ["per-credential", "global", "zero"];
 export const ATTACHMENTS = ["cross-platform", "platform"] as const;
 export const TRANSPORTS = ["usb", "nfc", "ble", "smart-card", "hybrid", "internal"] as const;
-export const VERSIONS = ["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE", "FIDO_2_1"] as const;
+export const VERSIONS = ["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE", "FIDO_2_1", "FIDO_2_2", "FIDO_2_3"] as const;
 export const REQUEST_CBOR: readonly RequestCbor[] = ["canonical", "lenient"];
 /** getInfo options a profile may set; the rest (clientPin, pinUvAuthToken, alwaysUv, ...) follow the device's state. */
-export const PROFILE_OPTIONS = ["uv", "plat", "rk", "credMgmt", "authnrCfg", "largeBlobs", "setMinPINLength"] as const;
+export const PROFILE_OPTIONS = ["uv", "plat", "rk", "credMgmt", "authnrCfg", "largeBlobs", "setMinPINLength", "perCredMgmtRO", "bioEnroll"] as const;
+/** Fields a profile's getInfo may give beyond CTAP 2.1's. */
+const CTAP22_FIELDS = ["attestationFormats", "longTouchForReset", "transportsForReset", "maxPINLength", "pinComplexityPolicy", "vendorPrototypeConfigCommands", "fingerprintSensor"] as const;
 
 export type ProfileOption = (typeof PROFILE_OPTIONS)[number];
 
@@ -29,6 +31,8 @@ export interface ProfileGetInfo {
    * uv: true is built-in user verification (then --uv on|off|fail plays the user); false or absent: none.
    * plat, rk: as getInfo reports them (rk false refuses discoverable credentials).
    * credMgmt, authnrCfg, largeBlobs, setMinPINLength: false leaves the feature out of getInfo.
+   * perCredMgmtRO (CTAP 2.2): true offers the persistent token (pcmr) and getInfo's encrypted members.
+   * bioEnroll: true is a fingerprint sensor (authenticatorBioEnrollment); built-in UV is configured once a finger is enrolled.
    */
   options?: Partial<Record<ProfileOption, boolean>>;
   /** A subset of the implemented extensions; absent offers all of them. */
@@ -38,6 +42,18 @@ export interface ProfileGetInfo {
   /** getInfo's remainingDiscoverableCredentials is this minus the discoverable credentials stored. */
   maxDiscoverableCredentials?: number;
   firmwareVersion?: number;
+  /** CTAP 2.2 members (reported only with FIDO_2_2 or FIDO_2_3 in versions). Formats the device makes, the profile's own first. */
+  attestationFormats?: AttestationFormatName[];
+  longTouchForReset?: boolean;
+  /** Transports authenticatorReset is allowed on; absent: every one. */
+  transportsForReset?: string[];
+  /** The longest PIN, in code points (4-63). */
+  maxPINLength?: number;
+  /** The device has a PIN complexity policy: on from the start or not (setMinPINLength turns it on), and the URL that describes it. */
+  pinComplexityPolicy?: { enabled: boolean; url?: string };
+  vendorPrototypeConfigCommands?: number[];
+  /** The fingerprint sensor of a profile with options.bioEnroll (defaults: a YubiKey Bio-like sensor). */
+  fingerprintSensor?: Partial<FingerprintSensorConfig>;
 }
 
 export interface Profile {
@@ -145,7 +161,7 @@ function algorithms(value: unknown): number[] {
   value.forEach((alg, i) => {
     if (!Number.isInteger(alg)) throw new ProfileError(`${field}[${i}]`, `expected an integer COSE algorithm identifier${got(alg)}`);
     if (!SUPPORTED_ALGORITHMS.includes(alg as number)) {
-      throw new ProfileError(`${field}[${i}]`, `softkey implements ${SUPPORTED_ALGORITHMS.join(" and ")}, not ${show(alg)}`);
+      throw new ProfileError(`${field}[${i}]`, `softkey implements ${SUPPORTED_ALGORITHMS.join(", ")}, not ${show(alg)}`);
     }
   });
   if (new Set(value).size !== value.length) throw new ProfileError(field, "lists an algorithm twice");
@@ -164,7 +180,7 @@ function backup(value: unknown): Profile["backup"] {
 function getInfo(value: unknown, u2f: boolean): ProfileGetInfo {
   const field = "profile.getInfo";
   const map = object(value, field);
-  allowOnly(map, field, ["versions", "options", "extensions", "maxCredentialCountInList", "maxCredentialIdLength", "maxDiscoverableCredentials", "firmwareVersion"], {
+  allowOnly(map, field, ["versions", "options", "extensions", "maxCredentialCountInList", "maxCredentialIdLength", "maxDiscoverableCredentials", "firmwareVersion", ...CTAP22_FIELDS], {
     remainingDiscoverableCredentials: "not a profile field: give maxDiscoverableCredentials (getInfo reports it minus the credentials stored)",
   });
   const result: ProfileGetInfo = {};
@@ -195,7 +211,40 @@ function getInfo(value: unknown, u2f: boolean): ProfileGetInfo {
   }
   if (map.maxDiscoverableCredentials !== undefined) result.maxDiscoverableCredentials = nonNegativeInteger(map.maxDiscoverableCredentials, `${field}.maxDiscoverableCredentials`);
   if (map.firmwareVersion !== undefined) result.firmwareVersion = nonNegativeInteger(map.firmwareVersion, `${field}.firmwareVersion`);
+  ctap22Fields(map, result, field);
   return result;
+}
+
+/** The CTAP 2.2 fields of a profile's getInfo. */
+function ctap22Fields(map: Json, result: ProfileGetInfo, field: string): void {
+  if (map.attestationFormats !== undefined) result.attestationFormats = uniqueChoices(map.attestationFormats, `${field}.attestationFormats`, ATTESTATION_FORMATS, { nonEmpty: true });
+  if (map.longTouchForReset !== undefined) result.longTouchForReset = boolean(map.longTouchForReset, `${field}.longTouchForReset`);
+  if (map.transportsForReset !== undefined) result.transportsForReset = uniqueChoices(map.transportsForReset, `${field}.transportsForReset`, TRANSPORTS, { nonEmpty: true });
+  if (map.maxPINLength !== undefined) {
+    const length = positiveInteger(map.maxPINLength, `${field}.maxPINLength`);
+    if (length < 4 || length > 63) throw new ProfileError(`${field}.maxPINLength`, `expected 4 to 63 (newPinEnc holds 63 bytes), got ${length}`);
+    result.maxPINLength = length;
+  }
+  if (map.pinComplexityPolicy !== undefined) {
+    const policy = object(map.pinComplexityPolicy, `${field}.pinComplexityPolicy`);
+    allowOnly(policy, `${field}.pinComplexityPolicy`, ["enabled", "url"]);
+    result.pinComplexityPolicy = { enabled: boolean(policy.enabled, `${field}.pinComplexityPolicy.enabled`) };
+    if (policy.url !== undefined) result.pinComplexityPolicy.url = string(policy.url, `${field}.pinComplexityPolicy.url`);
+  }
+  if (map.vendorPrototypeConfigCommands !== undefined) {
+    const ids = map.vendorPrototypeConfigCommands;
+    if (!Array.isArray(ids)) throw new ProfileError(`${field}.vendorPrototypeConfigCommands`, `expected an array of vendorCommandIds${got(ids)}`);
+    result.vendorPrototypeConfigCommands = ids.map((id, i) => nonNegativeInteger(id, `${field}.vendorPrototypeConfigCommands[${i}]`));
+  }
+  if (map.fingerprintSensor !== undefined) {
+    const sensor = object(map.fingerprintSensor, `${field}.fingerprintSensor`);
+    const names = ["fingerprintKind", "maxCaptureSamplesRequiredForEnroll", "maxTemplateFriendlyName", "maxTemplates", "preferredPlatformUvAttempts", "uvModality"] as const;
+    allowOnly(sensor, `${field}.fingerprintSensor`, names);
+    result.fingerprintSensor = {};
+    for (const name of names) if (sensor[name] !== undefined) result.fingerprintSensor[name] = positiveInteger(sensor[name], `${field}.fingerprintSensor.${name}`);
+    if (!(result.options?.bioEnroll ?? false)) throw new ProfileError(`${field}.fingerprintSensor`, "needs options.bioEnroll true");
+  }
+  if (result.options?.bioEnroll && !result.options.uv) throw new ProfileError(`${field}.options.bioEnroll`, "a fingerprint sensor is built-in user verification: needs options.uv true");
 }
 
 // ---- field checks --------------------------------------------------------------

@@ -12,13 +12,14 @@ import type { CredentialRecord, CredentialScan, CredentialStore } from "../authe
 export function visibleCredentials(store: CredentialStore): CredentialStore {
   const visible = (record: CredentialRecord | undefined) => (record?.hidden ? undefined : record);
   return {
-    putCredential: (record, initialSignCount) => store.putCredential(record, initialSignCount),
+    putCredential: (record, initialSignCount, options) => store.putCredential(record, initialSignCount, options),
     getCredential: async (rpIdHash, credentialId) => visible(await store.getCredential(rpIdHash, credentialId)),
     findCredential: async (credentialId) => visible(await store.findCredential(credentialId)),
     scanCredentials: async (rpIdHash): Promise<CredentialScan> => {
       const scan = await store.scanCredentials(rpIdHash);
       return { ...scan, credentials: scan.credentials.filter((record) => !record.hidden) };
     },
+    findDiscoverable: async (rpIdHash, userId) => visible(await store.findDiscoverable(rpIdHash, userId)),
     updateCredential: (record) => store.updateCredential(record),
     deleteCredential: (credentialId) => store.deleteCredential(credentialId),
     countCredentials: () => store.countCredentials(),

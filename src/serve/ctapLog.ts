@@ -17,6 +17,7 @@ import { ClientPinRequest, ClientPinSubCommand } from "../ctap/messages/clientPi
 import { CredentialManagementRequest, CredentialManagementSubCommand } from "../ctap/messages/credentialManagement.js";
 import { ConfigRequest, ConfigSubCommand } from "../ctap/messages/config.js";
 import { LargeBlobsRequest } from "../ctap/messages/largeBlobs.js";
+import { BioEnrollmentRequest, BioEnrollmentSubCommand } from "../ctap/messages/bioEnrollment.js";
 import { statusName } from "../ctap/status.js";
 import type { CtapRequestContext, CtapTransport } from "../ctap/transport.js";
 
@@ -24,6 +25,7 @@ const nameTable = (table: Record<string, number>) => new Map(Object.entries(tabl
 const CLIENT_PIN = nameTable(ClientPinSubCommand);
 const CREDENTIAL_MANAGEMENT = nameTable(CredentialManagementSubCommand);
 const CONFIG = nameTable(ConfigSubCommand);
+const BIO_ENROLLMENT = nameTable(BioEnrollmentSubCommand);
 
 /** Wrap a transport so every request is logged with its outcome. */
 export function withCtapLog(transport: CtapTransport, log: (line: string) => void): CtapTransport {
@@ -77,6 +79,9 @@ function requestDetail(command: number, body: Uint8Array): string | undefined {
       return subCommand(CREDENTIAL_MANAGEMENT, params.get(CredentialManagementRequest.fields.subCommand.key));
     case Command.authenticatorConfig:
       return subCommand(CONFIG, params.get(ConfigRequest.fields.subCommand.key));
+    case Command.authenticatorBioEnrollment:
+      if (params.get(BioEnrollmentRequest.fields.getModality.key) === true) return "getModality";
+      return subCommand(BIO_ENROLLMENT, params.get(BioEnrollmentRequest.fields.subCommand.key));
     case Command.authenticatorLargeBlobs:
       return params.has(LargeBlobsRequest.fields.set.key) ? "set" : params.has(LargeBlobsRequest.fields.get.key) ? "get" : undefined;
     default:
@@ -91,6 +96,7 @@ const DETAILED = new Set<number>([
   Command.authenticatorCredentialManagement,
   Command.authenticatorConfig,
   Command.authenticatorLargeBlobs,
+  Command.authenticatorBioEnrollment,
 ]);
 
 function subCommand(names: Map<number, string>, value: unknown): string | undefined {

@@ -110,7 +110,7 @@ describe("profiles", () => {
     expectOneLineError(notJson, /is not valid JSON/);
     const unknown = await runCli(["profile", "show", "no-such-profile"]);
     expect(unknown.code).toBe(3);
-    expectOneLineError(unknown, /no built-in profile and no file by that name \(built-in: softkey-roaming, u2f-only, platform-passkey\)/);
+    expectOneLineError(unknown, /no built-in profile and no file by that name \(built-in: softkey-roaming, u2f-only, platform-passkey, softkey-bio, softkey-pq\)/);
   });
 
   it("init --profile stores it; info shows it", async () => {

@@ -103,6 +103,9 @@ describe("--json", () => {
       await json("delete", ["delete", created.id]);
       await json("import", ["import", "--format", "softkey", path.join(tmp, "bundle.json"), "--replace"]);
       await json("demo", ["demo"]);
+      await json("population export", ["population", "export", "--rp-id", "example.com", "--size", "50", "--out", path.join(tmp, "users.jsonl")], {
+        env: { SOFTKEY_POPULATION_SEED: "json-test-population-seed" },
+      });
     }, 120_000);
 
     afterAll(async () => {

@@ -65,13 +65,20 @@ describe("softkey population export", () => {
     const fromFile = await runCli(["population", "export", "--rp-id", "example.com", "--size", "2500", "--no-discoverable", "--out", second, "--seed-file", seedFile]);
     expect(fromFile.code, fromFile.stderr).toBe(0);
     expect(readFileSync(second, "utf8")).toBe(exported);
+    // The file wins over the environment, as documented (the program's own --seed-file must not take the flag away).
+    const third = path.join(dir, "file-over-env.jsonl");
+    const fileOverEnv = await runCli(["population", "export", "--rp-id", "example.com", "--size", "2500", "--no-discoverable", "--out", third, "--seed-file", seedFile], {
+      env: { SOFTKEY_POPULATION_SEED: "another population's seed, not this one" },
+    });
+    expect(fileOverEnv.code, fileOverEnv.stderr).toBe(0);
+    expect(readFileSync(third, "utf8")).toBe(exported);
   });
 
   it("never takes the seed from argv, and never repeats it", async () => {
     const secret = "a secret someone typed on the command line";
     const result = await runCli(["population", "export", "--rp-id", "localhost", "--size", "10", "--seed", secret], { env });
     expect(result.code).toBe(2);
-    expectOneLineError(result, /never a command-line argument/);
+    expectOneLineError(result, /--seed is deterministic mode for a store; a population.s seed is never a command-line argument: use --seed-file FILE/);
     expect(result.stderr + result.stdout).not.toContain(secret);
     const asValue = await runCli(["population", "export", "--rp-id", "localhost", "--size", "10", "--population-seed", secret], { env });
     expect(asValue.code).toBe(2);

@@ -59,7 +59,7 @@ describe("CDP format", () => {
     const cases: [Partial<CdpCredential> & Record<string, unknown>, RegExp][] = [
       [{ credentialId: "not base64!" }, /credentialId is not valid base64/],
       [{ credentialId: "" }, /credentialId is empty/],
-      [{ privateKey: p384 }, /privateKey is a ec secp384r1 key; softkey holds P-256/],
+      [{ privateKey: p384 }, /privateKey is an ES384 key where ES256 \(P-256\) is required/],
       [{ privateKey: ed25519 }, /privateKey is an EdDSA key where ES256 \(P-256\) is required/],
       [{ privateKey: b64(Buffer.from("nonsense")) }, /privateKey is not a PKCS#8 private key/],
       [{ rpId: "https://example.com" }, /rpId "https:\/\/example.com" is not a domain/],

@@ -102,7 +102,7 @@ describe("softkey bundle", () => {
 
     const both = await sealBundle([worse, bad], BUNDLE_PASSPHRASE, { scrypt: TEST_BUNDLE_SCRYPT });
     await expect(importCredentials(target.key, both, { format: "softkey", passphrase: BUNDLE_PASSPHRASE })).rejects.toThrow(
-      /2 of 2 entries are invalid.*entry 1 .*privateKey is not a PKCS#8 private key.*entry 2 .*rpIdHash/,
+      /2 of 2 entries are invalid.*entry 1 .*privateKey is not a PKCS#8 ES256 private key.*entry 2 .*rpIdHash/,
     );
     expect((await target.key.keystore.countCredentials()).total).toBe(0);
   });

@@ -147,11 +147,11 @@ describe(TITLE, () => {
     const list = await key.ok(["fido2-token", "-L"], { env: { SOFTKEY_FIDO_DEVICE: key.device } });
     expect(list.stdout).toContain(`${key.device}: vendor=0x0000, product=0x0000 (softkey virtual FIDO2 key)`);
     const info = (await key.ok(["fido2-token", "-I", key.device])).stdout;
-    expect(info).toMatch(/^version strings: U2F_V2, FIDO_2_0, FIDO_2_1$/m);
-    expect(info).toMatch(/^extension strings: credProtect, hmac-secret, credBlob, largeBlobKey, minPinLength$/m);
+    expect(info).toMatch(/^version strings: U2F_V2, FIDO_2_0, FIDO_2_1, FIDO_2_2$/m);
+    expect(info).toMatch(/^extension strings: credProtect, hmac-secret, hmac-secret-mc, credBlob, largeBlobKey, minPinLength, thirdPartyPayment$/m);
     expect(info).toMatch(/^algorithms: es256 \(public-key\), eddsa \(public-key\)$/m);
     expect(info).toContain(`aaguid: ${SOFTKEY_AAGUID}`);
-    expect(info).toMatch(/^options: rk, up, uv, noplat, noalwaysUv, credMgmt, authnrCfg, noclientPin, largeBlobs, pinUvAuthToken, setMinPINLength, makeCredUvNotRqd$/m);
+    expect(info).toMatch(/^options: rk, up, uv, noplat, noalwaysUv, credMgmt, authnrCfg, noclientPin, largeBlobs, perCredMgmtRO, pinUvAuthToken, setMinPINLength, makeCredUvNotRqd$/m);
     expect(info).toMatch(/^pin protocols: 2, 1$/m);
     expect(info).toMatch(/^pin retries: 8$/m);
     expect(info).toMatch(/^uv retries: 8$/m);

@@ -139,7 +139,7 @@ describe(TITLE, () => {
       getAssertion: "PIN_REQUIRED",
       silentProbe: { status: "OK", flags: 0 },
       u2fRegister: "0x6985",
-      versions: ["FIDO_2_0", "FIDO_2_1"],
+      versions: ["FIDO_2_0", "FIDO_2_1", "FIDO_2_2"],
     });
   });
 

@@ -439,7 +439,7 @@ describe(`${TITLE}: CTAP1/U2F (fido2.ctap1.Ctap1 over CTAPHID_MSG)`, () => {
       ],
       checkOnly: { own: "0x6985", foreign: "0x6A80", otherApp: "0x6A80" },
       otherAppSign: "0x6A80",
-      ctap2Versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1"],
+      ctap2Versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1", "FIDO_2_2"],
       u2fViaCtap2: { verified: true, rpIdHashIsAppParam: true, counter: 3, credentialId: true },
       u2fViaCtap2OtherRp: "NO_CREDENTIALS",
       ctap2ViaU2f: { verified: true, userPresence: 1, counter: 1 },

@@ -35,13 +35,13 @@ describe("validateProfile", () => {
     ["a future version", (p) => (p.profileVersion = 2), "profile.profileVersion: expected 1, got 2"],
     ["a bad AAGUID", (p) => (p.aaguid = "nope"), 'profile.aaguid: expected a UUID such as "00000000-0000-0000-0000-000000000000", got "nope"'],
     ["an unknown attestation format", (p) => (p.attestation.format = "tpm"), 'profile.attestation.format: expected one of "packed", "none", "fido-u2f", got "tpm"'],
-    ["an algorithm softkey lacks", (p) => (p.algorithms = [-7, -257]), "profile.algorithms[1]: softkey implements -7 and -8, not -257"],
+    ["an algorithm softkey lacks", (p) => (p.algorithms = [-7, -47]), "profile.algorithms[1]: softkey implements -7, -8, -35, -36, -9, -51, -52, -19, -53, -257, -48, -49, -50, not -47"],
     ["an unknown transport", (p) => (p.transports = ["usb", "carrier-pigeon"]), 'profile.transports[1]: expected one of "usb", "nfc", "ble", "smart-card", "hybrid", "internal", got "carrier-pigeon"'],
     ["an unknown counter mode", (p) => (p.counter = "sometimes"), 'profile.counter: expected one of "per-credential", "global", "zero", got "sometimes"'],
     ["BS without BE", (p) => (p.backup = { eligible: false, state: true }), "profile.backup.state: true needs eligible true (WebAuthn L3: BS=1 requires BE=1)"],
     ["a typo", (p) => (p.getInfo.option = {}), "profile.getInfo.option: unknown field"],
     ["an unknown option", (p) => (p.getInfo.options.ep = true), "profile.getInfo.options.ep: unknown field"],
-    ["an extension softkey lacks", (p) => (p.getInfo.extensions = ["credProtect", "thirdPartyPayment"]), 'profile.getInfo.extensions[1]: expected one of'],
+    ["an extension softkey lacks", (p) => (p.getInfo.extensions = ["credProtect", "previewSign"]), 'profile.getInfo.extensions[1]: expected one of'],
     ["remainingDiscoverableCredentials", (p) => (p.getInfo.remainingDiscoverableCredentials = 5), "profile.getInfo.remainingDiscoverableCredentials: not a profile field: give maxDiscoverableCredentials"],
     ["IDs longer than the limit", (p) => (p.getInfo.maxCredentialIdLength = 16), "profile.getInfo.maxCredentialIdLength: softkey's credential IDs are 32 bytes"],
     ["U2F_V2 without u2f", (p) => (p.u2f = false), 'profile.getInfo.versions: has "U2F_V2" but u2f is false'],
@@ -66,12 +66,13 @@ describe("validateProfile", () => {
 });
 
 describe("built-in profiles", () => {
-  it("softkey-roaming (the default): CTAP 2.1 roaming key with U2F, ES256 and EdDSA, built-in UV, every extension", async () => {
+  it("softkey-roaming (the default): CTAP 2.2 roaming key with U2F, ES256 and EdDSA, built-in UV, every extension", async () => {
     device = await TestDevice.create();
     expect(device.key.profile.name).toBe("softkey-roaming");
     const info = await getInfo(device.key);
-    expect(info.get(0x01)).toEqual(["U2F_V2", "FIDO_2_0", "FIDO_2_1"]);
-    expect(info.get(0x02)).toEqual(["credProtect", "hmac-secret", "credBlob", "largeBlobKey", "minPinLength"]);
+    expect(info.get(0x01)).toEqual(["U2F_V2", "FIDO_2_0", "FIDO_2_1", "FIDO_2_2"]);
+    // CTAP 2.3's pinComplexityPolicy extension is not claimed by a 2.2 key.
+    expect(info.get(0x02)).toEqual(["credProtect", "hmac-secret", "hmac-secret-mc", "credBlob", "largeBlobKey", "minPinLength", "thirdPartyPayment"]);
     expect(Buffer.from(info.get(0x03) as Uint8Array).toString("hex")).toBe("1d22abe7f7cc493e87322b75abc380a7");
     expect(Object.fromEntries(info.get(0x04) as Map<string, boolean>)).toMatchObject({ rk: true, plat: false, uv: true, credMgmt: true });
     expect(info.get(0x07)).toBe(16);

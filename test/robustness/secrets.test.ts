@@ -6,7 +6,8 @@
  * secret, raw and hex/base64 encoded: the private keys (PKCS#8 and the raw
  * scalar), the PIN and its hash, the hmac-secret keys and outputs, the
  * largeBlobKeys, the large blob, user names, display names and IDs, the
- * passphrase. None may appear.
+ * persistent pinUvAuthToken and the device identifier behind encIdentifier,
+ * the passphrase. None may appear.
  */
 import { createHash, createPrivateKey } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -110,6 +111,9 @@ it("no private key, PIN, PIN hash, hmac secret, large blob or user data in the s
       ]),
     );
     expect(write.status).toBe(0);
+    // The persistent pinUvAuthToken (CTAP 2.2 pcmr), and getInfo's encrypted identifier behind it.
+    needles.set("persistent pinUvAuthToken", await token(0x40));
+    expect((await call(0x04)).status).toBe(0);
     client.close();
   } finally {
     server.child.kill("SIGTERM");
@@ -121,6 +125,10 @@ it("no private key, PIN, PIN hash, hmac secret, large blob or user data in the s
   // What the store holds, read with the passphrase: the secrets to look for.
   const keystore = await Keystore.open(store, PASSPHRASE);
   try {
+    const persistent = await keystore.getSetting<{ value: Uint8Array; identifier: Uint8Array; credStoreState: Uint8Array }>("persistentPinUvAuthToken");
+    expect(Buffer.from(persistent!.value)).toEqual(Buffer.from(needles.get("persistent pinUvAuthToken")!));
+    needles.set("device identifier (encIdentifier's plaintext)", persistent!.identifier);
+    needles.set("credential store state", persistent!.credStoreState);
     const { credentials } = await keystore.scanCredentials();
     expect(credentials).toHaveLength(3);
     for (const [i, c] of credentials.entries()) {

@@ -14,6 +14,8 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { generateAuthenticationOptions, generateRegistrationOptions } from "@simplewebauthn/server";
 import { apiRoutes, type HttpBackend } from "../../src/serve/http/handlers.js";
+import { simulatedUserRoutes } from "../../src/serve/http/userRoutes.js";
+import type { Softkey } from "../../src/softkey.js";
 import { assertBuilt, ROOT } from "../cli/run.js";
 import { initHttpStore, startHttpServe, stopAllHttpServes, type CallResult, type HttpServe } from "../helpers/httpService.js";
 
@@ -66,7 +68,7 @@ describe("docs/openapi.json", () => {
 
   it("describes exactly the routes the service has", () => {
     const backend = {} as HttpBackend; // only the route table is read
-    const routes = apiRoutes(backend).map((r) => `${r.method} ${r.pattern.replace(/:(\w+)/g, "{$1}")}`).sort();
+    const routes = [...apiRoutes(backend), ...simulatedUserRoutes({} as Softkey)].map((r) => `${r.method} ${r.pattern.replace(/:(\w+)/g, "{$1}")}`).sort();
     const documented = Object.entries(DOC.paths as Record<string, object>)
       .flatMap(([route, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${route}`))
       .sort();
@@ -124,7 +126,7 @@ describe("docs/openapi.json", () => {
       const rsaOnly = await generateRegistrationOptions({ rpName: "Example", rpID: "example.com", userName: "bob", supportedAlgorithmIDs: [-257] });
       conforms("POST", "/v1/registrations", await serve.call("POST", "/v1/registrations", { json: { origin, options: rsaOnly } }));
 
-      for (const route of ["/v1/registrations", "/v1/assertions"]) {
+      for (const route of ["/v1/registrations", "/v1/assertions", "/v1/signals", "/v1/mediated-sign-ins"]) {
         conforms("POST", route, await serve.call("POST", route, { raw: "{not json" }));
         conforms("POST", route, await serve.call("POST", route, { json: { origin }, token: null }));
         conforms("POST", route, await serve.call("POST", route, { raw: "x=1", contentType: "application/x-www-form-urlencoded" }));
@@ -136,6 +138,25 @@ describe("docs/openapi.json", () => {
       const unknown = await generateAuthenticationOptions({ rpID: "example.com", allowCredentials: [{ id: "AAAAAAAAAAAAAAAAAAAAAA" }] });
       conforms("POST", "/v1/assertions", await serve.call("POST", "/v1/assertions", { json: { origin, options: unknown } }));
       conforms("POST", "/v1/assertions", await serve.call("POST", "/v1/assertions", { json: { origin: "https://evil.example", options: auth } }));
+      const discoverable = await generateAuthenticationOptions({ rpID: "example.com" });
+      conforms("POST", "/v1/assertions", await serve.call("POST", "/v1/assertions", { json: { origin, options: discoverable, account: { userName: "alice" } } }));
+      conforms("POST", "/v1/assertions", await serve.call("POST", "/v1/assertions", { json: { origin, options: discoverable, account: { userName: "mallory" } } }));
+      conforms("POST", "/v1/assertions", await serve.call("POST", "/v1/assertions", { json: { origin, options: discoverable, account: { nickname: "al" } } }));
+
+      // A credential the key does not hold: the signal is well formed, and nothing changes.
+      const unknownCredential = { rpId: "example.com", credentialId: "AAAAAAAAAAAAAAAAAAAAAA" };
+      const signal = (callerOrigin: string, options: object) => serve.call("POST", "/v1/signals", { json: { origin: callerOrigin, signal: "signalUnknownCredential", options } });
+      conforms("POST", "/v1/signals", await signal(origin, unknownCredential));
+      conforms("POST", "/v1/signals", await signal(origin, { ...unknownCredential, credentialId: "no/base64" }));
+      conforms("POST", "/v1/signals", await serve.call("POST", "/v1/signals", { json: { origin, signal: "signalEverything", options: {} } }));
+      conforms("POST", "/v1/signals", await signal("http://example.com", unknownCredential));
+      conforms("POST", "/v1/signals", await signal("data:text/html,x", unknownCredential));
+      conforms("POST", "/v1/mediated-sign-ins", await serve.call("POST", "/v1/mediated-sign-ins", { json: { origin, userName: "alice" } }));
+      conforms("POST", "/v1/mediated-sign-ins", await serve.call("POST", "/v1/mediated-sign-ins", { json: { origin: "not a url" } }));
+      conforms("GET", "/v1/capabilities", await serve.call("GET", "/v1/capabilities"));
+      conforms("GET", "/v1/capabilities", await serve.call("GET", "/v1/capabilities?x=1"));
+      conforms("GET", "/v1/capabilities", await serve.call("GET", "/v1/capabilities", { token: null }));
+      conforms("GET", "/v1/capabilities", await serve.call("POST", "/v1/capabilities", { json: {} }));
 
       conforms("GET", "/v1/credentials", await serve.call("GET", "/v1/credentials"));
       conforms("GET", "/v1/credentials", await serve.call("GET", "/v1/credentials?rpId=example.com"));
@@ -153,6 +174,24 @@ describe("docs/openapi.json", () => {
       conforms("DELETE", "/v1/credentials/{id}", await serve.call("GET", `/v1/credentials/${id}`));
       conforms("DELETE", "/v1/credentials/{id}", await serve.call("DELETE", `/v1/credentials/${id}`));
       conforms("DELETE", "/v1/credentials/{id}", await serve.call("DELETE", `/v1/credentials/${id}`));
+      conforms("GET", "/v1/user", await serve.call("GET", "/v1/user"));
+      conforms("GET", "/v1/user", await serve.call("GET", "/v1/user", { token: null }));
+      conforms("GET", "/v1/user", await serve.call("DELETE", "/v1/user"));
+      conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { json: { presence: "auto", uv: "fail", enrollSamples: ["fp-too-high"] } }));
+      conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { json: { uv: "thumb" } }));
+      conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { json: {}, token: null }));
+      conforms("PUT", "/v1/user", await serve.call("POST", "/v1/user", { json: {} }));
+      conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { raw: "uv=on", contentType: "application/x-www-form-urlencoded" }));
+      conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { raw: JSON.stringify({ uv: "on", pad: "x".repeat(70_000) }) }));
+
+      // Headers over what Node.js takes (16 KiB): 431 on every route, before the route is looked up.
+      for (const [route, methods] of Object.entries(DOC.paths as Record<string, object>)) {
+        for (const method of Object.keys(methods).map((m) => m.toUpperCase())) {
+          const padded = await serve.call(method, route.replace("{id}", id), { headers: { "x-padding": "x".repeat(20_000) } });
+          conforms(method, route, padded);
+          expect(padded.status, `${method} ${route}`).toBe(431);
+        }
+      }
 
       const documented = Object.entries(DOC.paths as Record<string, Record<string, Operation>>).flatMap(([route, methods]) =>
         Object.entries(methods).flatMap(([method, op]) => Object.keys(op.responses).map((status) => `${method.toUpperCase()} ${route} ${status}`)),

@@ -2,19 +2,18 @@
  * The client extensions WebAuthn Level 3 clients offer beside prf, largeBlob,
  * credProps, appid and credProtect (which have their own files): credBlob and
  * getCredBlob, minPinLength, appidExclude, payment, and prf evaluated at
- * creation through hmac-secret-mc. Against the core where it has the
- * authenticator extension; hmac-secret-mc and thirdPartyPayment are CTAP 2.2
- * features the core does not have yet, so those run against the scripted
- * authenticator (test/client/fakeAuthenticator.ts), which answers them with
- * real bytes and real cryptography.
+ * creation through hmac-secret-mc. Against the core (the default profile
+ * claims CTAP 2.2 with hmac-secret-mc and thirdPartyPayment); the scripted
+ * authenticator (test/client/fakeAuthenticator.ts) stands in only for keys
+ * the core cannot be, such as one without hmac-secret-mc for the fallback.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { generateAuthenticationOptions, verifyAuthenticationResponse, verifyRegistrationResponse } from "@simplewebauthn/server";
 import { createU2fHandler } from "../../src/authenticator/u2f/u2fHandler.js";
 import { parseAuthenticatorData } from "../../src/ctap/authenticatorData.js";
-import { encodeCanonical, type CborMap } from "../../src/ctap/cbor.js";
+import { decodeCbor, encodeCanonical, type CborMap } from "../../src/ctap/cbor.js";
 import { WebAuthnClient } from "../../src/client/index.js";
-import { defaultProfile, type Profile } from "../../src/profiles/index.js";
+import { builtInProfile, defaultProfile, type Profile } from "../../src/profiles/index.js";
 import { extendedApdu, parseRegistration, registerData, send, sha256 } from "../authenticator/u2f/helpers.js";
 import { FakeAuthenticator } from "../client/fakeAuthenticator.js";
 import {
@@ -137,20 +136,32 @@ describe("payment (Secure Payment Confirmation, without a payment UI)", () => {
   const payment = { isPayment: true };
   const selection = { authenticatorAttachment: "platform", residentKey: "required", userVerification: "required" } as const;
 
-  it("marks the credential a payment credential on a key with thirdPartyPayment (scripted CTAP 2.2 key)", async () => {
-    const key = new FakeAuthenticator({ extensions: ["thirdPartyPayment"], options: { rk: true, up: true, uv: true, plat: true } });
-    const client = new WebAuthnClient(key, { attachment: "platform" });
+  it("marks the credential a payment credential on a key with thirdPartyPayment (the core, CTAP 2.2)", async () => {
+    const platform2_2: Profile = { ...builtInProfile("platform-passkey")!, name: "platform-ctap22" };
+    platform2_2.getInfo = { ...platform2_2.getInfo!, versions: ["FIDO_2_0", "FIDO_2_1", "FIDO_2_2"] };
+    t = await openSoftkey({}, { profile: platform2_2 });
+    const recording = new RecordingTransport(t.key.authenticator);
+    const client = new WebAuthnClient(recording, { attachment: "platform" });
     const options = await registrationOptions({ authenticatorSelection: selection });
     const response = await client.create({ ...options, extensions: { payment } }, { origin });
-    const sent = key.requestsFor(0x01)[0]!.get(6) as CborMap;
+    const sent = recording.requests.find((r) => r.command === 0x01)!.params!.get(6) as CborMap;
     expect(sent.get("thirdPartyPayment")).toBe(true);
-    expect(key.credentials[0]!.thirdPartyPayment).toBe(true);
     const verification = await verifyRegistrationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: origin, expectedRPID: rpID });
     expect(verification.verified).toBe(true);
-    // A key without it is not asked.
-    const plain = new FakeAuthenticator({ options: { rk: true, up: true, uv: true, plat: true } });
+    // The key keeps the mark and reports it to a getAssertion that asks (CTAP 2.2 section 12.9).
+    const ask = await t.key.authenticator.transact(
+      Uint8Array.from([0x02, ...encodeCanonical(new Map<number, unknown>([[1, rpID], [2, sha256(Buffer.from("payment"))], [3, [new Map<string, unknown>([["type", "public-key"], ["id", Buffer.from(response.id, "base64url")]])]], [4, new Map([["thirdPartyPayment", true]])]]))]),
+    );
+    expect(ask[0]).toBe(0);
+    const asserted = (decodeCbor(ask.subarray(1)) as Map<number, unknown>).get(2) as Uint8Array;
+    expect(parseAuthenticatorData(asserted).extensions?.get("thirdPartyPayment")).toBe(true);
+    // A key without it (a CTAP 2.1 profile) is not asked.
+    await t.close();
+    t = await openSoftkey({}, { profile: "platform-passkey" });
+    const plain = new RecordingTransport(t.key.authenticator);
     await new WebAuthnClient(plain, { attachment: "platform" }).create({ ...(await registrationOptions({ authenticatorSelection: selection })), extensions: { payment } }, { origin });
-    expect(plain.requestsFor(0x01)[0]!.has(6)).toBe(false);
+    const plainExtensions = plain.requests.find((r) => r.command === 0x01)!.params!.get(6) as CborMap | undefined;
+    expect(plainExtensions?.has("thirdPartyPayment") ?? false).toBe(false);
   });
 
   it("follows Chrome's registration rules, and refuses payment at get() (payments go through the Payment Request API)", async () => {
@@ -167,16 +178,17 @@ describe("payment (Secure Payment Confirmation, without a payment UI)", () => {
   });
 });
 
-describe("prf at creation through hmac-secret-mc (CTAP 2.2 section 12.7, scripted CTAP 2.2 key)", () => {
+describe("prf at creation through hmac-secret-mc (CTAP 2.2 section 12.7, the core)", () => {
   const first = Buffer.from("first salt input").toString("base64url");
   const second = Buffer.from("second salt input").toString("base64url");
 
   it("answers prf results at create() that equal those of a later get() with the same inputs", async () => {
-    const key = new FakeAuthenticator({ extensions: ["hmac-secret", "hmac-secret-mc"] });
+    t = await openSoftkey();
+    const key = new RecordingTransport(t.key.authenticator);
     const client = new WebAuthnClient(key);
     const options = await registrationOptions();
     const created = await client.create({ ...options, extensions: { prf: { eval: { first, second } } } }, { origin });
-    const mc = (key.requestsFor(0x01)[0]!.get(6) as CborMap).get("hmac-secret-mc") as CborMap;
+    const mc = (key.requests.find((r) => r.command === 0x01)!.params!.get(6) as CborMap).get("hmac-secret-mc") as CborMap;
     expect([...mc.keys()]).toEqual([1, 2, 3, 4]);
     const prf = created.clientExtensionResults.prf as { enabled: boolean; results: { first: string; second: string } };
     expect(prf.enabled).toBe(true);
@@ -203,8 +215,9 @@ describe("prf at creation through hmac-secret-mc (CTAP 2.2 section 12.7, scripte
     const created = await new WebAuthnClient(key).create({ ...(await registrationOptions()), extensions: { prf: { eval: { first } } } }, { origin });
     expect([...(key.requestsFor(0x01)[0]!.get(6) as CborMap).keys()]).toEqual(["hmac-secret"]);
     expect(created.clientExtensionResults.prf).toEqual({ enabled: true });
-    const mcKey = new FakeAuthenticator({ extensions: ["hmac-secret", "hmac-secret-mc"] });
+    t = await openSoftkey();
+    const mcKey = new RecordingTransport(t.key.authenticator);
     await new WebAuthnClient(mcKey).create({ ...(await registrationOptions()), extensions: { prf: {} } }, { origin });
-    expect([...(mcKey.requestsFor(0x01)[0]!.get(6) as CborMap).keys()]).toEqual(["hmac-secret"]);
+    expect([...(mcKey.requests.find((r) => r.command === 0x01)!.params!.get(6) as CborMap).keys()]).toEqual(["hmac-secret"]);
   });
 });

@@ -16,6 +16,9 @@ import { DEFINED_PERMISSIONS, Permission } from "../../ctap/permissions.js";
 import type { PresencePurpose } from "../../presence/presence.js";
 import { performBuiltInUv } from "../userPresence.js";
 import { ClientPinRequest, ClientPinResponse, ClientPinSubCommand } from "../../ctap/messages/clientPin.js";
+import { checkNewPin, codePointLength } from "../pin/pinPolicy.js";
+import { grantPersistentToken, resetPersistentToken } from "../pin/persistentToken.js";
+import { builtInUvConfigured } from "../bio/templates.js";
 
 /**
  * The getInfo option each permission needs (CTAP 2.2 section 6.5.5.7.2 step 4 for a token from the
@@ -85,7 +88,7 @@ async function setPin(input: ClientPinRequest, ctx: AuthenticatorContext): Promi
   if (state.pinHash) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "a PIN is already set: use changePIN");
   const shared = protocol.decapsulate(keyAgreement);
   if (!protocol.verify(shared, newPinEnc, pinUvAuthParam)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "pinUvAuthParam does not verify");
-  const pin = decryptNewPin(protocol, shared, newPinEnc, state);
+  const pin = decryptNewPin(ctx, protocol, shared, newPinEnc, state);
   await savePinState(ctx, { ...state, pinHash: pinHash(pin), pinCodePoints: codePointLength(pin), pinRetries: MAX_PIN_RETRIES, forcePinChange: false });
   ctx.log("clientPIN: PIN set");
   return undefined;
@@ -106,12 +109,14 @@ async function changePin(input: ClientPinRequest, ctx: AuthenticatorContext): Pr
   message.set(pinHashEnc, newPinEnc.length);
   if (!protocol.verify(shared, message, pinUvAuthParam)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "pinUvAuthParam does not verify");
   const verified = await verifyPinHash(ctx, protocol, shared, pinHashEnc, state);
-  const pin = decryptNewPin(protocol, shared, newPinEnc, verified);
+  const pin = decryptNewPin(ctx, protocol, shared, newPinEnc, verified);
   if (verified.forcePinChange && timingSafeEqual(pinHash(pin), verified.pinHash!)) {
     throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, "the new PIN must differ from the current one");
   }
   await savePinState(ctx, { ...verified, pinHash: pinHash(pin), pinCodePoints: codePointLength(pin), forcePinChange: false });
   ctx.session.pin.token.reset();
+  // Step 20: resetPersistentPinUvAuthToken(): a PIN change ends the persistent token's pcmr too.
+  await resetPersistentToken(ctx);
   ctx.log("clientPIN: PIN changed");
   return undefined;
 }
@@ -142,7 +147,8 @@ async function getPinUvAuthTokenUsingUv(input: ClientPinRequest, ctx: Authentica
   const protocol = protocolOf(input, ctx);
   const keyAgreement = need(input.keyAgreement, "keyAgreement");
   const { permissions, rpId } = requestedPermissions(input, ctx, "uv");
-  if (!ctx.presence.builtInUv) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "no built-in user verification");
+  // A fingerprint key with no template enrolled has built-in UV "not configured" (getInfo uv false).
+  if (!(await builtInUvConfigured(ctx))) throw new CtapError(Status.CTAP2_ERR_NOT_ALLOWED, "built-in user verification is absent or not configured");
   const shared = protocol.decapsulate(keyAgreement);
   const result = await performBuiltInUv(ctx, { purpose: uvPurpose(permissions), rpId }, request);
   if (result === "blocked") throw new CtapError(Status.CTAP2_ERR_UV_BLOCKED, "built-in user verification is blocked");
@@ -178,6 +184,10 @@ function requestedPermissions(input: ClientPinRequest, ctx: AuthenticatorContext
     }
   }
   const permissions = requested & DEFINED_PERMISSIONS;
+  // pcmr comes alone: "any other pinUvAuthToken permission is requested" is UNAUTHORIZED_PERMISSION too (step 4).
+  if ((permissions & Permission.pcmr) !== 0 && permissions !== Permission.pcmr) {
+    throw new CtapError(Status.CTAP2_ERR_UNAUTHORIZED_PERMISSION, "pcmr cannot be combined with another permission");
+  }
   if ((permissions & (Permission.mc | Permission.ga)) !== 0 && rpId === undefined) {
     throw new CtapError(Status.CTAP2_ERR_MISSING_PARAMETER, "the mc and ga permissions need an rpId");
   }
@@ -203,14 +213,19 @@ async function issueTokenWithPin(
   return issueToken(ctx, protocol, shared, permissions, rpId, false);
 }
 
-function issueToken(
+/**
+ * Steps 12-17 (PIN) and 11-16 (built-in UV): pcmr alone is the persistent token, handed out as it is (the
+ * regular token is left alone); anything else replaces the regular token.
+ */
+async function issueToken(
   ctx: AuthenticatorContext,
   protocol: PinUvAuthProtocol,
   shared: Uint8Array,
   permissions: number,
   rpId: string | undefined,
   userPresent: boolean,
-): ClientPinResponse {
+): Promise<ClientPinResponse> {
+  if (permissions === Permission.pcmr) return { pinUvAuthToken: protocol.encrypt(shared, await grantPersistentToken(ctx)) };
   const token = ctx.session.pin.token;
   token.reset();
   token.beginUsing(ctx.now(), permissions, rpId, userPresent);
@@ -249,29 +264,23 @@ async function verifyPinHash(
     throw new CtapError(Status.CTAP2_ERR_PIN_INVALID, `wrong PIN, ${decremented.pinRetries} retries left`);
   }
   pin.consecutiveMismatches = 0;
+  // uvCountSinceLastPinEntry starts over (getInfo 0x17, CTAP 2.2).
+  pin.uvCountSinceLastPinEntry = 0;
   // "Each correct PIN entry resets the pinRetries and the uvRetries counters back to their maximum values" (section 6.5.2.2).
   const restored = { ...state, pinRetries: MAX_PIN_RETRIES, uvRetries: MAX_UV_RETRIES };
   await savePinState(ctx, restored);
   return restored;
 }
 
-/** newPinEnc decrypts to 64 bytes: the PIN's UTF-8, then zero padding (CTAP 2.1 section 6.5.5.5). */
-function decryptNewPin(protocol: PinUvAuthProtocol, shared: Uint8Array, newPinEnc: Uint8Array, state: StoredPinState): Uint8Array {
+/** newPinEnc decrypts to 64 bytes: the PIN's UTF-8, then zero padding (CTAP 2.1 section 6.5.5.5); pinPolicy.ts says which PINs are allowed. */
+function decryptNewPin(ctx: AuthenticatorContext, protocol: PinUvAuthProtocol, shared: Uint8Array, newPinEnc: Uint8Array, state: StoredPinState): Uint8Array {
   const padded = protocol.decrypt(shared, newPinEnc);
   if (!padded || padded.length !== 64) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "newPinEnc must hold 64 bytes");
   let end = padded.indexOf(0);
   if (end === -1) end = padded.length;
   const pin = padded.subarray(0, end);
-  if (pin.length > 63) throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, "the PIN is longer than 63 bytes");
-  if (codePointLength(pin) < state.minPinLength) {
-    throw new CtapError(Status.CTAP2_ERR_PIN_POLICY_VIOLATION, `the PIN is shorter than minPINLength ${state.minPinLength}`);
-  }
+  checkNewPin(ctx, pin, state);
   return pin;
-}
-
-/** A PIN's length as minPINLength counts it: Unicode code points of its UTF-8. */
-function codePointLength(pin: Uint8Array): number {
-  return [...Buffer.from(pin).toString("utf8")].length;
 }
 
 function pinHash(pin: Uint8Array): Uint8Array {

@@ -22,8 +22,25 @@ import {
   CredentialManagementSubCommand,
 } from "../../ctap/messages/credentialManagement.js";
 import { publicKeyDescriptor } from "../../ctap/messages/entities.js";
+import { isThirdPartyPayment } from "../extensions/thirdPartyPayment.js";
+import { credentialStoreChanged, persistentTokenAuthenticates } from "../pin/persistentToken.js";
+import { selectProtocol } from "./clientPin.js";
+import { claimsCtap23 } from "../deviceConfig.js";
 
-type Handler = (ctx: AuthenticatorContext, subCommandParams: CredentialManagementParams | undefined, token: PinUvAuthTokenState) => Promise<CredentialManagementResponse | undefined>;
+/** What a handler needs of the token that authorised it: the permissions RP ID, if any. */
+type TokenScope = Pick<PinUvAuthTokenState, "rpId">;
+
+/**
+ * The read-only subcommands a persistent token with pcmr may run (CTAP 2.2 section 6.5.5.7, pcmr); updating and
+ * deleting still need a regular token with cm, and with the persistent one answer PIN_AUTH_INVALID.
+ */
+const READ_ONLY = new Set<number>([
+  CredentialManagementSubCommand.getCredsMetadata,
+  CredentialManagementSubCommand.enumerateRPsBegin,
+  CredentialManagementSubCommand.enumerateCredentialsBegin,
+]);
+
+type Handler = (ctx: AuthenticatorContext, subCommandParams: CredentialManagementParams | undefined, token: TokenScope) => Promise<CredentialManagementResponse | undefined>;
 
 /** The subcommands that carry a pinUvAuthParam; the two GetNext ones continue an enumeration instead. */
 const authenticated = new Map<number, Handler>([
@@ -50,7 +67,7 @@ export async function credentialManagement(params: CborMap, ctx: AuthenticatorCo
   const message = new Uint8Array(1 + encodedParams.length);
   message[0] = subCommand;
   message.set(encodedParams, 1);
-  const token = verifyCommandToken(ctx, {
+  const token: TokenScope = (await persistentTokenScope(ctx, input, subCommand, message)) ?? verifyCommandToken(ctx, {
     pinUvAuthParam: input.pinUvAuthParam,
     pinUvAuthProtocol: input.pinUvAuthProtocol,
     message,
@@ -61,13 +78,20 @@ export async function credentialManagement(params: CborMap, ctx: AuthenticatorCo
   return response && CredentialManagementResponse.encodeMap(response);
 }
 
+/** A read-only subcommand authenticated by the persistent token (pcmr): it reaches every RP. Otherwise undefined. */
+async function persistentTokenScope(ctx: AuthenticatorContext, input: CredentialManagementRequest, subCommand: number, message: Uint8Array): Promise<TokenScope | undefined> {
+  if (!READ_ONLY.has(subCommand) || input.pinUvAuthParam === undefined || !ctx.config.optionalFeatures.includes("perCredMgmtRO")) return undefined;
+  const protocol = selectProtocol(ctx, input.pinUvAuthProtocol);
+  return (await persistentTokenAuthenticates(ctx, protocol, message, input.pinUvAuthParam)) ? { rpId: undefined } : undefined;
+}
+
 /** getCredsMetadata and enumerateRPs see every RP: a token bound to one RP may not use them. */
-function requireNoRpId(token: PinUvAuthTokenState): void {
+function requireNoRpId(token: TokenScope): void {
   if (token.rpId !== undefined) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `the pinUvAuthToken is bound to ${token.rpId}`);
 }
 
 /** A token with a permissions RP ID reaches only that RP's credentials. */
-function requireRpAllowed(token: PinUvAuthTokenState, rpId: string): void {
+function requireRpAllowed(token: TokenScope, rpId: string): void {
   if (token.rpId !== undefined && token.rpId !== rpId) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `the pinUvAuthToken is bound to ${token.rpId}`);
 }
 
@@ -77,7 +101,7 @@ async function discoverableCredentials(ctx: AuthenticatorContext, rpIdHash?: Uin
   return credentials.filter((c) => c.discoverable);
 }
 
-async function getCredsMetadata(ctx: AuthenticatorContext, _params: CredentialManagementParams | undefined, token: PinUvAuthTokenState): Promise<CredentialManagementResponse> {
+async function getCredsMetadata(ctx: AuthenticatorContext, _params: CredentialManagementParams | undefined, token: TokenScope): Promise<CredentialManagementResponse> {
   requireNoRpId(token);
   const { discoverable } = await ctx.store.countCredentials();
   return {
@@ -87,7 +111,7 @@ async function getCredsMetadata(ctx: AuthenticatorContext, _params: CredentialMa
 }
 
 /** RPs in order of their ID; the name is the one the newest credential was made with. */
-async function enumerateRPsBegin(ctx: AuthenticatorContext, _params: CredentialManagementParams | undefined, token: PinUvAuthTokenState): Promise<CredentialManagementResponse> {
+async function enumerateRPsBegin(ctx: AuthenticatorContext, _params: CredentialManagementParams | undefined, token: TokenScope): Promise<CredentialManagementResponse> {
   requireNoRpId(token);
   const newestByRp = new Map<string, CredentialRecord>();
   for (const record of await discoverableCredentials(ctx)) {
@@ -103,19 +127,19 @@ async function enumerateRPsBegin(ctx: AuthenticatorContext, _params: CredentialM
 }
 
 /** The credentials of one RP, newest first (the order getAssertion offers them in). */
-async function enumerateCredentialsBegin(ctx: AuthenticatorContext, params: CredentialManagementParams | undefined, token: PinUvAuthTokenState): Promise<CredentialManagementResponse> {
+async function enumerateCredentialsBegin(ctx: AuthenticatorContext, params: CredentialManagementParams | undefined, token: TokenScope): Promise<CredentialManagementResponse> {
   const rpIdHash = need(requiredParams(params).rpIDHash, "rpIDHash");
   if (token.rpId !== undefined && !Buffer.from(ctx.rpIdHash(token.rpId)).equals(rpIdHash)) {
     throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `the pinUvAuthToken is bound to ${token.rpId}`);
   }
   const credentials = (await discoverableCredentials(ctx, rpIdHash)).sort((a, b) => b.createdAt - a.createdAt);
   if (credentials.length === 0) throw new CtapError(Status.CTAP2_ERR_NO_CREDENTIALS, "no discoverable credentials for this rpIDHash");
-  const responses = credentials.map(credentialResponse);
+  const responses = credentials.map((record) => credentialResponse(ctx, record));
   responses[0]!.totalCredentials = responses.length;
   return beginEnumeration(ctx, CredentialManagementSubCommand.enumerateCredentialsGetNextCredential, responses);
 }
 
-function credentialResponse(record: CredentialRecord): CredentialManagementResponse {
+function credentialResponse(ctx: AuthenticatorContext, record: CredentialRecord): CredentialManagementResponse {
   const largeBlobKey = record.extensions?.largeBlobKey;
   return {
     user: { id: record.user?.id ?? new Uint8Array(0), name: record.user?.name, displayName: record.user?.displayName },
@@ -123,6 +147,8 @@ function credentialResponse(record: CredentialRecord): CredentialManagementRespo
     publicKey: decodeCbor(record.publicKey) as CborMap,
     credProtect: credProtectLevel(record),
     ...(largeBlobKey instanceof Uint8Array ? { largeBlobKey } : {}),
+    // CTAP 2.3 added the member; a 2.2 key does not send it.
+    ...(claimsCtap23(ctx.config) ? { thirdPartyPayment: isThirdPartyPayment(record) } : {}),
   };
 }
 
@@ -141,9 +167,10 @@ function continueEnumeration(ctx: AuthenticatorContext, enumeration: CredentialE
   return next!;
 }
 
-async function deleteCredential(ctx: AuthenticatorContext, params: CredentialManagementParams | undefined, token: PinUvAuthTokenState): Promise<undefined> {
+async function deleteCredential(ctx: AuthenticatorContext, params: CredentialManagementParams | undefined, token: TokenScope): Promise<undefined> {
   const record = await managedCredential(ctx, requiredParams(params), token);
   await ctx.store.deleteCredential(record.id);
+  await credentialStoreChanged(ctx);
   ctx.log(`credentialManagement: deleted a credential of ${record.rpId}`);
   return undefined;
 }
@@ -152,7 +179,7 @@ async function deleteCredential(ctx: AuthenticatorContext, params: CredentialMan
  * The credential's user name and displayName become the given ones; one
  * absent or empty is removed. The user ID cannot change.
  */
-async function updateUserInformation(ctx: AuthenticatorContext, subCommandParams: CredentialManagementParams | undefined, token: PinUvAuthTokenState): Promise<undefined> {
+async function updateUserInformation(ctx: AuthenticatorContext, subCommandParams: CredentialManagementParams | undefined, token: TokenScope): Promise<undefined> {
   const params = requiredParams(subCommandParams);
   const { id: userId, name, displayName } = need(params.user, "user");
   const record = await managedCredential(ctx, params, token);
@@ -163,12 +190,13 @@ async function updateUserInformation(ctx: AuthenticatorContext, subCommandParams
   if (name) user.name = name;
   if (displayName) user.displayName = displayName;
   await ctx.store.updateCredential({ ...record, user });
+  await credentialStoreChanged(ctx);
   ctx.log(`credentialManagement: updated a user of ${record.rpId}`);
   return undefined;
 }
 
 /** The discoverable credential named by credentialID, which the token must be allowed to reach. */
-async function managedCredential(ctx: AuthenticatorContext, params: CredentialManagementParams, token: PinUvAuthTokenState): Promise<CredentialRecord> {
+async function managedCredential(ctx: AuthenticatorContext, params: CredentialManagementParams, token: TokenScope): Promise<CredentialRecord> {
   const descriptor = need(params.credentialID, "credentialID");
   const record = descriptor.type === "public-key" ? await ctx.store.findCredential(descriptor.id) : undefined;
   if (!record || !record.discoverable) throw new CtapError(Status.CTAP2_ERR_NO_CREDENTIALS, "no such discoverable credential");

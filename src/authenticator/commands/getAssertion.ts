@@ -21,6 +21,7 @@ import { CredProtect } from "../../ctap/credProtect.js";
 import { credProtectLevel } from "../extensions/credProtectLevel.js";
 import { GetAssertionRequest, GetAssertionResponse } from "../../ctap/messages/getAssertion.js";
 import { publicKeyDescriptor, type UserEntity } from "../../ctap/messages/entities.js";
+import { builtInUvConfigured } from "../bio/templates.js";
 
 const NO_EXTENSIONS = { authData: undefined, unsigned: {} };
 const NO_OPTIONS: ReadonlyMap<string, boolean> = new Map();
@@ -56,14 +57,14 @@ export async function getAssertion(
   if (options.has("rk")) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_OPTION, "rk is not a getAssertion option");
   // verifyBuiltIn: the key verifies the user itself (the "uv" option, or alwaysUv on a key with built-in UV).
   let verifyBuiltIn = !tokenAuth && (options.get("uv") ?? false);
-  if (verifyBuiltIn && !ctx.presence.builtInUv) {
+  if (verifyBuiltIn && !(await builtInUvConfigured(ctx))) {
     throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "uv requested but the authenticator has no built-in user verification");
   }
   const upRequested = options.get("up") ?? true;
   // Step 5: alwaysUv binds only requests that test presence; a silent up=false probe (as ssh does before it
   // asks for a touch) still answers. Then a key with built-in UV verifies the user itself, others need a token.
   if (upRequested && !tokenAuth && !verifyBuiltIn && (ctx.session.pin.stored ?? (await loadPinState(ctx))).alwaysUv) {
-    if (!ctx.presence.builtInUv) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "alwaysUv is on: user verification is required");
+    if (!(await builtInUvConfigured(ctx))) throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "alwaysUv is on: user verification is required");
     verifyBuiltIn = true;
   }
 

@@ -22,6 +22,9 @@ import { CredProtect } from "../../ctap/credProtect.js";
 import { credProtectLevel } from "../extensions/credProtectLevel.js";
 import { MakeCredentialRequest, MakeCredentialResponse } from "../../ctap/messages/makeCredential.js";
 import type { CredentialParameters } from "../../ctap/messages/entities.js";
+import type { AttestationFormatName } from "../deviceConfig.js";
+import { credentialStoreChanged } from "../pin/persistentToken.js";
+import { builtInUvConfigured } from "../bio/templates.js";
 
 export async function makeCredential(
   params: CborMap,
@@ -59,7 +62,7 @@ export async function makeCredential(
   // With a pinUvAuthParam the token already verified the user, and "uv" is ignored.
   // verifyBuiltIn: the key verifies the user itself (the "uv" option, or alwaysUv on a key with built-in UV).
   let verifyBuiltIn = !tokenAuth && (options.get("uv") ?? false);
-  if (verifyBuiltIn && !ctx.presence.builtInUv) {
+  if (verifyBuiltIn && !(await builtInUvConfigured(ctx))) {
     throw new CtapError(Status.CTAP2_ERR_INVALID_OPTION, "uv requested but the authenticator has no built-in user verification");
   }
   if (!tokenAuth && !verifyBuiltIn) verifyBuiltIn = await requireUserVerification(ctx, rk);
@@ -106,7 +109,7 @@ export async function makeCredential(
     backupState: ctx.config.backupState,
   };
   const extensionResults = await processMakeCredentialExtensions(extensions, { ctx, record, userVerified, pinUvAuthProtocol });
-  const attestationPlan = await planAttestation(ctx, { alg, enterprise });
+  const attestationPlan = await planAttestation(ctx, { alg, enterprise, format: preferredFormat(ctx, input.attestationFormatsPreference) });
   const authData = encodeAuthenticatorData({
     rpIdHash,
     userPresent: true,
@@ -128,8 +131,10 @@ export async function makeCredential(
   });
 
   // Stored last, in one batch: a failure above leaves nothing behind.
-  await ctx.store.putCredential(record, 0);
+  await ctx.store.putCredential(record, 0, { newId: true });
   if (replaced) await ctx.store.deleteCredential(replaced);
+  // encCredStoreState (CTAP 2.3) follows the discoverable credentials, the ones credential management shows.
+  if (rk) await credentialStoreChanged(ctx);
   ctx.log(`makeCredential ${rpId}${rk ? " (discoverable)" : ""}`);
   return MakeCredentialResponse.encodeMap({
     fmt: attestation.fmt,
@@ -152,7 +157,7 @@ export async function makeCredential(
 async function requireUserVerification(ctx: AuthenticatorContext, rk: boolean): Promise<boolean> {
   const { alwaysUv, pinHash } = await loadPinState(ctx);
   if (alwaysUv) {
-    if (ctx.presence.builtInUv) return true;
+    if (await builtInUvConfigured(ctx)) return true;
     throw new CtapError(Status.CTAP2_ERR_PUAT_REQUIRED, "alwaysUv is on: user verification is required");
   }
   if (rk && (await isProtectedByUv(ctx))) {
@@ -169,6 +174,15 @@ async function presenceTestBeforeExclusion(ctx: AuthenticatorContext, ask: Omit<
   } catch (error) {
     if (error instanceof CtapError && error.status === Status.CTAP2_ERR_KEEPALIVE_CANCEL) throw error;
   }
+}
+
+/**
+ * attestationFormatsPreference (CTAP 2.2 section 6.1 step 20): the first format the device supports
+ * (getInfo attestationFormats) wins; none supported, or no list, leaves the device's own choice.
+ */
+function preferredFormat(ctx: AuthenticatorContext, preference: string[] | undefined): AttestationFormatName | undefined {
+  if (!preference) return undefined;
+  return preference.find((format): format is AttestationFormatName => (ctx.config.attestationFormats as readonly string[]).includes(format));
 }
 
 /** pubKeyCredParams (step 3): every entry was checked by the decoder; the first supported algorithm wins. */
@@ -188,10 +202,8 @@ async function makeRoomForDiscoverable(
   rpIdHash: Uint8Array,
   userId: Uint8Array,
 ): Promise<Uint8Array | undefined> {
-  const { credentials } = await ctx.store.scanCredentials(rpIdHash);
-  for (const existing of credentials) {
-    if (existing.discoverable && existing.user && Buffer.from(existing.user.id).equals(userId)) return existing.id;
-  }
+  const existing = await ctx.store.findDiscoverable(rpIdHash, userId);
+  if (existing) return existing.id;
   const { discoverable } = await ctx.store.countCredentials();
   if (discoverable >= ctx.config.maxDiscoverableCredentials) {
     throw new CtapError(Status.CTAP2_ERR_KEY_STORE_FULL, "no room for another discoverable credential");

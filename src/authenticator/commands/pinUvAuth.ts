@@ -12,6 +12,7 @@ import { collectUserPresence, performBuiltInUv } from "../userPresence.js";
 import { loadPinState } from "../pin/pinState.js";
 import { selectProtocol } from "./clientPin.js";
 import { checkTokenParam } from "./commandToken.js";
+import { builtInUvConfigured } from "../bio/templates.js";
 
 export interface PinUvAuthInput {
   pinUvAuthParam: Uint8Array | undefined;
@@ -79,6 +80,6 @@ export async function verifyWithBuiltInUv(ctx: AuthenticatorContext, ask: Omit<P
 
 /** Whether the authenticator is "protected by some form of user verification" (a PIN is set or built-in UV is on). */
 export async function isProtectedByUv(ctx: AuthenticatorContext): Promise<boolean> {
-  if (ctx.presence.builtInUv) return true;
+  if (await builtInUvConfigured(ctx)) return true;
   return (await loadPinState(ctx)).pinHash !== undefined;
 }

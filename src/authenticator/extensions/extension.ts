@@ -7,6 +7,7 @@
 import type { CborValue } from "../../ctap/cbor.js";
 import type { AuthenticatorContext } from "../context.js";
 import type { CredentialRecord } from "../store.js";
+import type { AuthenticatorConfig } from "../deviceConfig.js";
 
 /** Extension outputs that travel beside the authenticator data, named as both responses name them. */
 export interface UnsignedOutputs {
@@ -39,6 +40,10 @@ export interface GetAssertionExtensionInput {
 export interface AuthenticatorExtension {
   /** The extension identifier as getInfo lists it, e.g. "hmac-secret". */
   readonly name: string;
+  /** The CTAP version that defined it: a device claims it only with that version in getInfo (a 2.1 key has no 2.2 extension). */
+  readonly since?: "FIDO_2_2" | "FIDO_2_3";
+  /** Whether a device with this configuration can offer it at all (default: yes). */
+  offeredBy?(config: AuthenticatorConfig): boolean;
   makeCredential?(input: CborValue, context: MakeCredentialExtensionInput): Promise<ExtensionResult | undefined> | ExtensionResult | undefined;
   getAssertion?(input: CborValue, context: GetAssertionExtensionInput): Promise<ExtensionResult | undefined> | ExtensionResult | undefined;
 }

@@ -6,6 +6,8 @@
  */
 import { createHmac } from "node:crypto";
 import type { AuthenticatorExtension } from "./extension.js";
+import type { AuthenticatorContext } from "../context.js";
+import type { CborMap } from "../../ctap/cbor.js";
 import type { CredentialRecord } from "../store.js";
 import { CtapError, Status } from "../../ctap/status.js";
 import { readRequest } from "../params.js";
@@ -48,28 +50,37 @@ export const hmacSecret: AuthenticatorExtension = {
     if (!(input instanceof Map)) throw new CtapError(Status.CTAP2_ERR_CBOR_UNEXPECTED_TYPE, "hmac-secret must be a map");
     // "If "up" is set to false, authenticator returns CTAP2_ERR_UNSUPPORTED_OPTION."
     if (!userPresent) throw new CtapError(Status.CTAP2_ERR_UNSUPPORTED_OPTION, "hmac-secret needs user presence (up=false)");
-    const { keyAgreement, saltEnc, saltAuth, pinUvAuthProtocol } = readRequest(HmacSecretInput, input, "hmac-secret ");
-    // Absent means protocol one (CTAP 2.0 platforms do not send it).
-    const version = pinUvAuthProtocol ?? 1;
-    const protocol = ctx.session.pin.protocols.get(version);
-    if (!protocol) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, `hmac-secret: pinUvAuthProtocol ${version} is not supported`);
-
-    const shared = protocol.decapsulate(keyAgreement);
-    if (!protocol.verify(shared, saltEnc, saltAuth)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, "hmac-secret saltAuth does not verify");
-    const salts = protocol.decrypt(shared, saltEnc);
-    if (!salts || (salts.length !== SALT_LENGTH && salts.length !== 2 * SALT_LENGTH)) {
-      throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, "hmac-secret salts must be 32 or 64 bytes");
-    }
-
-    // A credential made without hmac-secret has no CredRandom: no output for it.
-    const state = stateOf(record);
-    if (!state) return undefined;
-    // CredRandomWithUV exactly when the response carries the UV flag.
-    const credRandom = userVerified ? state.credRandomWithUv : state.credRandomWithoutUv;
-    const outputs = new Uint8Array(salts.length);
-    for (let offset = 0; offset < salts.length; offset += SALT_LENGTH) {
-      outputs.set(hmacSha256(credRandom, salts.subarray(offset, offset + SALT_LENGTH)), offset);
-    }
-    return { output: protocol.encrypt(shared, outputs) };
+    const output = hmacSecretOutputs(ctx, record, input, userVerified, "hmac-secret");
+    return output === undefined ? undefined : { output };
   },
 };
+
+/**
+ * The encrypted outputs for hmac-secret's input map (section 12.5; hmac-secret-mc's is the same), or undefined
+ * for a credential without CredRandom. The input is checked first, whatever the credential.
+ */
+export function hmacSecretOutputs(ctx: AuthenticatorContext, record: CredentialRecord, input: CborMap, userVerified: boolean, name: string): Uint8Array | undefined {
+  const { keyAgreement, saltEnc, saltAuth, pinUvAuthProtocol } = readRequest(HmacSecretInput, input, `${name} `);
+  // Absent means protocol one (CTAP 2.0 platforms do not send it).
+  const version = pinUvAuthProtocol ?? 1;
+  const protocol = ctx.session.pin.protocols.get(version);
+  if (!protocol) throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, `${name}: pinUvAuthProtocol ${version} is not supported`);
+
+  const shared = protocol.decapsulate(keyAgreement);
+  if (!protocol.verify(shared, saltEnc, saltAuth)) throw new CtapError(Status.CTAP2_ERR_PIN_AUTH_INVALID, `${name} saltAuth does not verify`);
+  const salts = protocol.decrypt(shared, saltEnc);
+  if (!salts || (salts.length !== SALT_LENGTH && salts.length !== 2 * SALT_LENGTH)) {
+    throw new CtapError(Status.CTAP1_ERR_INVALID_PARAMETER, `${name} salts must be 32 or 64 bytes`);
+  }
+
+  // A credential made without hmac-secret has no CredRandom: no output for it.
+  const state = stateOf(record);
+  if (!state) return undefined;
+  // CredRandomWithUV exactly when the response carries the UV flag.
+  const credRandom = userVerified ? state.credRandomWithUv : state.credRandomWithoutUv;
+  const outputs = new Uint8Array(salts.length);
+  for (let offset = 0; offset < salts.length; offset += SALT_LENGTH) {
+    outputs.set(hmacSha256(credRandom, salts.subarray(offset, offset + SALT_LENGTH)), offset);
+  }
+  return protocol.encrypt(shared, outputs);
+}

@@ -24,6 +24,8 @@ export interface StoredPinState {
   minPinLengthRpIds: string[];
   forcePinChange: boolean;
   alwaysUv: boolean;
+  /** The PIN complexity policy was turned on by setMinPINLength (CTAP 2.3); a profile may have it on from the start. */
+  pinComplexityPolicy?: boolean;
 }
 
 export function initialPinState(): StoredPinState {
@@ -45,6 +47,12 @@ export class PinRuntime {
   ]);
   readonly token = new PinUvAuthTokenState([...this.protocols.keys()]);
   consecutiveMismatches = 0;
+  /**
+   * getInfo uvCountSinceLastPinEntry (CTAP 2.2): built-in verifications since the PIN was last entered correctly,
+   * or since power-up. Volatile, like the run of mismatches: a store write per verified ceremony would cost a
+   * third of the throughput of a UV sign-in, and the spec text at hand does not ask for it to outlive a power cycle.
+   */
+  uvCountSinceLastPinEntry = 0;
   /** The stored state as last read or written; see loadPinState. */
   stored: StoredPinState | undefined;
 

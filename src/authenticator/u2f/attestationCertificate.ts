@@ -10,7 +10,8 @@
  *   which authenticatorReset keeps (softkey.ts lists it in
  *   authenticator/settings.ts), as a real key's attestation key survives a reset.
  */
-import { webcrypto, type KeyObject } from "node:crypto";
+import { webcrypto } from "node:crypto";
+import type { SigningKey } from "../../crypto/credentialKeys.js";
 import type { AuthenticatorContext } from "../context.js";
 import { loadAttestationCa } from "../attestation.js";
 import type { CertifiedKey } from "../../crypto/attestation/attestationCa.js";
@@ -28,7 +29,7 @@ export const FIDO_U2F_TRANSPORTS_OID = "1.3.6.1.4.1.45724.2.1.1";
 export interface U2fAttestation {
   /** X.509, DER. */
   certificate: Uint8Array;
-  privateKey: KeyObject;
+  privateKey: SigningKey;
   source: "attestation CA" | "self-signed";
 }
 

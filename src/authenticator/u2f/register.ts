@@ -54,7 +54,7 @@ export async function u2fRegister(ctx: AuthenticatorContext, apdu: CommandApdu, 
     backupState: ctx.config.backupState,
     u2f: true,
   };
-  await ctx.store.putCredential(record, 0);
+  await ctx.store.putCredential(record, 0, { newId: true });
   ctx.log(`U2F_REGISTER ${applicationLabel(application)} (${attestation.source} attestation)`);
   return Buffer.concat([Uint8Array.of(REGISTER_RESPONSE_RESERVED), userPublicKey, Uint8Array.of(id.length), id, attestation.certificate, signature]);
 }

@@ -52,7 +52,7 @@ function formatInfo(info: StoreInfo): string {
     lines.push("", "authenticatorGetInfo: none (a CTAP1/U2F-only device)");
     return lines.join("\n") + "\n";
   }
-  lines.push("", "authenticatorGetInfo (CTAP 2.1 section 6.4):");
+  lines.push("", "authenticatorGetInfo (CTAP 2.2 section 6.4):");
   for (const [name, value] of Object.entries(info.getInfo)) row(name, formatMember(name, value), "  ");
   return lines.join("\n") + "\n";
 }

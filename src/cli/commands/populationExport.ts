@@ -7,7 +7,8 @@
  * With --out FILE the lines go to FILE.partial first and FILE appears only
  * when the last line is written (an interrupted or failed export leaves no
  * half file behind); a summary then goes to stdout, as JSON when stdout is not
- * a terminal. On a terminal, stderr shows a progress bar.
+ * a terminal or with --json. Without --out, stdout is the export itself (JSON
+ * Lines), so --json changes nothing. On a terminal, stderr shows a progress bar.
  */
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -18,6 +19,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
+import { writeJson } from "../io.js";
 import { stopSignal } from "../stopSignal.js";
 import { addPopulationOptions, openPopulation, parseCount, type PopulationFlags } from "./populationOptions.js";
 
@@ -27,6 +29,7 @@ interface ExportFlags extends PopulationFlags {
   count?: string;
   out?: string;
   discoverable: boolean;
+  json?: boolean;
 }
 
 const BATCH = 1000;
@@ -40,7 +43,8 @@ export function registerPopulationExport(population: Command, ctx: CliContext): 
       .option("--first <user>", "the first user to export (default 0)")
       .option("--count <users>", "how many users to export (default: from --first to the end)")
       .option("--out <file>", "write to FILE (complete or not at all) instead of stdout; a summary then goes to stdout")
-      .option("--no-discoverable", "non-discoverable credentials (default: discoverable, as passkeys)"),
+      .option("--no-discoverable", "non-discoverable credentials (default: discoverable, as passkeys)")
+      .option("--json", "with --out: print the summary as JSON (what it prints anyway when stdout is not a terminal); without --out the export itself, JSON Lines, is stdout"),
   )
     .addHelpText(
       "after",
@@ -112,8 +116,8 @@ Examples:
       const line = `exported ${written} users (${first} to ${summary.last}) for ${flags.rpId} in ${summary.seconds} s (${summary.usersPerSecond}/s)`;
       if (flags.out === undefined) {
         if (process.stderr.isTTY) ctx.io.stderr(`${line}\n`);
-      } else if (process.stdout.isTTY) ctx.io.stdout(`${line} to ${flags.out}\n`);
-      else ctx.io.stdout(`${JSON.stringify(summary)}\n`);
+      } else if (flags.json || ctx.io.stdoutIsTerminal !== true) writeJson(ctx.io, summary);
+      else ctx.io.stdout(`${line} to ${flags.out}\n`);
     });
 }
 

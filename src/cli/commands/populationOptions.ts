@@ -32,7 +32,7 @@ export function addPopulationOptions(command: Command): Command {
 export async function openPopulation(ctx: CliContext, flags: PopulationFlags, command: Command, extra: Partial<PopulationOptions> = {}): Promise<Population> {
   refuseSeedOnCommandLine(command);
   const size = parseCount(flags.size, "--size");
-  const seed = await resolvePopulationSeed(flags.seedFile, ctx.io.env);
+  const seed = await resolvePopulationSeed(flags.seedFile ?? programSeedFile(command), ctx.io.env);
   try {
     return new Population({ seed, size, algorithm: flags.algorithm, counter: flags.counter, ...extra });
   } catch (error) {
@@ -58,14 +58,28 @@ async function resolvePopulationSeed(file: string | undefined, env: NodeJS.Proce
 }
 
 /**
+ * The program's own --seed-file (deterministic mode, for a store) has the same name, and commander
+ * gives it the flag wherever it stands on the line, so this command's option stays empty. A
+ * population command has no store: there the flag can only mean the population's seed.
+ */
+function programSeedFile(command: Command): string | undefined {
+  const root = rootOf(command);
+  return root.getOptionValueSource("seedFile") === "cli" ? (root.opts().seedFile as string) : undefined;
+}
+
+function rootOf(command: Command): Command {
+  let root = command;
+  while (root.parent) root = root.parent;
+  return root;
+}
+
+/**
  * The global --seed is deterministic mode for a store. Given to a population
  * command it would be a secret in argv that does nothing: refuse it, without
  * repeating it.
  */
 function refuseSeedOnCommandLine(command: Command): void {
-  let root = command;
-  while (root.parent) root = root.parent;
-  if (root.getOptionValueSource("seed") === "cli") {
+  if (rootOf(command).getOptionValueSource("seed") === "cli") {
     throw new CliError(
       ExitCode.USAGE,
       `--seed is deterministic mode for a store; a population's seed is never a command-line argument: use --seed-file FILE, ${POPULATION_SEED_ENV} or the prompt`,

@@ -19,6 +19,7 @@ interface ServeFlags extends PopulationFlags {
   http: string[];
   tokenFile?: string;
   quiet?: boolean;
+  json?: boolean;
 }
 
 export function registerPopulationServe(population: Command, ctx: CliContext): void {
@@ -33,7 +34,8 @@ export function registerPopulationServe(population: Command, ctx: CliContext): v
         [] as string[],
       )
       .option("--token-file <file>", "write the bearer token to FILE (created owner-only; removed on a clean stop)")
-      .option("-q, --quiet", "do not log each request on stderr"),
+      .option("-q, --quiet", "do not log each request on stderr")
+      .option("--json", "accepted for symmetry: the one line on stdout is always JSON ({ listening: [...] })"),
   )
     .addHelpText(
       "after",

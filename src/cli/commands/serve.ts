@@ -59,8 +59,10 @@ SIGINT or SIGTERM closes the hosts and the store (exact counters) and exits 0.
 On Linux, serve sets its core file size limit to 0 first (util-linux prlimit),
 since its memory holds the keys; elsewhere, start it under \`ulimit -c 0\`.
 
---http serves POST /v1/registrations, POST /v1/assertions, GET /v1/credentials,
-DELETE /v1/credentials/ID, GET /v1/info and GET /healthz (see the README);
+--http serves POST /v1/registrations, POST /v1/assertions, POST /v1/signals,
+POST /v1/mediated-sign-ins, GET /v1/capabilities, GET /v1/credentials,
+DELETE /v1/credentials/ID, GET /v1/info and GET /healthz (see the README;
+OpenAPI 3.1 in docs/openapi.json, softkey/openapi.json in the package);
 every request but /healthz needs Authorization: Bearer TOKEN, the token from
 ${TOKEN_ENV} or else a random one written to --token-file. Its address is in
 the JSON line as http:HOST:PORT; each request is logged, e.g.

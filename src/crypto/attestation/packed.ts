@@ -1,8 +1,8 @@
 import type { CborValue } from "../../ctap/cbor.js";
-import type { KeyObject } from "node:crypto";
 import { CoseAlgorithm } from "../../ctap/cose.js";
 import { signWithCredentialKey } from "../credentialKeys.js";
 import type { AttestationInput, AttestationStatement } from "./types.js";
+import type { SigningKey } from "../algorithms/index.js";
 
 /**
  * "packed" self attestation (WebAuthn section 8.2): the new credential signs
@@ -21,7 +21,7 @@ export function packedSelfAttestation(input: AttestationInput): AttestationState
 /** An attestation key (P-256) and the chain that certifies it, leaf first, root left out. */
 export interface AttestationSigner {
   /** Signs as a credential key does (signWithCredentialKey): RFC 6979 when deterministic mode parsed it. */
-  privateKey: KeyObject;
+  privateKey: SigningKey;
   x5c: Uint8Array[];
 }
 

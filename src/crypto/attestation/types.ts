@@ -1,4 +1,4 @@
-import type { KeyObject } from "node:crypto";
+import type { SigningKey } from "../algorithms/index.js";
 import type { CborMap } from "../../ctap/cbor.js";
 
 /** What an attestation statement format needs to sign a new credential. */
@@ -6,7 +6,7 @@ export interface AttestationInput {
   authData: Uint8Array;
   clientDataHash: Uint8Array;
   /** The new credential's private key and COSE algorithm (for self attestation). */
-  credentialKey: KeyObject;
+  credentialKey: SigningKey;
   alg: number;
 }
 

@@ -4,7 +4,7 @@
  * beside its CBOR key. The command answers with no response map.
  */
 import { Command } from "../commands.js";
-import { anyMap, arrayOf, bool, bytes, int, optional, required, table, text, type Shape } from "../schema.js";
+import { anyMap, arrayOf, bool, bytes, int, optional, required, table, text, uint, type Shape } from "../schema.js";
 
 export const ConfigSubCommand = {
   enableEnterpriseAttestation: 0x01,
@@ -26,8 +26,16 @@ export const SetMinPinLengthParams = table({
   newMinPINLength: optional(0x01, int),
   minPinLengthRPIDs: optional(0x02, arrayOf(text)),
   forceChangePin: optional(0x03, bool),
+  /** CTAP 2.3: turn the authenticator's PIN complexity policy on (it cannot be turned off but by a reset). */
+  pinComplexityPolicy: optional(0x04, bool),
 });
 export type SetMinPinLengthParams = Shape<typeof SetMinPinLengthParams.fields>;
+
+/** vendorPrototype's subCommandParams (section 6.11.5): which vendor command, from getInfo's vendorPrototypeConfigCommands. */
+export const VendorPrototypeParams = table({
+  vendorCommandId: required(0x01, uint),
+});
+export type VendorPrototypeParams = Shape<typeof VendorPrototypeParams.fields>;
 
 /**
  * What a pinUvAuthParam authenticates (section 6.11, step 4.3):

@@ -3,7 +3,7 @@
  * subCommands, the request's parameter map, subCommandParams and the
  * response map, each field beside its CBOR key.
  */
-import { anyMap, bytes, int, optional, required, table, uint, type Shape } from "../schema.js";
+import { anyMap, bool, bytes, int, optional, required, table, uint, type Shape } from "../schema.js";
 import { CredentialDescriptor, RpEntity, UserEntity } from "./entities.js";
 
 export const CredentialManagementSubCommand = {
@@ -45,5 +45,7 @@ export const CredentialManagementResponse = table({
   totalCredentials: optional(0x09, uint),
   credProtect: optional(0x0a, uint),
   largeBlobKey: optional(0x0b, bytes),
+  /** CTAP 2.3: the credential was made with the thirdPartyPayment extension. */
+  thirdPartyPayment: optional(0x0c, bool),
 });
 export type CredentialManagementResponse = Shape<typeof CredentialManagementResponse.fields>;

@@ -1,7 +1,7 @@
 /**
  * authenticatorGetInfo (0x04), CTAP 2.2 section 6.4: the response map (the
  * command takes no parameters), each member beside its CBOR key, with those
- * CTAP 2.2 added (0x15 on).
+ * CTAP 2.2 added (0x15 to 0x1D) and CTAP 2.3's 0x1E and 0x1F.
  */
 import { anyMap, arrayOf, bool, booleanMap, bytes, optional, required, table, text, uint, type Shape } from "../schema.js";
 import { CredentialParameters } from "./entities.js";
@@ -36,6 +36,10 @@ export const GetInfoResponse = table({
   pinComplexityPolicy: optional(0x1b, bool),
   pinComplexityPolicyURL: optional(0x1c, bytes),
   maxPINLength: optional(0x1d, uint),
+  /** CTAP 2.3: encrypted like encIdentifier, a value that changes whenever the credential store does. */
+  encCredStoreState: optional(0x1e, bytes),
+  /** CTAP 2.3: the authenticatorConfig subCommands the device implements. */
+  authenticatorConfigCommands: optional(0x1f, arrayOf(uint)),
 });
 export type GetInfoResponse = Shape<typeof GetInfoResponse.fields>;
 

@@ -17,6 +17,8 @@ export const MakeCredentialRequest = table({
   pinUvAuthParam: optional(0x08, bytes),
   pinUvAuthProtocol: optional(0x09, int),
   enterpriseAttestation: optional(0x0a, int),
+  /** CTAP 2.2: attestation statement formats in the platform's order of preference (section 6.1, step 20). */
+  attestationFormatsPreference: optional(0x0b, arrayOf(text)),
 });
 export type MakeCredentialRequest = Shape<typeof MakeCredentialRequest.fields>;
 

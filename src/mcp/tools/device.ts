@@ -7,6 +7,7 @@ import { z } from "zod";
 import { FAULT_DESCRIPTIONS, FAULT_NAMES, type FaultName, type ResponseFaults } from "../../authenticator/faultSwitches.js";
 import { collectInfo } from "../../deviceInfo.js";
 import { defineTool, ToolInputError } from "../tool.js";
+import type { BuiltInUvMode } from "../../presence/index.js";
 
 export const setUser = defineTool({
   name: "set_user",
@@ -14,14 +15,15 @@ export const setUser = defineTool({
   description:
     "How the simulated user answers from the next request on. presence: auto approves at once, deny refuses " +
     "(ceremonies then fail with NotAllowedError). uv (built-in user verification, a simulated fingerprint): on matches, " +
-    "off is no built-in UV (only a PIN could verify), fail never matches. What is not given stays. Returns the answers in force.",
+    "off is no built-in UV (only a PIN could verify), fail (or unknown) never matches, none presents no finger (the key times out); " +
+    "on a fingerprint key (softkey-bio) finger:<name or template ID> presents that enrolled finger. What is not given stays. Returns the answers in force.",
   inputSchema: {
     presence: z.enum(["auto", "deny"]).optional(),
-    uv: z.enum(["on", "off", "fail"]).optional(),
+    uv: z.union([z.enum(["on", "off", "fail", "unknown", "none"]), z.string().regex(/^finger:.+$/)]).optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(session, change) {
-    return session.softkey.setUser(change);
+    return session.softkey.setUser({ ...change, uv: change.uv as BuiltInUvMode | undefined });
   },
 });
 

@@ -66,7 +66,7 @@ describe("U2F per profile", () => {
     expect(capabilities & Capability.CAPABILITY_CBOR).toBeTruthy();
     expect(capabilities & Capability.CAPABILITY_NMSG).toBe(0);
     expect(cbor.cmd).toBe(C.CTAPHID_CBOR);
-    expect((decodeCbor(cbor.payload.subarray(1)) as Map<number, unknown>).get(1)).toEqual(["U2F_V2", "FIDO_2_0", "FIDO_2_1"]);
+    expect((decodeCbor(cbor.payload.subarray(1)) as Map<number, unknown>).get(1)).toEqual(["U2F_V2", "FIDO_2_0", "FIDO_2_1", "FIDO_2_2"]);
     expect({ cmd: msg.cmd, text: Buffer.from(msg.payload).toString("latin1") }).toEqual({ cmd: C.CTAPHID_MSG, text: "U2F_V2\x90\x00" });
   });
 
