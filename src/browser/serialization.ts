@@ -38,8 +38,6 @@ export interface ShimConfig {
    * send their ceremonies through the framework's binding with it (Playwright in Chromium).
    */
   fast?: { binding: string; reply: string; frames?: boolean };
-  /** The classic-WebDriver bridge: where this document posts its calls, with the token only it was given. */
-  http?: { url: string; token: string };
 }
 
 /** A ceremony's mediation, as navigator.credentials.get() takes it. */

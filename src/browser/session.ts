@@ -29,6 +29,7 @@ import { InFlightCeremonies } from "./inFlight.js";
 import { credentialAssertedEvent, credentialCreatedEvent } from "./pageCeremonyEvents.js";
 import type { WireRequest, WireResponse } from "./serialization.js";
 import { answerStatic, type StaticRequest } from "./staticRequests.js";
+import { VirtualAuthenticators } from "./virtualAuthenticators.js";
 import { failureReason, wireError } from "./wireRequest.js";
 
 /** What every adapter's attach() takes besides its browser object. */
@@ -83,6 +84,11 @@ export class BrowserSession<P extends object = object, F extends object = object
   readonly softkey: Softkey;
   /** The WebAuthn client ceremonies run with; replaceable while attached (e.g. to add an authenticator). */
   client: WebAuthnClient;
+  /**
+   * A drop-in for Chrome's virtual-authenticator API (CDP's WebAuthn domain) on softkey devices:
+   * after `enable()`, the attached pages use the authenticators added here instead of `client`.
+   */
+  readonly virtualAuthenticators: VirtualAuthenticators;
   /** The account a modal get() with several discoverable credentials answers with; undefined: the most recent. */
   account: ClientAccountSelector | undefined;
   private readonly inFlight = new InFlightCeremonies();
@@ -105,6 +111,10 @@ export class BrowserSession<P extends object = object, F extends object = object
     super();
     this.softkey = options.softkey;
     this.client = options.client ?? options.softkey.client;
+    const own = this.client;
+    this.virtualAuthenticators = new VirtualAuthenticators((client) => {
+      this.client = client ?? own;
+    });
     this.account = options.account;
     this.uvpaa = options.userVerifyingPlatformAuthenticator;
     this.capabilities = options.capabilities;

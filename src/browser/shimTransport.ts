@@ -11,9 +11,6 @@
  *   through a global the page cannot replace. With `fast.frames` every document uses it; without,
  *   a document in a frame first asks it for a context token, then sends its ceremonies through the
  *   binding with the token (Playwright in Chromium: so that its calls name their Playwright Frame).
- * - `http`: the classic-WebDriver bridge (src/webdriver/classicBridge.ts) for engines without
- *   either: a POST to a loopback server with a token given to this one top-level document; the
- *   browser's Origin header says where it comes from.
  *
  * Runs in the page, serialised with Function.prototype.toString(): self-contained, like pageShim.ts.
  */
@@ -31,7 +28,6 @@ export interface PageTransport {
 interface TransportGlobals {
   [name: string]: unknown;
   top?: unknown;
-  fetch?: (url: string, init: object) => Promise<{ text(): Promise<string> }>;
   setTimeout?: (handler: () => void, ms: number) => unknown;
 }
 
@@ -41,8 +37,6 @@ export function createPageTransport(config: ShimConfig, domError: (name: string,
   const defineProperty = Object.defineProperty;
   const jsonStringify = JSON.stringify;
   const jsonParse = JSON.parse;
-  // Captured now: a page script that replaces fetch later must not see the bridge's token.
-  const fetchFn = typeof g.fetch === "function" ? g.fetch.bind(g) : undefined;
   const setTimeoutFn = typeof g.setTimeout === "function" ? g.setTimeout.bind(g) : undefined;
   /** How long a document waits for the CDP binding before it gives up (cdpChannel.ts adds it as frames appear). */
   const FAST_BINDING_WAIT_MS = 2000;
@@ -117,19 +111,9 @@ export function createPageTransport(config: ShimConfig, domError: (name: string,
     });
   }
 
-  const http = config.http;
-  const viaHttp: Send | undefined =
-    http && fetchFn
-      ? (request) =>
-          fetchFn(http.url, { method: "POST", headers: { "content-type": "text/plain" }, body: jsonStringify({ token: http.token, request }), credentials: "omit" })
-            .then((response) => response.text())
-            .then((text) => jsonParse(text) as WireResponse)
-      : undefined;
-
   return {
-    attached: () => viaHttp !== undefined || fast !== undefined || binding() !== undefined,
+    attached: () => fast !== undefined || binding() !== undefined,
     async channelFor(id, kind) {
-      if (viaHttp) return { ceremony: viaHttp, abort: viaHttp };
       const slow = binding();
       if (!fast) {
         if (!slow) throw domError("NotAllowedError", "softkey is not attached to this page");
