@@ -15,6 +15,8 @@ import type * as Conditional from "../browser/conditionalRequests.js";
 
 export { attach, SoftkeyAttachment } from "./attach.js";
 export type { AttachOptions } from "./attach.js";
+export { softkeyFixtures } from "./fixtures.js";
+export type { SoftkeyFixtureDefinitions, SoftkeyFixtureOptions, SoftkeyTestFixtures } from "./fixtures.js";
 export type AccountSelector = Conditional.AccountSelector<Page>;
 export type PendingConditionalRequest = Conditional.PendingConditionalRequest<Page, Frame>;
 export type CeremonySource = Events.CeremonySource<Page, Frame>;
