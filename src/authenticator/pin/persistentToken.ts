@@ -17,10 +17,11 @@
  * These values come from node:crypto, not ctx.randomBytes: they are no part of
  * a ceremony, and drawing them must not shift deterministic mode's stream.
  */
-import { createCipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, hkdfSync, randomBytes, type Cipher } from "node:crypto";
 import type { AuthenticatorContext } from "../context.js";
 import type { PinUvAuthProtocol } from "../../ctap/pinUvAuthProtocol.js";
 import { Setting } from "../settings.js";
+import { publicRandomBytes } from "../../bytes/random.js";
 
 interface StoredPersistentToken {
   /** 32 random bytes, handed out encrypted under the platform's shared secret. */
@@ -81,13 +82,15 @@ export type EncryptedMember = "encIdentifier" | "encCredStoreState";
 /** getInfo's encIdentifier or encCredStoreState: iv || AES-128-CBC(HKDF(token, member name), iv, value). */
 export async function encryptedMember(ctx: AuthenticatorContext, member: EncryptedMember): Promise<Uint8Array> {
   const stored = await load(ctx);
-  const key = memberKey(stored.value, member);
-  const iv = random(16);
-  const cipher = createCipheriv("aes-128-cbc", key, iv).setAutoPadding(false);
+  const iv = publicRandomBytes(16); // public once sent: the pool's draw, not an OpenSSL call per getInfo
   const plaintext = member === "encIdentifier" ? stored.identifier : stored.credStoreState;
+  // Both values are one AES block, and CBC over one block is the block cipher on (value XOR iv):
+  // a cipher kept per key, instead of a new CBC cipher per getInfo (which runs before every ceremony).
+  const block = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) block[i] = plaintext[i]! ^ iv[i]!;
   const out = new Uint8Array(32);
   out.set(iv, 0);
-  out.set(Buffer.concat([cipher.update(plaintext), cipher.final()]), 16);
+  out.set(blockCipher(stored.value, member).update(block), 16);
   return out;
 }
 
@@ -95,13 +98,17 @@ function random(length: number): Uint8Array {
   return new Uint8Array(randomBytes(length));
 }
 
-/** The HKDF of the last token seen, per member: getInfo runs before every ceremony, the token rarely changes. */
-let derived: { token: string; keys: Map<EncryptedMember, Buffer> } | undefined;
+/** AES-128 under the HKDF of the last token seen, per member: getInfo runs before every ceremony, the token rarely changes. */
+let derived: { token: string; ciphers: Map<EncryptedMember, Cipher> } | undefined;
 
-function memberKey(token: Uint8Array, member: EncryptedMember): Buffer {
+function blockCipher(token: Uint8Array, member: EncryptedMember): Cipher {
   const hex = Buffer.from(token).toString("hex");
-  if (derived?.token !== hex) derived = { token: hex, keys: new Map() };
-  let key = derived.keys.get(member);
-  if (!key) derived.keys.set(member, (key = Buffer.from(hkdfSync("sha256", token, new Uint8Array(32), member, 16))));
-  return key;
+  if (derived?.token !== hex) derived = { token: hex, ciphers: new Map() };
+  let cipher = derived.ciphers.get(member);
+  if (!cipher) {
+    const key = Buffer.from(hkdfSync("sha256", token, new Uint8Array(32), member, 16));
+    // ECB on whole blocks, never finalised: each update() is one independent block encryption.
+    derived.ciphers.set(member, (cipher = createCipheriv("aes-128-ecb", key, null).setAutoPadding(false)));
+  }
+  return cipher;
 }

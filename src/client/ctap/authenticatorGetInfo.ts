@@ -33,6 +33,10 @@ export interface AuthenticatorInfo {
   maxCredBlobLength?: number;
 }
 
+/** getInfo's keys of the encrypted members (CTAP 2.2 section 6.4), each above 23: encoded 0x18 then the key. */
+const ENC_IDENTIFIER = 0x19;
+const ENC_CRED_STORE_STATE = 0x1e;
+
 /** CTAP 2.1 section 6.4: minPINLength defaults to 4 code points. */
 const DEFAULT_MIN_PIN_LENGTH = 4;
 
@@ -44,19 +48,44 @@ export function option(info: AuthenticatorInfo, id: string): boolean | undefined
   return info.options.get(id) ?? OPTION_DEFAULTS[id];
 }
 
-/** The last answer read: a client asks before every ceremony, and the answer rarely changes. */
-let last: { body: Uint8Array; info: AuthenticatorInfo } | undefined;
+/**
+ * The last answer read: a client asks before every ceremony, and the answer rarely changes. Where
+ * it may differ is `ignored`: the byte ranges of encIdentifier and encCredStoreState, which a
+ * CTAP 2.2 key encrypts under a fresh IV on every call (so that they track nobody) and which this
+ * client does not read.
+ */
+let last: { body: Uint8Array; ignored: [number, number][]; info: AuthenticatorInfo } | undefined;
 
-/** authenticatorGetInfo, asked every time; an answer identical to the last one is not parsed again. */
+/** authenticatorGetInfo, asked every time; an answer that matches the last one where it matters is not parsed again. */
 export async function authenticatorGetInfo(transport: CtapTransport, call?: CallOptions): Promise<AuthenticatorInfo> {
   const body = await exchange(transport, "authenticatorGetInfo", undefined, call);
-  if (last && bytesEqual(last.body, body)) return last.info;
-  const info = parseInfo(body);
-  last = { body: body.slice(), info };
+  if (last && sameAnswer(last.body, body, last.ignored)) return last.info;
+  const { info, ignored } = parseInfo(body);
+  last = { body: body.slice(), ignored, info };
   return info;
 }
 
-function parseInfo(body: Uint8Array): AuthenticatorInfo {
+function sameAnswer(previous: Uint8Array, body: Uint8Array, ignored: [number, number][]): boolean {
+  if (bytesEqual(previous, body)) return true;
+  if (previous.length !== body.length || ignored.length === 0) return false;
+  let from = 0;
+  for (const [start, end] of ignored) {
+    if (Buffer.compare(previous.subarray(from, start), body.subarray(from, start)) !== 0) return false;
+    from = end;
+  }
+  return Buffer.compare(previous.subarray(from), body.subarray(from)) === 0;
+}
+
+/** Where a member's value stands in the answer: found with its key and header, which 32 random bytes make unique. */
+function valueRange(body: Uint8Array, key: number, value: Uint8Array | undefined): [number, number][] {
+  if (!value || value.length > 23 + 232) return [];
+  const header = value.length < 24 ? [0x40 + value.length] : [0x58, value.length];
+  const needle = Buffer.concat([Uint8Array.of(0x18, key, ...header), value]);
+  const at = Buffer.from(body.buffer, body.byteOffset, body.length).indexOf(needle);
+  return at < 0 ? [] : [[at + needle.length - value.length, at + needle.length]];
+}
+
+function parseInfo(body: Uint8Array): { info: AuthenticatorInfo; ignored: [number, number][] } {
   const command = "authenticatorGetInfo";
   const r = readResponse(GetInfoResponse, decodeResponse(body, command), command);
   if (r.aaguid.length !== 16) throw malformed(command, "aaguid must be 16 bytes");
@@ -78,5 +107,6 @@ function parseInfo(body: Uint8Array): AuthenticatorInfo {
   if (r.remainingDiscoverableCredentials !== undefined) info.remainingDiscoverableCredentials = r.remainingDiscoverableCredentials;
   if (r.maxCredBlobLength !== undefined) info.maxCredBlobLength = r.maxCredBlobLength;
   if (r.algorithms) info.algorithms = r.algorithms.map(({ type, alg }) => ({ type, alg }));
-  return info;
+  const ignored = [...valueRange(body, ENC_IDENTIFIER, r.encIdentifier), ...valueRange(body, ENC_CRED_STORE_STATE, r.encCredStoreState)];
+  return { info, ignored };
 }
