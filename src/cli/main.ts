@@ -31,6 +31,7 @@ import { registerPopulation } from "./commands/population.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerFill } from "./commands/fill.js";
 import { registerBio } from "./commands/bio.js";
+import { registerAttach } from "./commands/attach.js";
 import { packageVersion } from "./version.js";
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -153,6 +154,7 @@ ${formatExitCodeTable()}`,
   registerFill(program, ctx);
   registerMcp(program, ctx);
   registerBio(program, ctx);
+  registerAttach(program, ctx);
   return program;
 }
 
