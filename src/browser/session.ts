@@ -30,6 +30,7 @@ import { credentialAssertedEvent, credentialCreatedEvent } from "./pageCeremonyE
 import type { WireRequest, WireResponse } from "./serialization.js";
 import { answerStatic, type StaticRequest } from "./staticRequests.js";
 import { VirtualAuthenticators } from "./virtualAuthenticators.js";
+import { WebDriverVirtualAuthenticator } from "./webDriverAuthenticator.js";
 import { failureReason, wireError } from "./wireRequest.js";
 
 /** What every adapter's attach() takes besides its browser object. */
@@ -89,6 +90,8 @@ export class BrowserSession<P extends object = object, F extends object = object
    * after `enable()`, the attached pages use the authenticators added here instead of `client`.
    */
   readonly virtualAuthenticators: VirtualAuthenticators;
+  /** The same, by selenium-webdriver's driver methods (addVirtualAuthenticator, addCredential, getCredentials...). */
+  readonly webDriver: WebDriverVirtualAuthenticator;
   /** The account a modal get() with several discoverable credentials answers with; undefined: the most recent. */
   account: ClientAccountSelector | undefined;
   private readonly inFlight = new InFlightCeremonies();
@@ -115,6 +118,7 @@ export class BrowserSession<P extends object = object, F extends object = object
     this.virtualAuthenticators = new VirtualAuthenticators((client) => {
       this.client = client ?? own;
     });
+    this.webDriver = new WebDriverVirtualAuthenticator(this.virtualAuthenticators);
     this.account = options.account;
     this.uvpaa = options.userVerifyingPlatformAuthenticator;
     this.capabilities = options.capabilities;
