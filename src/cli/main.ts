@@ -31,6 +31,7 @@ import { registerPopulation } from "./commands/population.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerFill } from "./commands/fill.js";
 import { registerBio } from "./commands/bio.js";
+import { registerAttach } from "./commands/attach.js";
 import { packageVersion } from "./version.js";
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -141,6 +142,7 @@ ${formatExitCodeTable()}`,
   registerInfo(program, ctx);
   registerDemo(program, ctx);
   registerServe(program, ctx);
+  registerAttach(program, ctx);
   registerCa(program, ctx);
   registerDecode(program, ctx);
   registerProfile(program, ctx);
