@@ -142,6 +142,7 @@ ${formatExitCodeTable()}`,
   registerInfo(program, ctx);
   registerDemo(program, ctx);
   registerServe(program, ctx);
+  registerAttach(program, ctx);
   registerCa(program, ctx);
   registerDecode(program, ctx);
   registerProfile(program, ctx);
@@ -154,7 +155,6 @@ ${formatExitCodeTable()}`,
   registerFill(program, ctx);
   registerMcp(program, ctx);
   registerBio(program, ctx);
-  registerAttach(program, ctx);
   return program;
 }
 

@@ -1,6 +1,6 @@
 /**
  * What an agent reads with the read_events tool: the events of the Softkey
- * (and, once the attach tool exists, of the browsers it is attached to), each
+ * and of the browsers attach_browser attached it to, each
  * numbered in order, kept in a bounded ring. An agent polls with the number
  * after the last event it saw, and may wait a while for the next one instead
  * of polling in a loop. Events carry no secret (see softkeyEvents.ts).
@@ -14,7 +14,7 @@ export interface LoggedEvent {
   time: string;
   /** The event's name, e.g. ceremonySuccess. */
   type: string;
-  /** Where it came from: "softkey" for the store's own ceremonies; later a browser attachment's name. */
+  /** Where it came from: "softkey" for the store's ceremonies, "browser:<endpoint>" for a browser's pages. */
   source: string;
   data: Record<string, unknown>;
 }

@@ -1,11 +1,10 @@
 /**
  * What one MCP connection works on: one open Softkey, the account choices the
  * agent made, and the event log it reads. Tools get the session and nothing
- * else, so a tool added later (attaching softkey to the agent's browser by
- * its CDP or BiDi endpoint) finds everything it needs here: it runs page
- * ceremonies through `softkey` (so they reach the event log like the tools'
- * own), answers account choosers with `selectCredential`, has the log
- * `follow` its attachment's events, and registers a cleanup with `onClose`.
+ * else: attach_browser (tools/browser.ts) runs the browser's ceremonies through
+ * `softkey`, answers its account choosers with `selectCredential`, logs its
+ * attachment's events, and keeps the attachment in `browsers` until the
+ * session closes.
  */
 import type { SelectCredential } from "../client/index.js";
 import type { Softkey } from "../softkey.js";
@@ -16,9 +15,16 @@ export class McpSession {
   /** rpId -> the credential the agent chose for that RP. */
   private readonly chosen = new Map<string, string>();
   private readonly cleanups: (() => void | Promise<void>)[] = [];
+  /** Browsers attach_browser attached, by the endpoint it was given; detached when the session ends. */
+  readonly browsers = new Map<string, { detach(): Promise<void> }>();
 
   constructor(readonly softkey: Softkey) {
     this.onClose(this.events.follow("softkey", softkey, SOFTKEY_EVENT_NAMES));
+    this.onClose(async () => {
+      const attached = [...this.browsers.values()];
+      this.browsers.clear();
+      await Promise.all(attached.map((browser) => browser.detach()));
+    });
   }
 
   /** The credential chosen for each RP, as `{ rpId: credentialId }`. */

@@ -117,6 +117,8 @@ describe("softkey mcp --ephemeral, through the SDK's client", () => {
       "read_events",
       "device_info",
       "delete_credential",
+      "attach_browser",
+      "detach_browser",
     ]);
     for (const tool of tools) {
       expect(tool.description!.length, tool.name).toBeGreaterThan(40);

@@ -37,7 +37,8 @@ export function registerMcp(program: Command, ctx: CliContext): void {
 Speaks the Model Context Protocol on stdin/stdout until the client closes stdin
 (or SIGINT/SIGTERM). Tools: list_credentials, select_credential,
 webauthn_create, webauthn_get, set_user, set_faults, read_events,
-device_info, delete_credential. See the README ("An MCP server for agents").
+device_info, delete_credential, attach_browser, detach_browser (the agent's
+Chromium, by its DevTools endpoint). See the README ("An MCP server for agents").
 
 An MCP client configuration:
   { "mcpServers": { "softkey": { "command": "npx", "args": ["softkey", "mcp", "--ephemeral"] } } }
