@@ -15,6 +15,8 @@ const AUTO_ATTACH = { autoAttach: true, waitForDebuggerOnStart: false, flatten: 
 export class CdpPageChannel {
   private readonly frames = new FrameRegistry();
   private readonly targets = new Set<CdpTarget<Page>>();
+  /** The page's own session: closed last, as the frames' sessions hang off it. */
+  private root: CdpTarget<Page> | undefined;
   private closed = false;
 
   private constructor(
@@ -35,6 +37,7 @@ export class CdpPageChannel {
       return;
     }
     const target = new CdpTarget<Page>(this.page, session, this.names, this.frames, this.handler);
+    this.root ??= target;
     this.targets.add(target);
     target.onClose(() => this.targets.delete(target));
     session.on("sessionattached", (child: CDPSession) => void this.adopt(child));
@@ -49,7 +52,21 @@ export class CdpPageChannel {
   /** Ends every pending call with `response` and lets go of the sessions. */
   async close(response: WireResponse): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.targets].map((target) => target.close(response)));
+    const frames = [...this.targets].filter((target) => target !== this.root);
+    // A frame's session is reached through the page's: let go of the frames' first. A session whose
+    // target is going away may never answer: each gets a bounded wait, so detach() always returns.
+    await Promise.all(frames.map((target) => bounded(target.close(response))));
+    if (this.root) await bounded(this.root.close(response));
     this.targets.clear();
   }
+}
+
+const CLOSE_WAIT_MS = 2000;
+
+function bounded(closing: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, CLOSE_WAIT_MS);
+  });
+  return Promise.race([closing.catch(() => undefined), waited]).finally(() => clearTimeout(timer));
 }
