@@ -22,14 +22,25 @@ export async function startRemoteChromium(): Promise<RemoteChromium> {
   const profile = mkdtempSync(join(tmpdir(), "softkey-remote-chromium-"));
   const child = spawn(CHROMIUM, [...CHROMIUM_ARGS, "--headless=new", "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", `--user-data-dir=${profile}`, "about:blank"], {
     stdio: ["ignore", "ignore", "pipe"],
+    // Its own process group: Chromium's helper processes (zygote, GPU, crashpad) are ended with it.
+    detached: true,
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
   const close = async () => {
-    child.kill("SIGTERM");
-    const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    signalGroup("SIGTERM");
+    const killer = setTimeout(() => signalGroup("SIGKILL"), 5_000);
     await exited;
     clearTimeout(killer);
-    rmSync(profile, { recursive: true, force: true });
+    signalGroup("SIGKILL"); // helpers that outlived the browser process must not write into the profile as it goes
+    // A helper may still be flushing its files for a moment after the group is signalled.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   try {
     const endpoint = await new Promise<string>((resolve, reject) => {
