@@ -6,9 +6,15 @@
  * The presence rule, as in ./chromium.ts: locally a missing browser skips its tests, loudly; in CI
  * (CI=true) it fails them. `.ci/apt-packages` lists chromium and firefox-esr.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import puppeteer, { type Browser } from "puppeteer-core";
+import { afterAll, beforeAll } from "vitest";
+import { Softkey } from "../../src/index.js";
+import { TEST_SCRYPT } from "../helpers/ctap.js";
 import { CHROMIUM, CHROMIUM_ARGS, IN_CI } from "./chromium.js";
+import { startRelyingParty, type RelyingParty } from "./relyingParty.js";
 
 export const FIREFOX = process.env.SOFTKEY_TEST_FIREFOX ?? "/usr/bin/firefox-esr";
 
@@ -48,3 +54,31 @@ export const PUPPETEER_ENGINES: PuppeteerEngine[] = [
   engine("chromium", CHROMIUM, "chromium", () => puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })),
   engine("firefox", FIREFOX, "firefox-esr", () => puppeteer.launch({ browser: "firefox", executablePath: FIREFOX, headless: true })),
 ];
+
+export interface PuppeteerSuite {
+  browser: Browser;
+  rp: RelyingParty;
+  softkey: Softkey;
+}
+
+/**
+ * For a describe block: the engine's browser, a relying party and a fresh store, made before its
+ * tests (read them in a later beforeAll or in the tests) and closed after them.
+ */
+export function usePuppeteerSuite(engine: PuppeteerEngine, name: string): PuppeteerSuite {
+  const suite = {} as PuppeteerSuite;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `softkey-${name}-${engine.name}-`));
+    suite.rp = await startRelyingParty();
+    suite.softkey = await Softkey.init(join(dir, "store"), name, { scrypt: TEST_SCRYPT });
+    suite.browser = await engine.launch();
+  }, 90_000);
+  afterAll(async () => {
+    await suite.browser?.close().catch(() => undefined);
+    await suite.softkey?.close();
+    await suite.rp?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return suite;
+}

@@ -5,16 +5,12 @@
  * The ceremony's origin is the browser's account of the calling document: a page that claims
  * another origin is refused.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Browser, Page } from "puppeteer-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Softkey } from "../../src/index.js";
 import { attach, type PuppeteerAttachment } from "../../src/puppeteer/index.js";
-import { PUPPETEER_ENGINES } from "../browser/puppeteerBrowsers.js";
-import { startRelyingParty, type RelyingParty } from "../browser/relyingParty.js";
-import { TEST_SCRYPT } from "../helpers/ctap.js";
+import { PUPPETEER_ENGINES, usePuppeteerSuite } from "../browser/puppeteerBrowsers.js";
+import type { RelyingParty } from "../browser/relyingParty.js";
 
 interface RpGlobals {
   rp: { register(username: string): Promise<Record<string, unknown>> };
@@ -28,22 +24,9 @@ for (const engine of PUPPETEER_ENGINES) {
   describe.skipIf(engine.skip)(`softkey/puppeteer in ${engine.name}`, () => {
     let browser: Browser;
     let rp: RelyingParty;
-    let dir: string;
     let softkey: Softkey;
-
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), `softkey-puppeteer-${engine.name}-`));
-      rp = await startRelyingParty();
-      softkey = await Softkey.init(join(dir, "store"), "puppeteer test", { scrypt: TEST_SCRYPT });
-      browser = await engine.launch();
-    }, 90_000);
-
-    afterAll(async () => {
-      await browser?.close().catch(() => undefined);
-      await softkey?.close();
-      await rp?.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const suite = usePuppeteerSuite(engine, "puppeteer");
+    beforeAll(() => ({ browser, rp, softkey } = suite));
 
     async function openPage(url: string): Promise<{ page: Page; key: PuppeteerAttachment }> {
       const page = await browser.newPage();

@@ -5,17 +5,13 @@
  * drop-in (`attachment.virtualAuthenticators.send`) in Chromium and in Firefox. The relying party
  * is a @simplewebauthn/browser page verified by @simplewebauthn/server.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Browser } from "puppeteer-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Softkey } from "../../src/index.js";
 import { attach } from "../../src/puppeteer/index.js";
 import { scenario } from "../browser/cdpWebAuthnScenario.js";
-import { PUPPETEER_ENGINES, type PuppeteerEngine } from "../browser/puppeteerBrowsers.js";
-import { startRelyingParty, type RelyingParty } from "../browser/relyingParty.js";
-import { TEST_SCRYPT } from "../helpers/ctap.js";
+import { PUPPETEER_ENGINES, usePuppeteerSuite, type PuppeteerEngine } from "../browser/puppeteerBrowsers.js";
+import type { RelyingParty } from "../browser/relyingParty.js";
 
 const chromium = PUPPETEER_ENGINES.find((e) => e.name === "chromium")!;
 
@@ -24,22 +20,9 @@ function suite(engine: PuppeteerEngine, target: "chrome" | "softkey"): void {
   describe.skipIf(engine.skip)(`a CDP WebAuthn-domain test against ${what}`, () => {
     let browser: Browser;
     let rp: RelyingParty;
-    let dir: string;
     let softkey: Softkey;
-
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), `softkey-virtual-${engine.name}-`));
-      rp = await startRelyingParty();
-      softkey = await Softkey.init(join(dir, "store"), "virtual", { scrypt: TEST_SCRYPT });
-      browser = await engine.launch();
-    }, 90_000);
-
-    afterAll(async () => {
-      await browser?.close().catch(() => undefined);
-      await softkey?.close();
-      await rp?.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const suite = usePuppeteerSuite(engine, "virtual");
+    beforeAll(() => ({ browser, rp, softkey } = suite));
 
     it(engine.title(`runs unchanged against ${what}`), async () => {
       const page = await browser.newPage();
