@@ -78,7 +78,7 @@ function sameAnswer(previous: Uint8Array, body: Uint8Array, ignored: [number, nu
 
 /** Where a member's value stands in the answer: found with its key and header, which 32 random bytes make unique. */
 function valueRange(body: Uint8Array, key: number, value: Uint8Array | undefined): [number, number][] {
-  if (!value || value.length > 23 + 232) return [];
+  if (!value || value.length > 0xff) return []; // a longer byte string has a longer header; these members are 32 bytes
   const header = value.length < 24 ? [0x40 + value.length] : [0x58, value.length];
   const needle = Buffer.concat([Uint8Array.of(0x18, key, ...header), value]);
   const at = Buffer.from(body.buffer, body.byteOffset, body.length).indexOf(needle);
