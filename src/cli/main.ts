@@ -98,7 +98,7 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (text) => ctx.io.stdout(text),
       writeErr: (text) => ctx.io.stderr(text),
       // Commander's own errors become one line in softkey's format.
-      outputError: (text, write) => write(`softkey: ${oneLine(text.replace(/^error: /, ""))}\n`),
+      outputError: (text, write) => write(`softkey: ${oneLine(text.replace(/^error: /, ""))}${dashedIdHint(text)}\n`),
     })
     .addHelpText(
       "after",
@@ -171,4 +171,13 @@ function usage<T>(parse: (value: string) => T): (value: string) => T {
 
 function parseSampleList(value: string): SampleStatus[] {
   return value.split(",").map((status) => parseSampleStatus(status.trim()));
+}
+
+/**
+ * Credential IDs are base64url, whose alphabet has "-": one in 64 starts with it, and then reads as
+ * an option. Say how to pass it, as for any operand that starts with a dash (POSIX's "--").
+ */
+function dashedIdHint(text: string): string {
+  const option = /unknown option '(-[A-Za-z0-9_-]+)'/.exec(text)?.[1];
+  return option !== undefined && option.length >= 16 && !option.startsWith("--") ? `; an ID that starts with "-" goes after --, e.g. softkey delete -- ${option}` : "";
 }

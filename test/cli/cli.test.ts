@@ -283,7 +283,7 @@ describe("softkey CLI", () => {
   });
 
   it("delete removes the credential; get then fails (exit 7); deleting again is exit 3", async () => {
-    const deleted = await softkey(["delete", credential.id]);
+    const deleted = await softkey(["delete", "--", credential.id]);
     expect(deleted.code).toBe(0);
     expect(deleted.stdout).toContain(`Deleted credential ${credential.id}`);
 
@@ -291,7 +291,7 @@ describe("softkey CLI", () => {
     expect(result.code).toBe(7);
     expectOneLineError(result, /NotAllowedError/);
 
-    const again = await softkey(["delete", credential.id]);
+    const again = await softkey(["delete", "--", credential.id]);
     expect(again.code).toBe(3);
     expectOneLineError(again, /no credential/);
 
@@ -335,7 +335,7 @@ describe("softkey CLI", () => {
     expect(json.code).toBe(9);
     expect(JSON.parse(json.stdout).corrupted).toEqual([victim]);
     // A corrupt credential can still be deleted, which clears the error.
-    expect((await softkey(["delete", victim])).code).toBe(0);
+    expect((await softkey(["delete", "--", victim])).code).toBe(0);
     expect((await softkey(["list"])).code).toBe(0);
   });
 

@@ -164,9 +164,9 @@ describe("faults, counters and backup flags", () => {
   });
 
   it("counter set lower simulates a clone: the RP refuses the next assertion", async () => {
-    const get = await run(store, ["counter", "get", credential.id]);
+    const get = await run(store, ["counter", "get", "--", credential.id]);
     expect(get.stdout).toBe(`${credential.counter}\n`);
-    const set = await run(store, ["counter", "set", credential.id, "0"]);
+    const set = await run(store, ["counter", "set", "--", credential.id, "0"]);
     expect(set.code, set.stderr).toBe(0);
     const { verification } = await signInVia(store, credential);
     await expect(verification).rejects.toThrow(`Response counter value 1 was lower than expected ${credential.counter}`);
@@ -176,12 +176,12 @@ describe("faults, counters and backup flags", () => {
   });
 
   it("credential set-backup changes BE/BS, and refuses BS without BE", async () => {
-    const refused = await run(store, ["credential", "set-backup", credential.id, "--state", "true"]);
+    const refused = await run(store, ["credential", "set-backup", "--state", "true", "--", credential.id]);
     expect(refused.code).toBe(3);
     expectOneLineError(refused, /BS=1 requires BE=1/);
-    const set = await run(store, ["credential", "set-backup", credential.id, "--eligible", "true", "--state", "true"]);
+    const set = await run(store, ["credential", "set-backup", "--eligible", "true", "--state", "true", "--", credential.id]);
     expect(set.stdout).toMatch(/backup eligible true, backup state true/);
-    await run(store, ["counter", "set", credential.id, "100"]);
+    await run(store, ["counter", "set", "--", credential.id, "100"]);
     const { verification } = await signInVia(store, { ...credential, counter: 100 });
     await expect(verification).resolves.toMatchObject({ authenticationInfo: { credentialDeviceType: "multiDevice", credentialBackedUp: true } });
   });

@@ -62,7 +62,9 @@ describe("--json", () => {
     const outputs = new Map<string, unknown>();
 
     async function json(name: string, args: string[], extra: { input?: string; env?: Record<string, string> } = {}): Promise<unknown> {
-      const result = await runCli(["--store", store, ...args, "--json"], { input: extra.input, env: { ...env, ...extra.env } });
+      // --json before a "--" (which puts a credential ID that may start with "-" out of option parsing).
+      const end = args.includes("--") ? args.indexOf("--") : args.length;
+      const result = await runCli(["--store", store, ...args.slice(0, end), "--json", ...args.slice(end)], { input: extra.input, env: { ...env, ...extra.env } });
       expect(result.code, `${name}: ${result.stderr}`).toBe(0);
       const value = JSON.parse(result.stdout) as unknown;
       outputs.set(name, value);
@@ -85,9 +87,9 @@ describe("--json", () => {
       await json("list", ["list"]);
       await json("info", ["info"]);
       await json("decode", ["decode", authFile, "--registration", regFile]);
-      await json("counter get", ["counter", "get", created.id]);
-      await json("counter set", ["counter", "set", created.id, "5"]);
-      await json("credential set-backup", ["credential", "set-backup", created.id, "--eligible", "true"]);
+      await json("counter get", ["counter", "get", "--", created.id]);
+      await json("counter set", ["counter", "set", "--", created.id, "5"]);
+      await json("credential set-backup", ["credential", "set-backup", "--eligible", "true", "--", created.id]);
       await json("fault list", ["fault", "list"]);
       await json("fault set", ["fault", "set", "isBadUP", "off"]);
       await json("ca init", ["ca", "init"]);
@@ -100,7 +102,7 @@ describe("--json", () => {
       await json("pin status", ["pin", "status"]);
       await json("fill", ["fill", "--credentials", "20", "--rps", "2"]);
       await json("export", ["export", "--format", "softkey", "--kdf-cost", "10", "--out", path.join(tmp, "bundle.json")]);
-      await json("delete", ["delete", created.id]);
+      await json("delete", ["delete", "--", created.id]);
       await json("import", ["import", "--format", "softkey", path.join(tmp, "bundle.json"), "--replace"]);
       await json("demo", ["demo"]);
       await json("population export", ["population", "export", "--rp-id", "example.com", "--size", "50", "--out", path.join(tmp, "users.jsonl")], {

@@ -46,6 +46,21 @@ describe("credential IDs are echoed as given", () => {
   });
 });
 
+describe("an ID that starts with a dash (base64url has \"-\": one in 64 IDs)", () => {
+  const dashed = "-Xy7fQ2mPpLk9sTzA1bCdE";
+  it("is taken after --, and echoed as given", async () => {
+    const result = await softkey(["delete", "--", dashed]);
+    expect(result.code).toBe(3);
+    expectOneLineError(result, new RegExp(`no credential ${dashed} in the store$`));
+  });
+
+  it("before --, is an unknown option whose message says to use --", async () => {
+    const result = await softkey(["delete", dashed]);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, new RegExp(`unknown option '${dashed}'; an ID that starts with "-" goes after --, e.g. softkey delete -- ${dashed}$`));
+  });
+});
+
 describe("--options FILE is limited to 1 MiB", () => {
   it("refuses a 300 MB file from its size, before reading it: the process never holds it", async () => {
     const big = path.join(tmp, "big.json");
