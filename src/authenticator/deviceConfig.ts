@@ -60,6 +60,12 @@ export interface AuthenticatorConfig {
   residentKeys: boolean;
   /** Switches that make the key answer like a broken one (faults.ts); all off unless a test turns one on. */
   faults: ResponseFaults;
+  /**
+   * What isBogusSignature sends: "flipped" (the signature with its last byte flipped: a well-formed
+   * signature that does not verify) or "zero" (the one byte 0x00, what Chrome's virtual
+   * authenticator sends: device/fido/virtual_ctap2_device.cc, `ctap2_invalid_signature`).
+   */
+  bogusSignature: "flipped" | "zero";
   /** "canonical": non-canonical request CBOR is CTAP2_ERR_INVALID_CBOR, as on a key; "lenient" accepts it (params.ts). */
   requestCbor: RequestCbor;
   /**
@@ -154,6 +160,7 @@ export function defaultAuthenticatorConfig(overrides: Partial<AuthenticatorConfi
     platformDevice: false,
     residentKeys: true,
     faults: NO_FAULTS,
+    bogusSignature: "flipped",
     requestCbor: "canonical",
     attestationFormats: ["packed", "none"],
     longTouchForReset: false,

@@ -64,7 +64,7 @@ async function faultyAttestation(ctx: AuthenticatorContext, map: ResponseMap, cl
   if (attStmt.has("sig")) {
     // A full attestation (x5c) is the CA's signature: not made again.
     if (changed && !attStmt.has("x5c")) attStmt.set("sig", signOver(ctx, record, authData, clientDataHash));
-    if (ctx.config.faults.isBogusSignature) attStmt.set("sig", flipLastByte(attStmt.get("sig") as Uint8Array));
+    if (ctx.config.faults.isBogusSignature) attStmt.set("sig", bogus(ctx, attStmt.get("sig") as Uint8Array));
   }
   logFaults(ctx, "makeCredential");
   return MakeCredentialResponse.encodeMap({ ...response, authData, attStmt });
@@ -77,7 +77,7 @@ async function faultyAssertion(ctx: AuthenticatorContext, map: ResponseMap, clie
   if (!record) return map;
   const { authData, changed } = await faultyAuthenticatorData(ctx, record, response.authData, "getAssertion");
   let signature = changed ? signOver(ctx, record, authData, clientDataHash) : response.signature;
-  if (ctx.config.faults.isBogusSignature) signature = flipLastByte(signature);
+  if (ctx.config.faults.isBogusSignature) signature = bogus(ctx, signature);
   logFaults(ctx, "getAssertion");
   return GetAssertionResponse.encodeMap({ ...response, authData, signature });
 }
@@ -129,6 +129,11 @@ async function otherKey(alg: number): Promise<Uint8Array> {
     otherKeys.set(alg, key);
   }
   return key;
+}
+
+/** The signature isBogusSignature sends instead (config.bogusSignature says which kind). */
+function bogus(ctx: AuthenticatorContext, signature: Uint8Array): Uint8Array {
+  return ctx.config.bogusSignature === "zero" ? Uint8Array.of(0) : flipLastByte(signature);
 }
 
 function flipLastByte(bytes: Uint8Array): Uint8Array {

@@ -15,10 +15,10 @@
  */
 import { Authenticator } from "../authenticator/device.js";
 import { defaultAuthenticatorConfig } from "../authenticator/deviceConfig.js";
-import { MemoryStore } from "../authenticator/memoryStore.js";
-import type { CredentialRecord } from "../authenticator/store.js";
+import { responseFaults } from "../authenticator/faultSwitches.js";
 import type { AttachedAuthenticator, AuthenticatorTransport } from "../client/index.js";
 import type { PresenceRequest, UserPresence, UvOutcome } from "../presence/presence.js";
+import { VirtualCredentialStore, virtualCredentialProvider, type VirtualCredentialListener } from "./virtualCredentials.js";
 
 /** CDP `WebAuthn.VirtualAuthenticatorOptions`. */
 export interface VirtualAuthenticatorOptions {
@@ -68,31 +68,6 @@ function untilAborted<T>(signal: AbortSignal | undefined): Promise<T> {
   });
 }
 
-/** The store, which also remembers each credential's latest signature counter (getCredentials reports it). */
-class CountingStore extends MemoryStore {
-  private readonly counts = new Map<string, number>();
-
-  override async putCredential(record: CredentialRecord, initialSignCount = 0): Promise<void> {
-    await super.putCredential(record, initialSignCount);
-    this.counts.set(Buffer.from(record.id).toString("hex"), initialSignCount);
-  }
-
-  override async nextSignCount(credentialId: Uint8Array): Promise<number> {
-    const next = await super.nextSignCount(credentialId);
-    this.counts.set(Buffer.from(credentialId).toString("hex"), next);
-    return next;
-  }
-
-  override async deleteCredential(credentialId: Uint8Array): Promise<boolean> {
-    this.counts.delete(Buffer.from(credentialId).toString("hex"));
-    return super.deleteCredential(credentialId);
-  }
-
-  signCount(credentialId: Uint8Array): number {
-    return this.counts.get(Buffer.from(credentialId).toString("hex")) ?? 0;
-  }
-}
-
 const CDP_TRANSPORTS: Record<VirtualAuthenticatorOptions["transport"], AuthenticatorTransport> = {
   usb: "usb",
   nfc: "nfc",
@@ -101,15 +76,25 @@ const CDP_TRANSPORTS: Record<VirtualAuthenticatorOptions["transport"], Authentic
   internal: "internal",
 };
 
+/** CDP `WebAuthn.setResponseOverrideBits`: each absent bit is false. */
+export interface ResponseOverrideBits {
+  isBogusSignature?: boolean;
+  isBadUV?: boolean;
+  isBadUP?: boolean;
+}
+
 export class VirtualAuthenticator {
-  readonly store = new CountingStore();
+  readonly store: VirtualCredentialStore;
   readonly device: Authenticator;
   private readonly user: SimulatedUser;
+  private overridden = false;
 
   constructor(
     readonly id: string,
     readonly options: Readonly<VirtualAuthenticatorOptions>,
+    listener: VirtualCredentialListener,
   ) {
+    this.store = new VirtualCredentialStore(listener);
     const ctap2 = options.protocol === "ctap2";
     const transport = CDP_TRANSPORTS[options.transport];
     this.user = new SimulatedUser(ctap2 && options.hasUserVerification === true, options.automaticPresenceSimulation ?? true, options.isUserVerified ?? false);
@@ -139,14 +124,36 @@ export class VirtualAuthenticator {
         ),
         backupEligible: options.defaultBackupEligibility ?? false,
         backupState: options.defaultBackupState ?? false,
+        bogusSignature: "zero",
       }),
     });
   }
 
-  /** How the WebAuthn client sees it. */
+  /**
+   * How the WebAuthn client sees it: with its credentials as the provider the page's signals
+   * reach, and, while override bits are set, with its broken responses passed to the page as
+   * Chrome passes them (the RP is what the test is about).
+   */
   attached(): AttachedAuthenticator {
     const transport = CDP_TRANSPORTS[this.options.transport];
-    return { device: this.device, attachment: transport === "internal" ? "platform" : "cross-platform", transports: [transport] };
+    return {
+      device: this.device,
+      attachment: transport === "internal" ? "platform" : "cross-platform",
+      transports: [transport],
+      provider: virtualCredentialProvider(this.store),
+      ...(this.overridden ? { passThroughBrokenResponses: true } : {}),
+    };
+  }
+
+  /**
+   * Chrome's override bits (virtual_ctap2_device.cc): UP and UV cleared in the authenticator data,
+   * which is signed as sent; a bogus signature is the one byte 0x00, in assertions and in packed
+   * attestation. CTAP2 responses only: a U2F authenticator's are not changed.
+   */
+  setResponseOverrideBits(bits: ResponseOverrideBits): void {
+    const faults = responseFaults({ isBogusSignature: bits.isBogusSignature === true, isBadUV: bits.isBadUV === true, isBadUP: bits.isBadUP === true });
+    this.device.setFaults(faults);
+    this.overridden = bits.isBogusSignature === true || bits.isBadUV === true || bits.isBadUP === true;
   }
 
   setUserVerified(verified: boolean): void {

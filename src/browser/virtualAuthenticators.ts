@@ -11,13 +11,20 @@
  * ceremony with none added fails as it would with no authenticator. Credentials are CDP's
  * `WebAuthn.Credential` (credentialId and privateKey base64, privateKey a P-256 PKCS#8 key),
  * checked by the same code as `softkey import --format cdp` (src/exchange/cdp.ts).
+ *
+ * The domain's events (credentialAdded, credentialAsserted, credentialUpdated, credentialDeleted)
+ * come as a CDP session emits them: `on("WebAuthn.credentialAdded", listener)` (and once, off),
+ * with CDP's parameters, when Chrome would send them (./virtualCredentials.ts says when).
  */
 import { randomUUID } from "node:crypto";
 import { WebAuthnClient, WebAuthnError, type AttachedAuthenticator } from "../client/index.js";
 import type { CtapDevice } from "../ctap/transport.js";
 import { fromCdpCredentials, toCdpCredentials, type CdpCredential } from "../exchange/cdp.js";
 import { InvalidEntriesError } from "../exchange/errors.js";
-import { VirtualAuthenticator, type VirtualAuthenticatorOptions } from "./virtualAuthenticator.js";
+import { TypedEvents } from "../typedEvents.js";
+import type { CredentialRecord } from "../authenticator/store.js";
+import { VirtualAuthenticator, type ResponseOverrideBits, type VirtualAuthenticatorOptions } from "./virtualAuthenticator.js";
+import type { VirtualCredentialListener } from "./virtualCredentials.js";
 
 export type { CdpCredential } from "../exchange/cdp.js";
 export type { VirtualAuthenticatorOptions } from "./virtualAuthenticator.js";
@@ -32,17 +39,27 @@ const NO_AUTHENTICATOR: CtapDevice = {
   transact: () => Promise.reject(new WebAuthnError("NotAllowedError", "no virtual authenticator is added (WebAuthn.addVirtualAuthenticator)")),
 };
 
-type Params = Record<string, unknown>;
+/** The WebAuthn domain's events, by their CDP names, with CDP's parameters. */
+export interface CdpWebAuthnEvents {
+  "WebAuthn.credentialAdded": { authenticatorId: string; credential: CdpCredential };
+  "WebAuthn.credentialAsserted": { authenticatorId: string; credential: CdpCredential };
+  "WebAuthn.credentialUpdated": { authenticatorId: string; credential: CdpCredential };
+  "WebAuthn.credentialDeleted": { authenticatorId: string; credentialId: string };
+}
 
-export class VirtualAuthenticators {
+/** The drop-in; its events are a CDP session's: `on("WebAuthn.credentialAdded", listener)`, once, off (and waitForEvent). */
+export class VirtualAuthenticators extends TypedEvents<CdpWebAuthnEvents> {
   private readonly authenticators = new Map<string, VirtualAuthenticator>();
   private enabled = false;
 
   /** `use(client)` switches the attached pages to a client (undefined: back to the Softkey's own). */
-  constructor(private readonly use: (client: WebAuthnClient | undefined) => void) {}
+  constructor(private readonly use: (client: WebAuthnClient | undefined) => void) {
+    super();
+  }
 
-  /** WebAuthn.enable: the attached pages use the virtual authenticators only. */
-  async enable(_params: Params = {}): Promise<Record<string, never>> {
+  /** WebAuthn.enable: the attached pages use the virtual authenticators only. `enableUI` is accepted: there is no UI to show. */
+  async enable(params: { enableUI?: boolean } = {}): Promise<Record<string, never>> {
+    if (params?.enableUI !== undefined && typeof params.enableUI !== "boolean") throw new VirtualAuthenticatorError("enableUI: a boolean is required");
     this.enabled = true;
     this.rebuild();
     return {};
@@ -68,7 +85,7 @@ export class VirtualAuthenticators {
       throw new VirtualAuthenticatorError("A U2F authenticator has neither resident keys nor user verification");
     }
     const authenticatorId = randomUUID();
-    this.authenticators.set(authenticatorId, new VirtualAuthenticator(authenticatorId, { ...options }));
+    this.authenticators.set(authenticatorId, new VirtualAuthenticator(authenticatorId, { ...options }, this.listener(authenticatorId)));
     this.rebuild();
     return { authenticatorId };
   }
@@ -137,6 +154,30 @@ export class VirtualAuthenticators {
     return {};
   }
 
+  /** WebAuthn.setResponseOverrideBits: the bits not given are reset to false, as in Chrome. */
+  async setResponseOverrideBits(params: { authenticatorId: string } & ResponseOverrideBits): Promise<Record<string, never>> {
+    this.authenticator(params).setResponseOverrideBits(params);
+    this.rebuild();
+    return {};
+  }
+
+  /** WebAuthn.setCredentialProperties: the backup flags a credential's next assertions carry; no event, as in Chrome. */
+  async setCredentialProperties(params: {
+    authenticatorId: string;
+    credentialId: string;
+    backupEligibility?: boolean;
+    backupState?: boolean;
+  }): Promise<Record<string, never>> {
+    const { store } = this.authenticator(params);
+    const record = await store.findCredential(idBytes(params.credentialId));
+    if (!record) throw new VirtualAuthenticatorError("Could not find a credential matching the ID");
+    await store.setBackupFlags(record, {
+      ...(params.backupEligibility === undefined ? {} : { backupEligible: params.backupEligibility === true }),
+      ...(params.backupState === undefined ? {} : { backupState: params.backupState === true }),
+    });
+    return {};
+  }
+
   /**
    * The methods above by their CDP names ("WebAuthn.addVirtualAuthenticator", ...), as a CDP
    * session's `send`: porting a test means handing it this instead of the session.
@@ -155,6 +196,8 @@ export class VirtualAuthenticators {
       clearCredentials: (p) => this.clearCredentials(p),
       setUserVerified: (p) => this.setUserVerified(p),
       setAutomaticPresenceSimulation: (p) => this.setAutomaticPresenceSimulation(p),
+      setResponseOverrideBits: (p) => this.setResponseOverrideBits(p),
+      setCredentialProperties: (p) => this.setCredentialProperties(p),
     };
     const run = name === undefined ? undefined : methods[name];
     if (!run) return Promise.reject(new VirtualAuthenticatorError(`'${method}' wasn't found: softkey's drop-in has ${Object.keys(methods).map((m) => `WebAuthn.${m}`).join(", ")}`));
@@ -170,6 +213,23 @@ export class VirtualAuthenticators {
     const found = this.authenticators.get(params?.authenticatorId);
     if (!found) throw new VirtualAuthenticatorError("Could not find a Virtual Authenticator matching the ID");
     return found;
+  }
+
+  /** Turns one authenticator's credential changes into the domain's events. */
+  private listener(authenticatorId: string): VirtualCredentialListener {
+    const credential = (record: CredentialRecord, signCount: number): CdpCredential | undefined =>
+      // A key CDP's shape cannot hold (not P-256) has no event, as getCredentials leaves it out.
+      toCdpCredentials([{ record, signCount }], { skipUnsupported: true }).credentials[0];
+    const emit = (event: "WebAuthn.credentialAdded" | "WebAuthn.credentialAsserted" | "WebAuthn.credentialUpdated") => (record: CredentialRecord, signCount: number) => {
+      const shaped = credential(record, signCount);
+      if (shaped) this.emit(event, { authenticatorId, credential: shaped });
+    };
+    return {
+      added: emit("WebAuthn.credentialAdded"),
+      asserted: emit("WebAuthn.credentialAsserted"),
+      updated: emit("WebAuthn.credentialUpdated"),
+      deleted: (id) => this.emit("WebAuthn.credentialDeleted", { authenticatorId, credentialId: Buffer.from(id).toString("base64") }),
+    };
   }
 
   /** A client over the authenticators in the order they were added, as Chrome offers them. */

@@ -37,7 +37,9 @@ describe("softkey's virtual authenticators (CDP WebAuthn domain)", () => {
     await expect(drop.send("WebAuthn.addVirtualAuthenticator", { options: { protocol: "ctap2", transport: "usb" } })).rejects.toThrow(/has not been enabled/);
     await drop.send("WebAuthn.enable");
     await expect(drop.send("WebAuthn.getCredentials", { authenticatorId: "nope" })).rejects.toThrow(/Could not find a Virtual Authenticator/);
-    await expect(drop.send("WebAuthn.setResponseOverrideBits", {})).rejects.toThrow(/wasn't found/);
+    await expect(drop.send("WebAuthn.setVirtualAuthenticatorMagic", {})).rejects.toThrow(/wasn't found/);
+    await expect(drop.send("WebAuthn.setResponseOverrideBits", { authenticatorId: "nope" })).rejects.toThrow(/Could not find a Virtual Authenticator/);
+    await expect(drop.send("WebAuthn.enable", { enableUI: "yes" })).rejects.toThrow(/enableUI/);
     await expect(drop.send("WebAuthn.addVirtualAuthenticator", { options: { protocol: "ctap3", transport: "usb" } })).rejects.toThrow(/protocol/);
     await expect(drop.send("WebAuthn.addVirtualAuthenticator", { options: { protocol: "u2f", transport: "usb", hasUserVerification: true } })).rejects.toThrow(/U2F/);
     const { authenticatorId } = (await drop.send("WebAuthn.addVirtualAuthenticator", { options: { protocol: "ctap2", transport: "usb" } })) as { authenticatorId: string };

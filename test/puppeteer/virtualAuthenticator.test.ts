@@ -9,7 +9,7 @@ import type { Browser } from "puppeteer-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Softkey } from "../../src/index.js";
 import { attach } from "../../src/puppeteer/index.js";
-import { scenario } from "../browser/cdpWebAuthnScenario.js";
+import { scenario, type CdpSessionLike } from "../browser/cdpWebAuthnScenario.js";
 import { PUPPETEER_ENGINES, usePuppeteerSuite, type PuppeteerEngine } from "../browser/puppeteerBrowsers.js";
 import type { RelyingParty } from "../browser/relyingParty.js";
 
@@ -30,12 +30,12 @@ function suite(engine: PuppeteerEngine, target: "chrome" | "softkey"): void {
         if (target === "chrome") {
           const cdp = await page.createCDPSession();
           await page.goto(`${rp.origin}/simplewebauthn`);
-          await scenario((method, params) => cdp.send(method as never, params as never), page, rp);
+          await scenario(cdp as unknown as CdpSessionLike, page, rp);
         } else {
           const key = await attach(page, { softkey });
           await page.goto(`${rp.origin}/simplewebauthn`);
           // The one-line port: the attachment's drop-in where the CDP session was.
-          await scenario((method, params) => key.virtualAuthenticators.send(method, params), page, rp);
+          await scenario(key.virtualAuthenticators, page, rp);
           // The virtual authenticators answered, not the Softkey's own store.
           expect((await softkey.listCredentials()).credentials).toEqual([]);
           await key.detach();
