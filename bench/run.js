@@ -11,10 +11,11 @@ import { ctaphidSection } from "./sections/ctaphid.js";
 import { cliSection } from "./sections/cli.js";
 import { httpSection } from "./sections/http.js";
 import { playwrightSection } from "./sections/playwright.js";
+import { pagesSection } from "./sections/pages.js";
 import { scaleSection } from "./sections/scale.js";
 import { algorithmsSection } from "./sections/algorithms.js";
 
-const sections = { core: coreSection, algorithms: algorithmsSection, client: clientSection, ctaphid: ctaphidSection, cli: cliSection, http: httpSection, playwright: playwrightSection, scale: scaleSection };
+const sections = { core: coreSection, algorithms: algorithmsSection, client: clientSection, ctaphid: ctaphidSection, cli: cliSection, http: httpSection, playwright: playwrightSection, pages: pagesSection, scale: scaleSection };
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
 const report = new Report();
 for (const [name, section] of Object.entries(sections)) {
