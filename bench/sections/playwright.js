@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Softkey } from "../../dist/softkey.js";
 import { loadAverage, median, opsPerSecond, ROUNDS, roundSeconds } from "../harness.js";
+import { installPageLoop } from "./pages/pageLoop.js";
 
 /**
  * Sign-ins per second in a real Chromium page (playwright-core driving /usr/bin/chromium): the same
@@ -39,30 +40,10 @@ export async function playwrightSection(report) {
   let attachment;
   let bindingAttachment;
   try {
-    // The page's half, identical in every mode: register once, then get() back to back.
-    const setUp = async () => {
-      const w = globalThis;
-      const created = await w.navigator.credentials.create({
-        publicKey: {
-          rp: { name: "Bench" },
-          user: { id: new Uint8Array([1, 2, 3]), name: "bench", displayName: "Bench" },
-          challenge: new Uint8Array(32),
-          pubKeyCredParams: [{ type: "public-key", alg: -7 }],
-        },
-      });
-      w.benchLoop = async ({ seconds, userVerification }) => {
-        const challenge = new Uint8Array(32);
-        const allowCredentials = [{ type: "public-key", id: created.rawId }];
-        const get = () => w.navigator.credentials.get({ publicKey: { challenge: w.crypto.getRandomValues(challenge), allowCredentials, userVerification } });
-        for (let i = 0; i < 20; i++) await get();
-        let n = 0;
-        const start = performance.now();
-        while (performance.now() < start + seconds * 1000) {
-          await get();
-          n++;
-        }
-        return (n / (performance.now() - start)) * 1000;
-      };
+    // The page's half, identical in every mode (./pages/pageLoop.js): register once, then get() back to back.
+    const setUp = async (page) => {
+      await page.evaluate(installPageLoop);
+      await page.evaluate(() => globalThis.benchPages.register());
     };
     const chromePage = await context.newPage();
     await chromePage.goto(url);
@@ -71,15 +52,15 @@ export async function playwrightSection(report) {
     await cdp.send("WebAuthn.addVirtualAuthenticator", {
       options: { protocol: "ctap2", ctap2Version: "ctap2_1", transport: "usb", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
     });
-    await chromePage.evaluate(setUp);
+    await setUp(chromePage);
     const softkeyPage = await context.newPage();
     attachment = await attach(softkeyPage, { softkey });
     await softkeyPage.goto(url);
-    await softkeyPage.evaluate(setUp);
+    await setUp(softkeyPage);
     const bindingPage = await context.newPage();
     bindingAttachment = await attach(bindingPage, { softkey, cdpChannel: false });
     await bindingPage.goto(url);
-    await bindingPage.evaluate(setUp);
+    await setUp(bindingPage);
     // The CDP channel's floor: Runtime.addBinding in, Runtime.evaluate back, nothing else.
     const cdpEchoPage = await context.newPage();
     const echoSession = await context.newCDPSession(cdpEchoPage);
@@ -148,15 +129,16 @@ export async function playwrightSection(report) {
     let softkeyWallMs = 0;
     for (let r = 0; r < rounds; r++) {
       for (const userVerification of ["preferred", "discouraged"]) {
-        const arg = { seconds: roundSeconds, userVerification };
-        record(`chrome ${userVerification}`, await chromePage.evaluate((a) => globalThis.benchLoop(a), arg));
+        const arg = { op: "get", seconds: roundSeconds, userVerification };
+        const loop = (a) => globalThis.benchPages.loop(a);
+        record(`chrome ${userVerification}`, await chromePage.evaluate(loop, arg));
         const cpu = process.cpuUsage();
         const wall = performance.now();
-        record(`softkey ${userVerification}`, await softkeyPage.evaluate((a) => globalThis.benchLoop(a), arg));
+        record(`softkey ${userVerification}`, await softkeyPage.evaluate(loop, arg));
         const used = process.cpuUsage(cpu);
         nodeCpuMs += (used.user + used.system) / 1000;
         softkeyWallMs += performance.now() - wall;
-        record(`binding ${userVerification}`, await bindingPage.evaluate((a) => globalThis.benchLoop(a), arg));
+        record(`binding ${userVerification}`, await bindingPage.evaluate(loop, arg));
         record(`in-process ${userVerification}`, await inProcess(userVerification));
       }
       record("echo", await echoPage.evaluate((a) => globalThis.benchLoop(a), { seconds: roundSeconds }));
