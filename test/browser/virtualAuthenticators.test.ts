@@ -58,6 +58,17 @@ describe("softkey's virtual authenticators (CDP WebAuthn domain)", () => {
     expect(verified.registrationInfo?.fmt).toBe("fido-u2f");
   });
 
+  it("override bits change CTAP2 responses only: a u2f authenticator's registration still verifies, as in Chrome", async () => {
+    const { drop, client } = setUp();
+    await drop.enable();
+    const { authenticatorId } = await drop.addVirtualAuthenticator({ options: { protocol: "u2f", transport: "usb" } });
+    await drop.setResponseOverrideBits({ authenticatorId, isBogusSignature: true, isBadUP: true, isBadUV: true });
+    const options = await registration();
+    const response = await client().create(options, { origin: ORIGIN });
+    const verified = await verifyRegistrationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: "example.com", requireUserVerification: false });
+    expect(verified).toMatchObject({ verified: true, registrationInfo: { fmt: "fido-u2f" } });
+  });
+
   it("isUserVerified false fails a ceremony that requires UV; setUserVerified(true) lets it pass", async () => {
     const { drop, client } = setUp();
     await drop.enable();
