@@ -1,15 +1,8 @@
 // softkey through softkey/playwright (its CDP channel) in a Playwright Chromium page.
 import { attach } from "../../../dist/playwright/index.js";
+import { attachedPage } from "./attached.js";
 
-export async function softkeyPlaywright({ chromiumContext, softkey, url }) {
-  const page = await chromiumContext.newPage();
-  const key = await attach(page, { softkey });
-  await page.goto(url);
-  return {
-    page,
-    close: async () => {
-      await key.detach();
-      await page.close();
-    },
-  };
+export async function softkeyPlaywright(context) {
+  const page = await context.chromiumContext.newPage();
+  return attachedPage(page, attach, context, () => page.close());
 }
