@@ -26,6 +26,8 @@ export type CredentialAssertedEvent = Events.CredentialAssertedEvent<Page, Frame
 export type CredentialCreatedEvent = Events.CredentialCreatedEvent<Page, Frame>;
 export type SoftkeyEventMap = Events.SoftkeyEventMap<Page, Frame>;
 export type { CredentialDeletedEvent, SoftkeyEventName, WaitForEventOptions } from "../browser/events.js";
+/** The virtual-authenticator drop-in (`key.virtualAuthenticators`): its events by CDP name, and CDP's shapes. */
+export type { CdpCredential, CdpWebAuthnEvents, VirtualAuthenticatorOptions } from "../browser/virtualAuthenticators.js";
 export { initScript } from "../browser/pageShim.js";
 export { createWireCodec } from "../browser/serialization.js";
 export type { ShimConfig, WireCodec, WireRequest, WireResponse } from "../browser/serialization.js";
