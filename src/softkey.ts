@@ -18,7 +18,7 @@ import {
   type AttestationFormatName,
   type AuthenticatorConfig,
 } from "./authenticator/deviceConfig.js";
-import { createPresence, SwitchablePresence, type BuiltInUvMode, type PresencePolicyName, type SampleStatus } from "./presence/index.js";
+import type { BuiltInUvMode, PresencePolicyName, SampleStatus } from "./presence/index.js";
 import type { UserPresence } from "./presence/presence.js";
 import { WebAuthnClient, type AttachedAuthenticator, type CreateCallOptions, type PinSource, type SignalCallOptions } from "./client/client.js";
 import type { CredentialProvider } from "./client/provider.js";
@@ -33,6 +33,9 @@ import { algorithmName } from "./ctap/cose.js";
 import { Setting } from "./authenticator/settings.js";
 import { deterministicKeyFactory } from "./crypto/deterministicKeys.js";
 import { NO_FAULTS, responseFaults, type ResponseFaults } from "./authenticator/faultSwitches.js";
+import { SoftkeyControls } from "./controls/controls.js";
+import { FAULTS_SETTING, LiveFaults } from "./controls/liveFaults.js";
+import { SimulatedUserSwitch, type SimulatedUser } from "./controls/simulatedUser.js";
 import { CredentialNotFoundError, IntegrityError, StoreClosedError } from "./keystore/errors.js";
 import { defaultProfile, profileClientOptions, profileConfig, profileHasBuiltInUv, resolveProfile, type Profile } from "./profiles/index.js";
 import { ceremonyEvent, failureOf, type CeremonyName, type SoftkeyEvents } from "./softkeyEvents.js";
@@ -49,8 +52,6 @@ export interface DeviceSettings {
 }
 
 const DEVICE_SETTING = Setting.device.name;
-/** The response faults switched on with `softkey fault set` (a partial ResponseFaults); kept on reset, as a broken key stays broken. */
-const FAULTS_SETTING = Setting.faults.name;
 
 export interface InitOptions {
   /** scrypt cost for the passphrase; defaults to DEFAULT_SCRYPT. */
@@ -116,21 +117,7 @@ export type SoftkeyCall<C> = C & { client?: WebAuthnClient };
 
 const CEREMONY_EVENTS = ["ceremonyStart", "ceremonySuccess", "ceremonyFailure"] as const;
 
-/** How the simulated user answers: the presence policy and the built-in UV mode (as --presence and --uv). */
-export interface SimulatedUser {
-  presence: PresencePolicyName;
-  uv: BuiltInUvMode;
-  /** The enrollment samples scripted at open or at the last setUser (a fingerprint key consumes one per capture). */
-  enrollSamples?: SampleStatus[];
-}
-
-/** The switch behind setUser(): absent when Softkey.open was given its own UserPresence object. */
-interface UserSwitch {
-  presence: SwitchablePresence;
-  current: SimulatedUser;
-  /** False for a profile without built-in UV: uv stays "off" whatever is asked. */
-  builtInUv: boolean;
-}
+export type { SimulatedUser } from "./controls/simulatedUser.js";
 
 export class Softkey extends TypedEvents<SoftkeyEvents> {
   private ceremonies = 0;
@@ -140,13 +127,15 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
   /** The authenticator as the client reaches it: its CTAP2 door, and its CTAP1 door when the profile offers U2F. */
   readonly clientDevice: CtapDevice;
   readonly client: WebAuthnClient;
+  /** The live knobs (simulated user, faults, account, capabilities), changed without closing the store (controls/). */
+  readonly controls: SoftkeyControls;
 
   private constructor(
     readonly keystore: Keystore,
     readonly authenticator: Authenticator,
     readonly device: DeviceSettings,
     clientOptions: ConstructorParameters<typeof WebAuthnClient>[1],
-    private readonly userSwitch: UserSwitch | undefined,
+    userSwitch: SimulatedUserSwitch | undefined,
     /** Opened with `rescue`: what failed its integrity check when the store was opened (empty if nothing). */
     readonly damage: readonly string[] = [],
   ) {
@@ -157,6 +146,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       ...(authenticator.context.config.u2f ? { ctap1: authenticator.ctap1 } : {}),
     };
     this.client = new WebAuthnClient(this.clientDevice, { ...clientOptions, provider: this.provider });
+    this.controls = new SoftkeyControls(userSwitch, new LiveFaults(keystore, authenticator, this.client), this.client);
   }
 
   /** Create a new store (refusing an existing one) and open it. */
@@ -198,18 +188,15 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     };
     const device = (await setting<DeviceSettings>(DEVICE_SETTING)) ?? { aaguid: SOFTKEY_AAGUID, attestation: "packed" };
     const profile = device.profile ?? defaultProfile();
-    // A device without built-in UV has none, whatever --uv says (that plays the user of one that has it).
-    const builtInUv = profileHasBuiltInUv(profile);
-    const uv = builtInUv ? options.uv : "off";
-    const userSwitch: UserSwitch | undefined =
+    const userSwitch =
       typeof options.presence === "object"
         ? undefined
-        : {
-            presence: new SwitchablePresence(createPresence({ policy: options.presence, uv, samples: options.enrollSamples })),
-            current: { presence: options.presence ?? "auto", uv: uv ?? "on", ...(options.enrollSamples ? { enrollSamples: [...options.enrollSamples] } : {}) },
-            builtInUv,
-          };
-    const presence = typeof options.presence === "object" ? options.presence : userSwitch!.presence;
+        : new SimulatedUserSwitch(
+            { presence: options.presence, uv: options.uv, enrollSamples: options.enrollSamples },
+            profileHasBuiltInUv(profile),
+            profile.name,
+          );
+    const presence = userSwitch?.presence ?? (options.presence as UserPresence);
     const faults = responseFaults({ ...(await setting<Partial<ResponseFaults>>(FAULTS_SETTING)), ...options.faults });
     const keys =
       options.seed === undefined ? undefined : deterministicKeyFactory({ seed: options.seed, nextCreation: () => keystore.nextDeviceCount("creations") });
@@ -328,20 +315,15 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
   /**
    * Switch response faults for this session, from the next request on, as DevTools'
    * WebAuthn.setResponseOverrideBits does; the faults not named keep their state. `storeFaults`
-   * keeps faults for later sessions instead. Returns the faults now in force.
+   * keeps faults for later sessions too. Returns the faults now in force. (controls.faults.set)
    */
   setFaults(faults: Partial<ResponseFaults>): ResponseFaults {
-    const next = responseFaults({ ...this.faults, ...faults });
-    this.authenticator.setFaults(next);
-    // With a fault on, the RP is meant to see the broken response, not a client that refused it.
-    this.client.setPassThroughBrokenResponses(next !== NO_FAULTS);
-    return next;
+    return this.controls.faults.set(faults);
   }
 
   /** How the simulated user answers now (Softkey.open's presence and uv, or the last setUser). */
   get user(): SimulatedUser {
-    if (!this.userSwitch) throw new TypeError("this Softkey was opened with its own UserPresence object: it answers for the user");
-    return { ...this.userSwitch.current };
+    return this.controls.user;
   }
 
   /**
@@ -350,28 +332,20 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
    * is no built-in UV (only a PIN verifies), fail never matches; on a fingerprint key `finger:<name or ID>`
    * presents that finger, unknown one never enrolled, none no finger at all. `enrollSamples` scripts the
    * next enrollment samples. What is not given stays (enrollSamples: a new list replaces the old one).
+   * (controls.setUser)
    */
   setUser(change: Partial<SimulatedUser>): SimulatedUser {
-    const user = this.user; // throws for a Softkey with its own UserPresence
-    const samples = change.enrollSamples ?? user.enrollSamples;
-    const next: SimulatedUser = { presence: change.presence ?? user.presence, uv: change.uv ?? user.uv, ...(samples ? { enrollSamples: [...samples] } : {}) };
-    if (!this.userSwitch!.builtInUv && next.uv !== "off") {
-      throw new RangeError(`profile ${this.profile.name} has no built-in user verification: uv can only be "off"`);
-    }
-    this.userSwitch!.presence.replace(createPresence({ policy: next.presence, uv: next.uv, samples: next.enrollSamples }));
-    this.userSwitch!.current = next;
-    return { ...next };
+    return this.controls.setUser(change);
   }
 
-  /** The faults stored in the store (`softkey fault set`); they take effect when the store is next opened. */
-  async storedFaults(): Promise<ResponseFaults> {
-    return { ...NO_FAULTS, ...(await this.keystore.getSetting<Partial<ResponseFaults>>(FAULTS_SETTING)) };
+  /** The faults stored in the store (`softkey fault set`). (controls.faults.stored) */
+  storedFaults(): Promise<ResponseFaults> {
+    return this.controls.faults.stored();
   }
 
-  async storeFaults(faults: Partial<ResponseFaults>): Promise<ResponseFaults> {
-    const stored = { ...(await this.storedFaults()), ...faults };
-    await this.keystore.putSetting(FAULTS_SETTING, stored);
-    return stored;
+  /** Keep faults in the store for later sessions; they are switched in this session too. (controls.faults.store) */
+  storeFaults(faults: Partial<ResponseFaults>): Promise<ResponseFaults> {
+    return this.controls.faults.store(faults);
   }
 
   /**
