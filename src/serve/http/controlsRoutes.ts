@@ -8,9 +8,9 @@
  *   GET /v1/controls   -> 200 the controls' state
  *   PUT /v1/controls   { presence?, uv?, enrollSamples?, faults?, storedFaults?, account?, capabilities? } -> 200 the state after
  */
-import { WebAuthnError } from "../../client/errors.js";
 import type { SoftkeyControls } from "../../controls/controls.js";
 import { readJsonObject } from "./body.js";
+import { asInputError } from "./errors.js";
 import type { Handler } from "./handlers.js";
 import type { Route } from "./router.js";
 
@@ -26,8 +26,7 @@ export function controlsRoutes(controls: SoftkeyControls): Route<Handler>[] {
           return { status: 200, body: await controls.apply(change) };
         } catch (error) {
           // A control or value that does not exist, or uv on a profile without built-in UV: the caller's mistake, a 400.
-          if (error instanceof TypeError || error instanceof RangeError) throw new WebAuthnError("TypeError", error.message, { cause: error });
-          throw error;
+          throw asInputError(error);
         }
       },
     },
