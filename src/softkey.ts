@@ -94,8 +94,14 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     private readonly where: string | undefined,
   ) {
     super();
-    ({ keystore: this.keystore, authenticator: this.authenticator, device: this.device, damage: this.damage } = shared);
-    ({ provider: this.provider, clientDevice: this.clientDevice, client: this.client, controls: this.controls } = shared);
+    this.keystore = shared.keystore;
+    this.authenticator = shared.authenticator;
+    this.device = shared.device;
+    this.damage = shared.damage;
+    this.provider = shared.provider;
+    this.clientDevice = shared.clientDevice;
+    this.client = shared.client;
+    this.controls = shared.controls;
     shared.handles.add(this);
   }
 
