@@ -76,6 +76,19 @@ describe("Softkey.open of a store open in this process", () => {
     expect((await reopened.listCredentials()).credentials.map((c) => c.credentialId)).toEqual([credential.id]);
   });
 
+  it("opens at the same time share one device (the second waits for the first instead of meeting LevelDB's lock); after the last close, an open opens afresh", async () => {
+    const [first] = opened.splice(0);
+    await first!.close();
+    const [a, b] = await Promise.all([open(store), open(store)]);
+    expect(a!.keystore).toBe(b!.keystore);
+    await Promise.all([a!.close(), b!.close()]);
+    opened.length = 0;
+    const after = await open(store);
+    expect(after.keystore).not.toBe(a!.keystore);
+    expect(after.keystore.closed).toBe(false);
+    expect((await after.listCredentials()).credentials).toEqual([]);
+  });
+
   it("refuses a wrong passphrase exactly as a first open does", async () => {
     const error = await open(store, { passphrase: "not it" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WrongPassphraseError);
