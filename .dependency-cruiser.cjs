@@ -26,6 +26,7 @@ module.exports = {
     layer("authenticator", ["ctap/", "crypto/", "presence/", "bytes/"], "The core imports neither the keystore, nor the client, nor any host."),
     layer("keystore", ["authenticator/store.ts", "authenticator/settings.ts", "bytes/"], "The keystore implements the core's storage interface and nothing else of the core."),
     layer("client", ["ctap/", "bytes/"], "The WebAuthn client talks to authenticators through CTAP bytes only: it never imports the core."),
+    layer("controls", ["authenticator/", "client/", "keystore/", "presence/"], "The live controls switch parts of an assembled Softkey; they never import the facade or a host."),
     layer("ctaphid", ["ctap/", "bytes/"], "CTAPHID framing is pure: no sockets, no core."),
     layer("population", ["client/", "crypto/", "ctap/", "bytes/"], "A population is stateless: it builds on the wire vocabulary, the keys and the client's rules, never on the core with its store."),
     layer("artillery", ["population/", "client/", "bytes/"], "The Artillery processor drives a population and nothing else."),

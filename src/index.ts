@@ -4,6 +4,10 @@
  * directly (raw CTAP bytes, a custom presence policy, another transport).
  */
 export { Softkey, type CredentialSummary, type DeviceSettings, type InitOptions, type OpenOptions, type SoftkeyCall } from "./softkey.js";
+export type { SimulatedUser } from "./controls/simulatedUser.js";
+export type { SoftkeyControls, ControlsState } from "./controls/controls.js";
+export type { ControlsChange } from "./controls/change.js";
+export type { LiveFaults } from "./controls/liveFaults.js";
 export type {
   SoftkeyEvents,
   CeremonyName,

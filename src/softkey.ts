@@ -8,19 +8,15 @@
  */
 import { Keystore } from "./keystore/store.js";
 import type { CredentialRecord } from "./authenticator/store.js";
-import type { ScryptParams } from "./keystore/records.js";
 import { Authenticator } from "./authenticator/device.js";
 import {
   aaguidFromString,
   aaguidToString,
   defaultAuthenticatorConfig,
   SOFTKEY_AAGUID,
-  type AttestationFormatName,
-  type AuthenticatorConfig,
 } from "./authenticator/deviceConfig.js";
-import { createPresence, SwitchablePresence, type BuiltInUvMode, type PresencePolicyName, type SampleStatus } from "./presence/index.js";
 import type { UserPresence } from "./presence/presence.js";
-import { WebAuthnClient, type AttachedAuthenticator, type CreateCallOptions, type PinSource, type SignalCallOptions } from "./client/client.js";
+import { WebAuthnClient, type AttachedAuthenticator, type CreateCallOptions, type SignalCallOptions } from "./client/client.js";
 import type { CredentialProvider } from "./client/provider.js";
 import type { SignalName } from "./client/signals.js";
 import type { CtapDevice } from "./ctap/transport.js";
@@ -33,62 +29,17 @@ import { algorithmName } from "./ctap/cose.js";
 import { Setting } from "./authenticator/settings.js";
 import { deterministicKeyFactory } from "./crypto/deterministicKeys.js";
 import { NO_FAULTS, responseFaults, type ResponseFaults } from "./authenticator/faultSwitches.js";
-import { CredentialNotFoundError, IntegrityError, StoreClosedError } from "./keystore/errors.js";
+import { SoftkeyControls } from "./controls/controls.js";
+import { FAULTS_SETTING, LiveFaults } from "./controls/liveFaults.js";
+import { SimulatedUserSwitch, type SimulatedUser } from "./controls/simulatedUser.js";
+import { CredentialNotFoundError, IntegrityError, StoreClosedError, StoreExistsError } from "./keystore/errors.js";
+import { checkSameOptions, OPEN_STORES, pickDeviceOptions, type SharedDevice } from "./sharedDevice.js";
+import type { DeviceSettings, InitOptions, OpenOptions } from "./softkeyOptions.js";
 import { defaultProfile, profileClientOptions, profileConfig, profileHasBuiltInUv, resolveProfile, type Profile } from "./profiles/index.js";
 import { ceremonyEvent, failureOf, type CeremonyName, type SoftkeyEvents } from "./softkeyEvents.js";
 import { TypedEvents } from "./typedEvents.js";
 
-/** The device settings chosen at `init` and kept in the store. */
-export interface DeviceSettings {
-  aaguid: string;
-  attestation: AttestationFormatName;
-  /** RP IDs for vendor-facilitated enterprise attestation; present (even empty) makes the device capable of it. */
-  enterpriseRpIds?: string[];
-  /** The device profile chosen at init (a copy, so the store does not depend on the file); absent in older stores: softkey-roaming. */
-  profile?: Profile;
-}
-
 const DEVICE_SETTING = Setting.device.name;
-/** The response faults switched on with `softkey fault set` (a partial ResponseFaults); kept on reset, as a broken key stays broken. */
-const FAULTS_SETTING = Setting.faults.name;
-
-export interface InitOptions {
-  /** scrypt cost for the passphrase; defaults to DEFAULT_SCRYPT. */
-  scrypt?: ScryptParams;
-  aaguid?: string;
-  attestation?: AttestationFormatName;
-  enterpriseRpIds?: string[];
-  /** The emulated device: a profile, or a built-in profile's name or a profile file; default softkey-roaming. aaguid, attestation and enterpriseRpIds above override its own. */
-  profile?: Profile | string;
-}
-
-export interface OpenOptions {
-  passphrase: string;
-  presence?: PresencePolicyName | UserPresence;
-  /** The finger that touches: on, off, fail, unknown, none, or finger:<name or template ID> on a fingerprint key. */
-  uv?: BuiltInUvMode;
-  /** Fingerprint enrollment: what the sensor reports for each sample, in order (then good ones). */
-  enrollSamples?: SampleStatus[];
-  /** Diagnostics from the core (skipped corrupt records, refused requests). */
-  log?: (message: string) => void;
-  /** Overrides of the emulated device, e.g. a shorter reset window in tests. */
-  config?: Partial<AuthenticatorConfig>;
-  /**
-   * Deterministic mode, for fixtures and never for anything real: credential IDs, key pairs and
-   * signatures derived from this seed and the inputs (see crypto/deterministicKeys.ts).
-   */
-  seed?: string | Uint8Array;
-  /** Response faults for this session, on top of those stored with `softkey fault set` (see authenticator/faults.ts). */
-  faults?: Partial<ResponseFaults>;
-  /** The key's PIN, or a function asked only when a ceremony needs it (the WebAuthn client's PIN flow). */
-  pin?: PinSource;
-  /**
-   * Open a damaged store to rescue what still verifies (`softkey export --rescue`): read-only, from a
-   * scratch copy (Keystore.open's rescue), with device settings that fail their check replaced by
-   * defaults; `damage` says what failed.
-   */
-  rescue?: boolean;
-}
 
 /** One credential as `softkey list` shows it; no secret in here. */
 export interface CredentialSummary {
@@ -116,21 +67,8 @@ export type SoftkeyCall<C> = C & { client?: WebAuthnClient };
 
 const CEREMONY_EVENTS = ["ceremonyStart", "ceremonySuccess", "ceremonyFailure"] as const;
 
-/** How the simulated user answers: the presence policy and the built-in UV mode (as --presence and --uv). */
-export interface SimulatedUser {
-  presence: PresencePolicyName;
-  uv: BuiltInUvMode;
-  /** The enrollment samples scripted at open or at the last setUser (a fingerprint key consumes one per capture). */
-  enrollSamples?: SampleStatus[];
-}
-
-/** The switch behind setUser(): absent when Softkey.open was given its own UserPresence object. */
-interface UserSwitch {
-  presence: SwitchablePresence;
-  current: SimulatedUser;
-  /** False for a profile without built-in UV: uv stays "off" whatever is asked. */
-  builtInUv: boolean;
-}
+export type { SimulatedUser } from "./controls/simulatedUser.js";
+export type { DeviceSettings, InitOptions, OpenOptions } from "./softkeyOptions.js";
 
 export class Softkey extends TypedEvents<SoftkeyEvents> {
   private ceremonies = 0;
@@ -140,23 +78,31 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
   /** The authenticator as the client reaches it: its CTAP2 door, and its CTAP1 door when the profile offers U2F. */
   readonly clientDevice: CtapDevice;
   readonly client: WebAuthnClient;
+  /** The live knobs (simulated user, faults, account, capabilities), changed without closing the store (controls/). */
+  readonly controls: SoftkeyControls;
+
+  readonly keystore: Keystore;
+  readonly authenticator: Authenticator;
+  readonly device: DeviceSettings;
+  /** Opened with `rescue`: what failed its integrity check when the store was opened (empty if nothing). */
+  readonly damage: readonly string[];
+  private closing: Promise<void> | undefined;
 
   private constructor(
-    readonly keystore: Keystore,
-    readonly authenticator: Authenticator,
-    readonly device: DeviceSettings,
-    clientOptions: ConstructorParameters<typeof WebAuthnClient>[1],
-    private readonly userSwitch: UserSwitch | undefined,
-    /** Opened with `rescue`: what failed its integrity check when the store was opened (empty if nothing). */
-    readonly damage: readonly string[] = [],
+    private readonly shared: SharedDevice,
+    /** The store's key in OPEN_STORES; undefined for a rescue open, which is not shared. */
+    private readonly where: string | undefined,
   ) {
     super();
-    this.provider = storeProvider(keystore, (rpId) => authenticator.context.rpIdHash(rpId), (name, event) => this.emit(name, event as SoftkeyEvents[typeof name]));
-    this.clientDevice = {
-      transact: (request, context) => authenticator.transact(request, context),
-      ...(authenticator.context.config.u2f ? { ctap1: authenticator.ctap1 } : {}),
-    };
-    this.client = new WebAuthnClient(this.clientDevice, { ...clientOptions, provider: this.provider });
+    this.keystore = shared.keystore;
+    this.authenticator = shared.authenticator;
+    this.device = shared.device;
+    this.damage = shared.damage;
+    this.provider = shared.provider;
+    this.clientDevice = shared.clientDevice;
+    this.client = shared.client;
+    this.controls = shared.controls;
+    shared.handles.add(this);
   }
 
   /** Create a new store (refusing an existing one) and open it. */
@@ -169,13 +115,37 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       ...(enterpriseRpIds ? { enterpriseRpIds: [...enterpriseRpIds] } : {}),
       profile,
     };
-    const keystore = await Keystore.create(dir, passphrase, { scrypt: init.scrypt });
-    await keystore.putSetting(DEVICE_SETTING, device);
-    return Softkey.assemble(keystore, { ...open, passphrase });
+    const create = async (): Promise<SharedDevice> => {
+      const keystore = await Keystore.create(dir, passphrase, { scrypt: init.scrypt });
+      await keystore.putSetting(DEVICE_SETTING, device);
+      return Softkey.assembleOrClose(keystore, { ...open, passphrase });
+    };
+    // Open in this process already: refused as Keystore.create refuses any existing store.
+    const { where, value } = await OPEN_STORES.acquire(dir, create, (shared) => Promise.reject(new StoreExistsError(shared.keystore.dir)));
+    return new Softkey(value, where);
   }
 
+  /**
+   * Open a store. One already open in this process (the same real path) is shared: the new
+   * handle has the same keystore, core, client and controls, after its passphrase is checked as
+   * the first open checked it; its other options must be those of the first open (a TypeError
+   * names the one that differs; `log` is the first open's). The store closes with its last handle.
+   * Another process still finds the store locked (StoreLockedError).
+   */
   static async open(dir: string, options: OpenOptions): Promise<Softkey> {
-    const keystore = await Keystore.open(dir, options.passphrase, { rescue: options.rescue === true });
+    const fresh = async (): Promise<SharedDevice> =>
+      Softkey.assembleOrClose(await Keystore.open(dir, options.passphrase, { rescue: options.rescue === true }), options);
+    // A rescue reads a scratch copy, read-only: never shared.
+    if (options.rescue) return new Softkey(await fresh(), undefined);
+    const join = async (shared: SharedDevice): Promise<void> => {
+      await shared.keystore.verifyPassphrase(options.passphrase);
+      checkSameOptions(shared, options);
+    };
+    const { where, value } = await OPEN_STORES.acquire(dir, fresh, join);
+    return new Softkey(value, where);
+  }
+
+  private static async assembleOrClose(keystore: Keystore, options: OpenOptions): Promise<SharedDevice> {
     try {
       return await Softkey.assemble(keystore, options);
     } catch (error) {
@@ -184,7 +154,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     }
   }
 
-  private static async assemble(keystore: Keystore, options: OpenOptions): Promise<Softkey> {
+  private static async assemble(keystore: Keystore, options: OpenOptions): Promise<SharedDevice> {
     const damage = [...(keystore.damage ?? [])];
     // A rescue reads past a damaged setting (with the default in its place); anything else refuses it.
     const setting = async <T>(name: string): Promise<T | undefined> => {
@@ -198,18 +168,15 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     };
     const device = (await setting<DeviceSettings>(DEVICE_SETTING)) ?? { aaguid: SOFTKEY_AAGUID, attestation: "packed" };
     const profile = device.profile ?? defaultProfile();
-    // A device without built-in UV has none, whatever --uv says (that plays the user of one that has it).
-    const builtInUv = profileHasBuiltInUv(profile);
-    const uv = builtInUv ? options.uv : "off";
-    const userSwitch: UserSwitch | undefined =
+    const userSwitch =
       typeof options.presence === "object"
         ? undefined
-        : {
-            presence: new SwitchablePresence(createPresence({ policy: options.presence, uv, samples: options.enrollSamples })),
-            current: { presence: options.presence ?? "auto", uv: uv ?? "on", ...(options.enrollSamples ? { enrollSamples: [...options.enrollSamples] } : {}) },
-            builtInUv,
-          };
-    const presence = typeof options.presence === "object" ? options.presence : userSwitch!.presence;
+        : new SimulatedUserSwitch(
+            { presence: options.presence, uv: options.uv, enrollSamples: options.enrollSamples },
+            profileHasBuiltInUv(profile),
+            profile.name,
+          );
+    const presence = userSwitch?.presence ?? (options.presence as UserPresence);
     const faults = responseFaults({ ...(await setting<Partial<ResponseFaults>>(FAULTS_SETTING)), ...options.faults });
     const keys =
       options.seed === undefined ? undefined : deterministicKeyFactory({ seed: options.seed, nextCreation: () => keystore.nextDeviceCount("creations") });
@@ -234,7 +201,18 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       // With a fault on, the RP is meant to see the broken response, not a client that refused it.
       ...(authenticator.context.config.faults !== NO_FAULTS ? { passThroughBrokenResponses: true } : {}),
     };
-    return new Softkey(keystore, authenticator, device, clientOptions, userSwitch, damage);
+    const handles = new Set<Softkey>();
+    // The store's answers to signals reach every handle's listeners, whichever handle's client took the signal.
+    const provider = storeProvider(keystore, (rpId) => authenticator.context.rpIdHash(rpId), (name, event) => {
+      for (const handle of handles) handle.emit(name, event as SoftkeyEvents[typeof name]);
+    });
+    const clientDevice: CtapDevice = {
+      transact: (request, context) => authenticator.transact(request, context),
+      ...(authenticator.context.config.u2f ? { ctap1: authenticator.ctap1 } : {}),
+    };
+    const client = new WebAuthnClient(clientDevice, { ...clientOptions, provider });
+    const controls = new SoftkeyControls(userSwitch, new LiveFaults(keystore, authenticator, client), client);
+    return { keystore, authenticator, device, damage, provider, clientDevice, client, controls, options: pickDeviceOptions(options), handles };
   }
 
   /** navigator.credentials.create(): creation options JSON in, RegistrationResponseJSON out. */
@@ -279,7 +257,7 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     run: (client: WebAuthnClient, call: C) => Promise<R>,
   ): Promise<R> {
     // A closed store would surface as the device's CTAP1_ERR_OTHER; say what is wrong instead.
-    if (this.keystore.closed) throw new StoreClosedError(this.keystore.dir);
+    if (this.closed) throw new StoreClosedError(this.keystore.dir);
     const { client = this.client, ...clientCall } = call;
     // Nobody listening: no event to build (the hot path of load tests and benchmarks).
     if (!CEREMONY_EVENTS.some((name) => this.listenerCount(name) > 0)) return run(client, clientCall as C);
@@ -328,20 +306,15 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
   /**
    * Switch response faults for this session, from the next request on, as DevTools'
    * WebAuthn.setResponseOverrideBits does; the faults not named keep their state. `storeFaults`
-   * keeps faults for later sessions instead. Returns the faults now in force.
+   * keeps faults for later sessions too. Returns the faults now in force. (controls.faults.set)
    */
   setFaults(faults: Partial<ResponseFaults>): ResponseFaults {
-    const next = responseFaults({ ...this.faults, ...faults });
-    this.authenticator.setFaults(next);
-    // With a fault on, the RP is meant to see the broken response, not a client that refused it.
-    this.client.setPassThroughBrokenResponses(next !== NO_FAULTS);
-    return next;
+    return this.controls.faults.set(faults);
   }
 
   /** How the simulated user answers now (Softkey.open's presence and uv, or the last setUser). */
   get user(): SimulatedUser {
-    if (!this.userSwitch) throw new TypeError("this Softkey was opened with its own UserPresence object: it answers for the user");
-    return { ...this.userSwitch.current };
+    return this.controls.user;
   }
 
   /**
@@ -350,28 +323,20 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
    * is no built-in UV (only a PIN verifies), fail never matches; on a fingerprint key `finger:<name or ID>`
    * presents that finger, unknown one never enrolled, none no finger at all. `enrollSamples` scripts the
    * next enrollment samples. What is not given stays (enrollSamples: a new list replaces the old one).
+   * (controls.setUser)
    */
   setUser(change: Partial<SimulatedUser>): SimulatedUser {
-    const user = this.user; // throws for a Softkey with its own UserPresence
-    const samples = change.enrollSamples ?? user.enrollSamples;
-    const next: SimulatedUser = { presence: change.presence ?? user.presence, uv: change.uv ?? user.uv, ...(samples ? { enrollSamples: [...samples] } : {}) };
-    if (!this.userSwitch!.builtInUv && next.uv !== "off") {
-      throw new RangeError(`profile ${this.profile.name} has no built-in user verification: uv can only be "off"`);
-    }
-    this.userSwitch!.presence.replace(createPresence({ policy: next.presence, uv: next.uv, samples: next.enrollSamples }));
-    this.userSwitch!.current = next;
-    return { ...next };
+    return this.controls.setUser(change);
   }
 
-  /** The faults stored in the store (`softkey fault set`); they take effect when the store is next opened. */
-  async storedFaults(): Promise<ResponseFaults> {
-    return { ...NO_FAULTS, ...(await this.keystore.getSetting<Partial<ResponseFaults>>(FAULTS_SETTING)) };
+  /** The faults stored in the store (`softkey fault set`). (controls.faults.stored) */
+  storedFaults(): Promise<ResponseFaults> {
+    return this.controls.faults.stored();
   }
 
-  async storeFaults(faults: Partial<ResponseFaults>): Promise<ResponseFaults> {
-    const stored = { ...(await this.storedFaults()), ...faults };
-    await this.keystore.putSetting(FAULTS_SETTING, stored);
-    return stored;
+  /** Keep faults in the store for later sessions; they are switched in this session too. (controls.faults.store) */
+  storeFaults(faults: Partial<ResponseFaults>): Promise<ResponseFaults> {
+    return this.controls.faults.store(faults);
   }
 
   /**
@@ -417,7 +382,20 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
     };
   }
 
+  /** True once this handle was closed (or the store under it): its ceremonies are refused from then on. */
+  get closed(): boolean {
+    return this.closing !== undefined || this.keystore.closed;
+  }
+
+  /** Close this handle; the store closes with the last handle of it open in this process. */
   close(): Promise<void> {
-    return this.keystore.close();
+    this.closing ??= this.release();
+    return this.closing;
+  }
+
+  private async release(): Promise<void> {
+    this.shared.handles.delete(this);
+    if (this.where === undefined) return this.keystore.close();
+    return OPEN_STORES.release(this.where);
   }
 }

@@ -12,6 +12,7 @@
  * Live settings (the account, the capability answers) can change while pages are attached.
  */
 import type { Softkey } from "../softkey.js";
+import type { SoftkeyControls } from "../controls/controls.js";
 import type { CredentialDeletedEvent, ProviderEvents } from "../softkeyEvents.js";
 import {
   WebAuthnError,
@@ -130,6 +131,15 @@ export class BrowserSession<P extends object = object, F extends object = object
     });
     options.softkey.on("credentialDeleted", this.forwardDeletion);
     for (const { name, listener } of this.forwardProvider) options.softkey.on(name, listener as never);
+  }
+
+  /**
+   * The Softkey's live controls (softkey.controls): presence, uv, faults, the account the user
+   * picks and the capability overrides, changed while pages are attached. The session's own
+   * `account` and setCapabilities() answers, when set, win over the controls' for its pages.
+   */
+  get controls(): SoftkeyControls {
+    return this.softkey.controls;
   }
 
   /**

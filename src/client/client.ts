@@ -9,6 +9,7 @@
  * isUserVerifyingPlatformAuthenticatorAvailable, the signal methods).
  */
 import type { CtapDevice } from "../ctap/transport.js";
+import { parseAccountSelector, type AccountSelector } from "./accountChoice.js";
 import { clientCapabilities, userVerifyingPlatformAuthenticatorAvailable } from "./capabilities.js";
 import { asWebAuthnError } from "./ceremony.js";
 import type { AuthenticatorSettings, CeremonyCallOptions, ClientContext, ClientRuntime, ClientSettings } from "./context.js";
@@ -76,6 +77,11 @@ export interface WebAuthnClientOptions extends AuthenticatorOptions {
   mediatedSignInWindow?: number;
   /** Entries of getClientCapabilities() to set whatever the authenticators say, e.g. { hybridTransport: true }. */
   capabilities?: Record<string, boolean>;
+  /**
+   * The account the user picks in the account chooser when a get() finds several discoverable
+   * credentials and the call names none (WebAuthn L3 section 6.3.3 step 6; setAccount changes it).
+   */
+  account?: AccountSelector;
 }
 
 /** A PIN, or where to get one when needed. */
@@ -90,7 +96,7 @@ export class WebAuthnClient {
   /** The first authenticator's device (the constructor's). */
   readonly transport: CtapDevice;
   private readonly runtime: ClientRuntime;
-  private readonly capabilityOverrides: Readonly<Record<string, boolean>>;
+  private capabilityOverrides: Readonly<Record<string, boolean>>;
   private lastCeremony: Promise<unknown> = Promise.resolve();
 
   constructor(device: CtapDevice, options: WebAuthnClientOptions = {}) {
@@ -128,6 +134,29 @@ export class WebAuthnClient {
       signIns: new MediatedSignIns(options.mediatedSignInWindow),
     };
     this.capabilityOverrides = { ...options.capabilities };
+    this.setAccount(options.account);
+  }
+
+  /** The entries of getClientCapabilities() set whatever the authenticators say (WebAuthnClientOptions.capabilities). */
+  get capabilities(): Readonly<Record<string, boolean>> {
+    return { ...this.capabilityOverrides };
+  }
+
+  /** Replace the capability overrides; calls from then on answer with them. */
+  setCapabilities(overrides: Readonly<Record<string, boolean>>): void {
+    this.capabilityOverrides = { ...overrides };
+  }
+
+  /** The account the user picks when a get() names none (WebAuthnClientOptions.account); undefined: the most recent. */
+  get account(): AccountSelector | undefined {
+    return this.runtime.account ? { ...this.runtime.account } : undefined;
+  }
+
+  /** Change the account the user picks, from the next get() on; undefined: the most recent again. Checked as a call's `account` is. */
+  setAccount(account: AccountSelector | undefined): void {
+    const parsed = parseAccountSelector(account);
+    if (parsed) this.runtime.account = parsed;
+    else delete this.runtime.account;
   }
 
   /**

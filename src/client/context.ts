@@ -4,6 +4,7 @@
  * the doors to it and how it presents itself.
  */
 import type { CtapTransport } from "../ctap/transport.js";
+import type { AccountSelector } from "./accountChoice.js";
 import type { AuthenticatorInfo } from "./ctap/authenticatorGetInfo.js";
 import type { CallOptions } from "./ctap/command.js";
 import type { MediatedSignIns } from "./mediation.js";
@@ -52,6 +53,8 @@ export interface ClientRuntime {
   authenticators: readonly ClientContext[];
   /** The sign-ins the browser mediated, which conditional create looks for. */
   signIns: MediatedSignIns;
+  /** The account the user picks when a get() names none (WebAuthnClient.setAccount); undefined: the most recent. */
+  account?: AccountSelector;
 }
 
 /** Per-call options common to create() and get(). */

@@ -47,7 +47,8 @@ export async function getAssertion(runtime: ClientRuntime, input: unknown, call:
   const { caller, top } = parseCallOrigins(call, settings);
   const mediation = getMediation(call);
   if (mediation === "immediate") checkImmediateGet(options.allowCredentials.length, call);
-  const account = parseAccountSelector(call.account);
+  // The call's own choice wins; a call with its own chooser function is not preempted by the client's account.
+  const account = parseAccountSelector(call.account) ?? (call.selectCredential ? undefined : runtime.account);
   // Extension inputs are checked before anything reaches an authenticator.
   const extensions = authenticationProcessors({ options, caller });
   const { clientDataJSON, clientDataHash } = collectClientData("webauthn.get", options.challenge, caller.origin, top?.origin);

@@ -238,6 +238,6 @@ export async function rewrapDataKey(state: KeystoreState, newPassphrase: string,
   });
 }
 
-function assertPassphrase(passphrase: unknown): asserts passphrase is string {
+export function assertPassphrase(passphrase: unknown): asserts passphrase is string {
   if (typeof passphrase !== "string") throw new TypeError("passphrase must be a string");
 }

@@ -21,12 +21,13 @@ import { commit, nextGenerationOp } from "./generation.js";
 import { writeHeader } from "./header.js";
 import { KeyedQueue } from "./keyedQueue.js";
 import { COUNTS_KEY, GENERATION_KEY, META_KEY, SETTINGS_MANIFEST_KEY, settingKey } from "./keys.js";
-import { createStore, openStore, rewrapDataKey, storeExists, type OpenedStore } from "./lifecycle.js";
+import { assertPassphrase, createStore, openStore, rewrapDataKey, storeExists, type OpenedStore } from "./lifecycle.js";
 import { restrictPermissions } from "./permissions.js";
 import type { ScryptParams } from "./records.js";
 import { removeScratchCopy } from "./scratchCopy.js";
 import { manifestOp, Settings } from "./settings.js";
 import { assertOpen, type KeystoreState } from "./state.js";
+import { verifyPassphrase } from "./unlock.js";
 
 export interface KeystoreOptions {
   /** Decrypted credential records kept in memory (default 10,000; 0 disables). */
@@ -121,6 +122,17 @@ export class Keystore {
   /** Open an existing store. Nothing is written when the passphrase is wrong or the store fails its checks. */
   static open(dir: string, passphrase: string, options: KeystoreOpenOptions = {}): Promise<Keystore> {
     return openStore(dir, passphrase, (opened) => new Keystore(opened, options), { rescue: options.rescue === true });
+  }
+
+  /**
+   * Check a passphrase against this open store's unlock data, as open() checks it (the same
+   * scrypt derivation, the same WrongPassphraseError): for a second open in the same process,
+   * which shares this store and must not get in with a wrong passphrase.
+   */
+  async verifyPassphrase(passphrase: string): Promise<void> {
+    assertPassphrase(passphrase);
+    assertOpen(this.state);
+    await verifyPassphrase(this.dir, passphrase, this.state.unlock);
   }
 
   /** Opened with `rescue`: what failed the store-wide checks (empty when nothing did); undefined otherwise. */

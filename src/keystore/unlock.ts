@@ -79,6 +79,11 @@ async function unlockLegacyStore(location: string, passphrase: string, rescue: b
   return { dataKey, unlock, headerGeneration: 1 };
 }
 
+/** Whether `passphrase` unwraps the data key of an open store (a second open in the same process): WrongPassphraseError if not. */
+export async function verifyPassphrase(location: string, passphrase: string, unlock: Unlock): Promise<void> {
+  await unwrap(location, passphrase, unlock);
+}
+
 async function unwrap(location: string, passphrase: string, unlock: Unlock): Promise<KeyObject> {
   const kek = await deriveKey(passphrase, unlock.salt, unlock.scrypt);
   try {

@@ -14,6 +14,7 @@ import { formatCtaphidSpec, type CtaphidSpec } from "./ctaphidSpec.js";
 import type { CtaphidServer } from "./host.js";
 import type { HttpAddress } from "./http/address.js";
 import { apiRoutes, type Handler } from "./http/handlers.js";
+import { controlsRoutes } from "./http/controlsRoutes.js";
 import { simulatedUserRoutes } from "./http/userRoutes.js";
 import type { Route } from "./http/router.js";
 import { startHttpService } from "./http/server.js";
@@ -117,7 +118,7 @@ async function startHttpHosts(
   log: ((line: string) => void) | undefined,
   warn: (line: string) => void,
 ): Promise<CtaphidServer[]> {
-  return startHttpServices([...apiRoutes(softkeyBackend(softkey)), ...simulatedUserRoutes(softkey)], http, log, warn);
+  return startHttpServices([...apiRoutes(softkeyBackend(softkey)), ...simulatedUserRoutes(softkey), ...controlsRoutes(softkey.controls)], http, log, warn);
 }
 
 /** One HTTP service per address, all serving `routes`, or none: a ServeError names the address that failed. */

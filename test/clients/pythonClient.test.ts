@@ -13,7 +13,7 @@ import { IN_CI, PYTHON } from "../interop/pythonFido2.js";
 
 const SUITE = path.join(ROOT, "clients", "python");
 /** The tests in clients/python/tests/test_client.py; raise it when adding one. */
-const EXPECTED_TESTS = 8;
+const EXPECTED_TESTS = 9;
 
 const probe = spawnSync(PYTHON, ["-m", "pytest", "--version"], { encoding: "utf8", timeout: 20_000 });
 const missing = probe.status !== 0 ? `${PYTHON} -m pytest cannot run (apt-get install -y python3-pytest): ${(probe.stderr || String(probe.error)).trim().split("\n").pop()}` : undefined;

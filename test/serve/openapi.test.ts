@@ -14,7 +14,9 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { generateAuthenticationOptions, generateRegistrationOptions } from "@simplewebauthn/server";
 import { apiRoutes, type HttpBackend } from "../../src/serve/http/handlers.js";
+import { controlsRoutes } from "../../src/serve/http/controlsRoutes.js";
 import { simulatedUserRoutes } from "../../src/serve/http/userRoutes.js";
+import type { SoftkeyControls } from "../../src/controls/controls.js";
 import type { Softkey } from "../../src/softkey.js";
 import { assertBuilt, ROOT } from "../cli/run.js";
 import { initHttpStore, startHttpServe, stopAllHttpServes, type CallResult, type HttpServe } from "../helpers/httpService.js";
@@ -68,7 +70,7 @@ describe("docs/openapi.json", () => {
 
   it("describes exactly the routes the service has", () => {
     const backend = {} as HttpBackend; // only the route table is read
-    const routes = [...apiRoutes(backend), ...simulatedUserRoutes({} as Softkey)].map((r) => `${r.method} ${r.pattern.replace(/:(\w+)/g, "{$1}")}`).sort();
+    const routes = [...apiRoutes(backend), ...simulatedUserRoutes({} as Softkey), ...controlsRoutes({} as SoftkeyControls)].map((r) => `${r.method} ${r.pattern.replace(/:(\w+)/g, "{$1}")}`).sort();
     const documented = Object.entries(DOC.paths as Record<string, object>)
       .flatMap(([route, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${route}`))
       .sort();
@@ -183,6 +185,17 @@ describe("docs/openapi.json", () => {
       conforms("PUT", "/v1/user", await serve.call("POST", "/v1/user", { json: {} }));
       conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { raw: "uv=on", contentType: "application/x-www-form-urlencoded" }));
       conforms("PUT", "/v1/user", await serve.call("PUT", "/v1/user", { raw: JSON.stringify({ uv: "on", pad: "x".repeat(70_000) }) }));
+      conforms("GET", "/v1/controls", await serve.call("GET", "/v1/controls"));
+      conforms("GET", "/v1/controls", await serve.call("GET", "/v1/controls", { token: null }));
+      conforms("GET", "/v1/controls", await serve.call("DELETE", "/v1/controls"));
+      const controls = { presence: "auto", faults: { isBadUV: true }, storedFaults: { isBadUV: false }, account: { userName: "alice" }, capabilities: { hybridTransport: true } };
+      conforms("PUT", "/v1/controls", await serve.call("PUT", "/v1/controls", { json: controls }));
+      conforms("PUT", "/v1/controls", await serve.call("PUT", "/v1/controls", { json: { faults: { isBadUV: false }, account: null, capabilities: { hybridTransport: null } } }));
+      conforms("PUT", "/v1/controls", await serve.call("PUT", "/v1/controls", { json: { faults: { isGood: true } } }));
+      conforms("PUT", "/v1/controls", await serve.call("PUT", "/v1/controls", { json: {}, token: null }));
+      conforms("PUT", "/v1/controls", await serve.call("POST", "/v1/controls", { json: {} }));
+      conforms("PUT", "/v1/controls", await serve.call("PUT", "/v1/controls", { raw: "uv=on", contentType: "application/x-www-form-urlencoded" }));
+      conforms("PUT", "/v1/controls", await serve.call("PUT", "/v1/controls", { raw: JSON.stringify({ uv: "on", pad: "x".repeat(70_000) }) }));
 
       // Headers over what Node.js takes (16 KiB): 431 on every route, before the route is looked up.
       for (const [route, methods] of Object.entries(DOC.paths as Record<string, object>)) {

@@ -79,6 +79,18 @@ class SoftkeyClient:
         """The device and its decoded authenticatorGetInfo."""
         return self._request("GET", "/v1/info")
 
+    def controls(self) -> dict:
+        """The key's live controls: the simulated user (presence, uv, enrollSamples), the response
+        faults of this session and those stored, the account the user picks, the capability overrides."""
+        return self._request("GET", "/v1/controls")
+
+    def set_controls(self, change: Optional[dict] = None, **members: Any) -> dict:
+        """Change live controls from the next ceremony on, while the service runs, e.g.
+        ``set_controls(presence="deny")`` or ``set_controls(account={"userName": "alice"})``. Members
+        not given keep their value; one bad member (SoftkeyError 400 ``TypeError``) changes nothing.
+        Returns the controls after the change."""
+        return self._request("PUT", "/v1/controls", {**(change or {}), **members})
+
     def healthy(self) -> bool:
         """True when the service answers ``GET /healthz``."""
         try:

@@ -115,6 +115,37 @@ def test_excluded_credential_is_invalid_state(softkey):
     assert (again.value.status, again.value.code) == (409, "InvalidStateError")
 
 
+def test_live_controls_change_the_next_ceremony(softkey):
+    rp = RelyingParty()
+    for name in ("alice", "bob"):
+        rp.finish_registration(softkey.register(ORIGIN, rp.registration_options(name, exclude=False, resident_key=True)))
+    assert softkey.controls()["presence"] == "auto"
+
+    assert softkey.set_controls(presence="deny")["presence"] == "deny"
+    with pytest.raises(SoftkeyError) as refused:
+        softkey.authenticate(ORIGIN, rp.authentication_options())
+    assert (refused.value.status, refused.value.code) == (422, "NotAllowedError")
+
+    # The account the user picks among the discoverable credentials of a usernameless sign-in.
+    softkey.set_controls({"presence": "auto", "account": {"userName": "alice"}})
+    options = rp.authentication_options()
+    del options["publicKey"]["allowCredentials"]  # usernameless: the key offers every discoverable credential
+    answer = softkey.authenticate(ORIGIN, options)
+    assert websafe_decode(answer["response"]["userHandle"]) == b"alice"
+    rp.finish_authentication(answer)
+
+    # A stored fault acts at once: python-fido2 refuses the signature.
+    assert softkey.set_controls(storedFaults={"isBogusSignature": True})["faults"]["isBogusSignature"] is True
+    with pytest.raises(Exception):
+        rp.finish_authentication(softkey.authenticate(ORIGIN, rp.authentication_options()))
+
+    # One bad member refuses the whole change.
+    with pytest.raises(SoftkeyError) as bad:
+        softkey.set_controls(storedFaults={"isBogusSignature": False}, faults={"isGood": True})
+    assert (bad.value.status, bad.value.code) == (400, "TypeError")
+    assert softkey.controls()["storedFaults"]["isBogusSignature"] is True
+
+
 def test_a_wrong_token_is_refused(softkey_server):
     stranger = SoftkeyClient(softkey_server.url, "not-the-token-at-all")
     assert stranger.healthy()

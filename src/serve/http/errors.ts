@@ -86,5 +86,13 @@ export function toHttpError(error: unknown): HttpError {
   return new HttpError(500, "internal", "internal error (see the service's log)", { cause: error });
 }
 
+/**
+ * A TypeError or RangeError thrown while checking a caller's values (an unknown policy, a fault
+ * that does not exist) as the 400 `TypeError` a browser would reject such a call with; anything else as it is.
+ */
+export function asInputError(error: unknown): unknown {
+  return error instanceof TypeError || error instanceof RangeError ? new WebAuthnError("TypeError", error.message, { cause: error }) : error;
+}
+
 export const badRequest = (message: string) => new HttpError(400, "invalid_request", message);
 export const notFound = (message: string) => new HttpError(404, "not_found", message);
