@@ -26,8 +26,8 @@ export async function attachOverBidi(endpoint: string, options: AttachOptions & 
   const url = bidiEndpoint(endpoint);
   const puppeteer = await loadPuppeteer();
   const { timeoutMs = 10_000, ...attachOptions } = options;
-  const browser = await connect(puppeteer, url, timeoutMs);
-  const disconnected = new Promise<void>((resolve) => browser.once("disconnected", () => resolve()));
+  const { browser, closed } = await connect(puppeteer, url, timeoutMs);
+  const disconnected = Promise.race([closed, new Promise<void>((resolve) => browser.once("disconnected", () => resolve()))]);
   const attachments = new Map<Page, PuppeteerAttachment>();
   const listeners: AttachedBrowserListener[] = [];
   let detached: Promise<void> | undefined;
@@ -90,7 +90,8 @@ interface Puppeteer {
   openTransport(url: string): Promise<ConnectionTransport>;
 }
 
-async function connect(puppeteer: Puppeteer, url: string, timeoutMs: number): Promise<Browser> {
+/** The browser, and when its socket closes (Puppeteer's "disconnected" waits for a session end the browser may never send when it quits). */
+async function connect(puppeteer: Puppeteer, url: string, timeoutMs: number): Promise<{ browser: Browser; closed: Promise<void> }> {
   let timer: NodeJS.Timeout | undefined;
   let transport: ConnectionTransport | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -107,7 +108,16 @@ async function connect(puppeteer: Puppeteer, url: string, timeoutMs: number): Pr
     });
   })();
   try {
-    return await Promise.race([connecting, timeout]);
+    const browser = await Promise.race([connecting, timeout]);
+    const socket = transport!;
+    const closed = new Promise<void>((resolve) => {
+      const puppeteers = socket.onclose;
+      socket.onclose = () => {
+        resolve();
+        puppeteers?.();
+      };
+    });
+    return { browser, closed };
   } catch (error) {
     // Nothing may keep the socket open: not a refused session.new, not a connection that comes up after the timeout.
     transport?.close();

@@ -186,6 +186,20 @@ describe.skipIf(FIREFOX_ENGINE.skip)(FIREFOX_ENGINE.title("softkey attach --bidi
     expect(JSON.parse(listed.stdout).credentials).toMatchObject([{ rpId: "localhost", userName: "alice", signCount: 1 }]);
   }, 90_000);
 
+  it("exits 0 when the browser quits first", async () => {
+    const own = await startRemoteFirefox();
+    try {
+      const store = path.join(tmp, "quits");
+      await initServeStore(store, PASSPHRASE);
+      const attached = await startAttach(["--store", store, "attach", "--bidi", own.endpoint, "--json"]);
+      expect(attached.lines()[0]).toEqual({ attached: own.endpoint, pages: 1 });
+      await own.close();
+      expect(await attached.exited).toBe(0);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
   it("refuses an endpoint that is not WebDriver BiDi's, or that nobody listens on (exit 12)", async () => {
     const store = path.join(tmp, "refusals");
     await initServeStore(store, PASSPHRASE);
