@@ -32,13 +32,24 @@ export async function attachOverBidi(endpoint: string, options: AttachOptions & 
   const listeners: AttachedBrowserListener[] = [];
   let detached: Promise<void> | undefined;
   const channel = newChannelId();
+  const seen = new WeakSet<Page>();
   const attachPage = async (page: Page): Promise<void> => {
-    if (detached || attachments.has(page) || page.isClosed()) return;
-    const attachment = await PuppeteerAttachment.install(page, attachOptions, channel);
+    if (detached || seen.has(page) || page.isClosed()) return;
+    seen.add(page);
+    let attachment: PuppeteerAttachment;
+    try {
+      attachment = await PuppeteerAttachment.install(page, attachOptions, channel);
+    } catch (error) {
+      if (page.isClosed()) return; // a tab closed meanwhile has nothing to answer
+      throw error;
+    }
     if (detached) return void (await attachment.detach());
     attachments.set(page, attachment);
     for (const listener of listeners) forwardEvents(attachment, listener);
-    page.once("close", () => attachments.delete(page));
+    page.once("close", () => {
+      attachments.delete(page);
+      void attachment.detach(); // its listeners on the connection go with it
+    });
   };
   // A tab opened from now on (window.open, a user's new tab) is answered too.
   const onTarget = (target: Target): void => {
@@ -48,7 +59,11 @@ export async function attachOverBidi(endpoint: string, options: AttachOptions & 
       .catch(() => undefined); // closed before softkey got to it
   };
   browser.on("targetcreated", onTarget);
-  const connection = (browser as unknown as { connection: BidiConnectionLike }).connection;
+  const connection = (browser as unknown as { connection?: BidiConnectionLike }).connection;
+  if (typeof connection?.send !== "function") {
+    await browser.disconnect().catch(() => undefined);
+    throw new BrowserConnectError("this puppeteer-core does not expose its WebDriver BiDi connection; softkey attach --bidi needs puppeteer-core 24");
+  }
   let preloadScript: string | undefined;
   const removePreloadScript = async () => {
     if (preloadScript) await connection.send("script.removePreloadScript", { script: preloadScript }).catch(() => undefined);
