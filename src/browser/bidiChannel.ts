@@ -12,6 +12,11 @@
  * document keeps the default 'self' policy and a cross-origin frame is refused (callerOrigin.ts).
  * User activation is read in a sandbox of softkey's own, where the page cannot redefine it.
  *
+ * One channel serves one tab. A browser softkey is attached to as a whole shares one channel among
+ * its tabs (`sharedChannel`): its owner adds one preload script for every tab, now and later
+ * (`channelArgument`), so that a tab opened later has the shim from its first document, and each
+ * tab's channel answers the posts from its own browsing contexts only.
+ *
  * The connection must already deliver the `script` module's events (Puppeteer subscribes to them).
  */
 import { randomBytes } from "node:crypto";
@@ -62,8 +67,18 @@ function bidiOrigin(origin: string | undefined): string {
   return origin === undefined || origin === "" || origin === "null" ? "null" : origin;
 }
 
+/** A fresh channel id: nothing a page can guess. */
+export function newChannelId(): string {
+  return `softkey-${randomBytes(12).toString("hex")}`;
+}
+
+/** The argument a preload script or a call gets to post through channel `channel` (WebDriver BiDi's script.ChannelValue). */
+export function channelArgument(channel: string): object {
+  return { type: "channel", value: { channel, ownership: "none" } };
+}
+
 export class BidiChannel {
-  private readonly channel = `softkey-${randomBytes(12).toString("hex")}`;
+  private readonly channel: string;
   /** Default-world window realms the browser has described, by realm id. */
   private readonly realms = new Map<string, { context: string; origin: string }>();
   /** Realms with calls under way, answered with the closing response when the channel closes. */
@@ -78,7 +93,11 @@ export class BidiChannel {
     /** The global the shim answers through (ShimConfig.fast.reply). */
     private readonly replyName: string,
     private readonly handler: BidiCallHandler,
-  ) {}
+    /** A channel every tab of the browser posts through, whose preload script the caller adds; default one of this tab's own. */
+    private readonly sharedChannel?: string,
+  ) {
+    this.channel = sharedChannel ?? newChannelId();
+  }
 
   private readonly onRealmCreated = (realm: RealmInfo): void => this.note(realm);
   private readonly onRealmDestroyed = ({ realm }: { realm: string }): void => {
@@ -86,21 +105,26 @@ export class BidiChannel {
     this.waiting.delete(realm);
   };
   private readonly onMessage = (event: MessageEvent): void => {
-    if (event.channel === this.channel) this.received(event);
+    if (event.channel !== this.channel) return;
+    if (this.sharedChannel === undefined) return this.received(event);
+    void this.inTab(event.source.context).then((mine) => mine && this.received(event), () => undefined);
   };
 
   /**
    * Installs `shim` (the source of a function of the channel, pageShim.ts's shimFunction) in every
-   * later document of the tab and in the ones loaded now, and starts answering.
+   * later document of the tab (unless the channel is shared: then its owner's preload script does)
+   * and in the ones loaded now, and starts answering.
    */
   async open(shim: string): Promise<void> {
     const c = this.connection;
     c.on("script.realmCreated", this.onRealmCreated);
     c.on("script.realmDestroyed", this.onRealmDestroyed);
     c.on("script.message", this.onMessage);
-    const channel = { type: "channel", value: { channel: this.channel, ownership: "none" } };
-    const { script } = (await this.command("script.addPreloadScript", { functionDeclaration: shim, arguments: [channel], contexts: [this.top] })) as { script: string };
-    this.preloadScript = script;
+    const channel = channelArgument(this.channel);
+    if (this.sharedChannel === undefined) {
+      const { script } = (await this.command("script.addPreloadScript", { functionDeclaration: shim, arguments: [channel], contexts: [this.top] })) as { script: string };
+      this.preloadScript = script;
+    }
     for (const context of await this.contexts()) {
       for (const realm of await this.realmsOf(context)) this.note(realm);
       await this.command("script.callFunction", { functionDeclaration: shim, arguments: [channel], target: { context }, awaitPromise: false, resultOwnership: "none" })
@@ -129,6 +153,11 @@ export class BidiChannel {
   private note(realm: RealmInfo): void {
     if (realm.type !== "window" || realm.sandbox !== undefined || realm.context === undefined) return;
     this.realms.set(realm.realm, { context: realm.context, origin: bidiOrigin(realm.origin) });
+  }
+
+  /** Whether `context` is this tab or a frame in it. */
+  private async inTab(context: string | undefined): Promise<boolean> {
+    return context === this.top || (context !== undefined && (await this.contexts()).includes(context));
   }
 
   /** The tab's browsing contexts, top first. */

@@ -54,6 +54,16 @@ function checkAttachArguments(page: unknown, options: unknown): void {
   }
 }
 
+/** The shim's settings in a Puppeteer page: every document, frames too, posts through the fast channel. */
+function pageShimConfig(options: AttachOptions) {
+  return shimConfig({ ...options, bindingName: options.bindingName ?? DEFAULT_BINDING, fastFrames: true });
+}
+
+/** The shim as the function a WebDriver BiDi preload script runs with its channel (for one preload script shared by every tab: ./connectOverBidi.ts). */
+export function bidiShim(options: AttachOptions): string {
+  return shimFunction(pageShimConfig(options));
+}
+
 /** Puppeteer's id of a frame: the CDP frame id, or the BiDi browsing context id. Not in its public types. */
 function frameId(frame: Frame): string | undefined {
   const id = (frame as unknown as { _id?: unknown })._id;
@@ -77,9 +87,10 @@ export class PuppeteerAttachment extends BrowserSession<Page, Frame> {
     return this.bidi ? "webDriverBiDi" : "cdp";
   }
 
-  static async install(page: Page, options: AttachOptions): Promise<PuppeteerAttachment> {
+  /** `sharedBidiChannel`: over WebDriver BiDi, the channel of a preload script the caller added for every tab with `bidiShim` (BidiChannel). */
+  static async install(page: Page, options: AttachOptions, sharedBidiChannel?: string): Promise<PuppeteerAttachment> {
     const attachment = new PuppeteerAttachment(page, options);
-    const config = shimConfig({ ...options, bindingName: options.bindingName ?? DEFAULT_BINDING, fastFrames: true });
+    const config = pageShimConfig(options);
     const names = config.fast!;
     const browser = page.browser();
     // `protocol` is "cdp" or "webDriverBiDi" at runtime, but internal in Puppeteer's types.
@@ -89,7 +100,7 @@ export class PuppeteerAttachment extends BrowserSession<Page, Frame> {
       if (!connection || typeof connection.send !== "function" || top === undefined) {
         throw new Error("softkey: this Puppeteer version does not expose its WebDriver BiDi connection; softkey/puppeteer needs puppeteer-core 24");
       }
-      attachment.bidi = new BidiChannel(connection, top, names.reply, (call, request) => attachment.handleBidi(call, request));
+      attachment.bidi = new BidiChannel(connection, top, names.reply, (call, request) => attachment.handleBidi(call, request), sharedBidiChannel);
       await attachment.bidi.open(shimFunction(config));
       return attachment;
     }

@@ -38,11 +38,26 @@ export interface StoredUser {
   credentials: WebAuthnCredential[];
 }
 
+/** What a self-driving page (/auto) reported: its URL, its ceremony's outcome, and whether WebAuthn in it was the browser's own, as it loaded and as it ran the ceremony. */
+export interface AutoReport {
+  url: string;
+  ceremony: "register" | "login";
+  result: { ok: boolean; verified?: boolean; username?: string; credentialId?: string; counter?: number; name?: string; message?: string };
+  nativeAtLoad: boolean;
+  nativeWebAuthn: boolean;
+}
+
 export interface RelyingParty {
   origin: string;
   port: number;
   rpID: string;
   users: Map<string, StoredUser>;
+  /**
+   * Self-driving pages, for a browser the test cannot drive: `/auto?ceremony=register&user=NAME`
+   * or `/auto?ceremony=login` (username-less), with `&open=PATH` to open PATH in a new tab
+   * afterwards. Each waits until `start()`, runs its ceremony on load and posts what happened.
+   */
+  auto: { start(): void; reports: AutoReport[]; waitForReports(count: number, timeoutMs?: number): Promise<AutoReport[]> };
   reset(): void;
   close(): Promise<void>;
 }
@@ -60,6 +75,9 @@ export async function startRelyingParty(options: RelyingPartyOptions = {}): Prom
   const origin = `http://${host}:${port}`;
   const rpID = options.rpID ?? host;
   const expectedOrigin = () => options.expectedOrigins ?? [origin];
+  const reports: AutoReport[] = [];
+  let started!: () => void;
+  const start = new Promise<void>((resolve) => (started = resolve));
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", origin);
@@ -74,9 +92,14 @@ export async function startRelyingParty(options: RelyingPartyOptions = {}): Prom
       const allow = url.searchParams.get("allow");
       return sendHtml(res, `<!doctype html><title>embed</title><iframe id="frame" src="${escapeHtml(src)}"${allow === null ? "" : ` allow="${escapeHtml(allow)}"`}></iframe>`);
     }
+    if (req.method === "GET" && url.pathname === "/auto") return sendHtml(res, PAGE.replace("</body>", `${AUTO_SCRIPT}</body>`));
+    if (req.method === "GET" && url.pathname === "/auto/start") return start.then(() => send(res, 200, {}));
     if (req.method !== "POST") return send(res, 404, { error: "not found" });
     const body = (await readJson(req)) as Record<string, unknown>;
     switch (url.pathname) {
+      case "/auto/report":
+        reports.push(body as unknown as AutoReport);
+        return send(res, 200, {});
       case "/register/options": {
         const username = String(body.username);
         const user = users.get(username);
@@ -176,6 +199,17 @@ export async function startRelyingParty(options: RelyingPartyOptions = {}): Prom
     port,
     rpID,
     users,
+    auto: {
+      start: () => started(),
+      reports,
+      async waitForReports(count, timeoutMs = 30_000) {
+        for (let waited = 0; reports.length < count; waited += 50) {
+          if (waited >= timeoutMs) throw new Error(`${reports.length} of ${count} self-driving pages reported within ${timeoutMs} ms: ${JSON.stringify(reports)}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        return reports.slice(0, count);
+      },
+    },
     reset() {
       users.clear();
       challenges.clear();
@@ -289,6 +323,22 @@ const PAGE = `<!doctype html>
 </script>
 </body>
 </html>`;
+
+/** The self-driving part of /auto: wait for the test's start, run the ceremony, report, open the next page. */
+const AUTO_SCRIPT = `<script>
+  (async () => {
+    const auto = new URLSearchParams(location.search);
+    const ceremony = auto.get("ceremony");
+    const native = () => /\\[native code\\]/.test(Function.prototype.toString.call(navigator.credentials.create));
+    const nativeAtLoad = native();
+    await fetch("/auto/start");
+    const nativeWebAuthn = native();
+    const result = ceremony === "register" ? await rp.register(auto.get("user")) : await rp.login();
+    await post("/auto/report", { url: location.href, ceremony, result, nativeAtLoad, nativeWebAuthn });
+    if (auto.get("open")) window.open(auto.get("open"));
+  })();
+</script>
+`;
 
 /** @simplewebauthn/browser's own browser build (a UMD bundle defining SimpleWebAuthnBrowser), as a site serves it. */
 function simpleWebAuthnBrowser(): string {

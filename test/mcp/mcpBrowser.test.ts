@@ -1,17 +1,20 @@
 /**
  * The MCP server's attach_browser: an agent's own Chromium (started by hand,
  * as chrome-devtools-mcp starts one) gets softkey as its passkey
- * authenticator by its DevTools endpoint. Its relying party page registers
+ * authenticator by its DevTools endpoint, and a Firefox by its WebDriver BiDi
+ * endpoint. Its relying party page registers
  * and signs in (verified by @simplewebauthn/server), under the account the
  * agent chose with select_credential, and read_events reports the page's
  * ceremonies; detach_browser gives the browser back.
  */
 import { chromium, type Browser, type Page } from "playwright-core";
+import puppeteer from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { browserTitle, skipWithoutBrowser } from "../browser/chromium.js";
 import { startRemoteChromium, type RemoteChromium } from "../browser/remoteChromium.js";
+import { FIREFOX_ENGINE, startRemoteFirefox, type RemoteFirefox } from "../browser/remoteFirefox.js";
 import { startRelyingParty, type RelyingParty } from "../browser/relyingParty.js";
 import { assertBuilt, BIN, ROOT } from "../cli/run.js";
 
@@ -25,13 +28,13 @@ interface Outcome {
 
 type RpWindow = { rp: { register(u: string): Promise<Outcome>; login(u?: string): Promise<Outcome> } };
 
-describe.skipIf(skipWithoutBrowser)(browserTitle("softkey mcp: attach_browser"), () => {
-  let remote: RemoteChromium;
-  let rp: RelyingParty;
-  let browser: Browser;
-  let client: Client;
+/** `softkey mcp --ephemeral` as a child, with the SDK's client; `ok` expects a tool call to succeed. */
+async function startMcp() {
   let stderr = "";
-
+  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, "mcp", "--ephemeral"], cwd: ROOT, env: {}, stderr: "pipe" });
+  transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const client = new Client({ name: "softkey-browser-test", version: "1.0.0" });
+  await client.connect(transport);
   const call = async (name: string, args: Record<string, unknown> = {}) => {
     const result = (await client.callTool({ name, arguments: args })) as { isError?: boolean; content: { text: string }[]; structuredContent?: Record<string, unknown> };
     return { isError: result.isError === true, text: result.content.map((c) => c.text).join("\n"), value: result.structuredContent ?? {} };
@@ -41,6 +44,16 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("softkey mcp: attach_browser"),
     expect(answer.isError, `${name}: ${answer.text}\nstderr: ${stderr}`).toBe(false);
     return answer.value;
   };
+  return { client, call, ok };
+}
+
+describe.skipIf(skipWithoutBrowser)(browserTitle("softkey mcp: attach_browser"), () => {
+  let remote: RemoteChromium;
+  let rp: RelyingParty;
+  let browser: Browser;
+  let mcp: Awaited<ReturnType<typeof startMcp>>;
+  const call: typeof mcp.call = (...args) => mcp.call(...args);
+  const ok: typeof mcp.ok = (...args) => mcp.ok(...args);
   const page = async (): Promise<Page> => {
     const opened = await browser.contexts()[0]!.newPage();
     await opened.goto(rp.origin);
@@ -54,13 +67,10 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("softkey mcp: attach_browser"),
     remote = await startRemoteChromium();
     rp = await startRelyingParty();
     browser = await chromium.connectOverCDP(remote.endpoint);
-    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, "mcp", "--ephemeral"], cwd: ROOT, env: {}, stderr: "pipe" });
-    transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    client = new Client({ name: "softkey-browser-test", version: "1.0.0" });
-    await client.connect(transport);
+    mcp = await startMcp();
   });
   afterAll(async () => {
-    await client?.close();
+    await mcp?.client.close();
     await browser?.close().catch(() => undefined);
     await remote?.close();
     await rp?.close();
@@ -107,4 +117,48 @@ describe.skipIf(skipWithoutBrowser)(browserTitle("softkey mcp: attach_browser"),
     expect(answer.isError).toBe(true);
     expect(answer.text).toMatch(/cannot connect to the browser at http:\/\/127\.0\.0\.1:9/);
   });
+});
+
+describe.skipIf(FIREFOX_ENGINE.skip)(FIREFOX_ENGINE.title("softkey mcp: attach_browser over WebDriver BiDi"), () => {
+  let firefox: RemoteFirefox;
+  let rp: RelyingParty;
+  let mcp: Awaited<ReturnType<typeof startMcp>>;
+
+  beforeAll(async () => {
+    assertBuilt();
+    rp = await startRelyingParty();
+    // Softkey will be this browser's one BiDi client: its pages drive themselves (a register page that opens a sign-in tab).
+    firefox = await startRemoteFirefox(`${rp.origin}/auto?ceremony=register&user=carol&open=${encodeURIComponent("/auto?ceremony=login")}`);
+    mcp = await startMcp();
+  }, 60_000);
+  afterAll(async () => {
+    await mcp?.client.close();
+    await firefox?.close();
+    await rp?.close();
+  });
+
+  it("answers a Firefox's tabs by its bidiEndpoint, reports them, and gives the BiDi session back on detach", async () => {
+    const neither = await mcp.call("attach_browser", {});
+    expect(neither.isError).toBe(true);
+    expect(neither.text).toMatch(/give one endpoint: cdpEndpoint \(Chromium\) or bidiEndpoint \(Firefox\)/);
+
+    expect(await mcp.ok("attach_browser", { bidiEndpoint: firefox.endpoint })).toEqual({ attached: firefox.endpoint, pages: 1 });
+    rp.auto.start();
+    const [registered, signedIn] = await rp.auto.waitForReports(2);
+    expect(registered).toMatchObject({ ceremony: "register", result: { ok: true, verified: true } });
+    expect(signedIn).toMatchObject({ ceremony: "login", result: { ok: true, verified: true, username: "carol", counter: 1 } });
+
+    const { events } = (await mcp.ok("read_events", {})) as { events: { source: string; type: string; data: Record<string, unknown> }[] };
+    const fromBrowser = events.filter((e) => e.source === `browser:${firefox.endpoint}`);
+    expect(fromBrowser.map((e) => [e.type, e.data.credentialId, e.data.origin])).toEqual([
+      ["credentialCreated", registered!.result.credentialId, rp.origin],
+      ["credentialAsserted", registered!.result.credentialId, rp.origin],
+    ]);
+
+    expect(await mcp.ok("detach_browser", { bidiEndpoint: firefox.endpoint })).toEqual({ detached: true });
+    // The session is free again: another client gets one.
+    const browser = await puppeteer.connect({ browserWSEndpoint: `${firefox.endpoint}/session`, protocol: "webDriverBiDi", defaultViewport: null });
+    expect((await browser.pages()).length).toBe(2);
+    await browser.disconnect();
+  }, 90_000);
 });

@@ -1,9 +1,10 @@
 /**
- * `softkey attach --cdp URL`: the store's key in a browser someone else
- * started (an agent's, a framework's, one launched by hand with
- * --remote-debugging-port), by its DevTools endpoint, until Ctrl-C. Every
- * page's WebAuthn calls go to softkey, origins taken from the browser as
- * softkey/playwright does; each ceremony is reported as a line.
+ * `softkey attach --cdp URL` / `--bidi URL`: the store's key in a browser
+ * someone else started (an agent's, a framework's, one launched by hand with
+ * --remote-debugging-port), by its DevTools or WebDriver BiDi endpoint, until
+ * Ctrl-C. Every page's WebAuthn calls go to softkey, origins taken from the
+ * browser as softkey/playwright and softkey/puppeteer do; each ceremony is
+ * reported as a line.
  */
 import type { Command } from "commander";
 import { globalsOf, openSoftkey, type CliContext } from "../context.js";
@@ -22,57 +23,59 @@ interface AttachFlags {
 export function registerAttach(program: Command, ctx: CliContext): void {
   program
     .command("attach")
-    .description("be the passkey authenticator of a running browser, by its DevTools (CDP) endpoint, until SIGINT/SIGTERM")
+    .description("be the passkey authenticator of a running browser, by its DevTools (CDP) or WebDriver BiDi endpoint, until SIGINT/SIGTERM")
     .option("--cdp <endpoint>", "the browser's DevTools endpoint: http://HOST:PORT (chromium --remote-debugging-port=PORT) or its ws:// URL")
-    .option("--bidi <endpoint>", "a WebDriver BiDi endpoint (not supported yet: refused with exit 2)")
+    .option("--bidi <endpoint>", "the browser's WebDriver BiDi endpoint: ws://HOST:PORT (firefox --remote-debugging-port=PORT prints it)")
     .option("--auto-select", "answer conditional (autofill) requests at once with the first passkey that fits")
     .option("--json", "one JSON line per event on stdout (the first says what was attached)")
     .addHelpText(
       "after",
       `
-Needs playwright-core in the project (npm install playwright-core). Attaches to
-every browser context the browser has when softkey connects (a browser
-launched by hand has one); documents already open get softkey at once, later
-ones as they load. Each ceremony is a line on stdout, e.g.
+--cdp needs playwright-core in the project (npm install playwright-core) and
+attaches to every browser context the browser has when softkey connects (a
+browser launched by hand has one). --bidi needs puppeteer-core and attaches to
+every tab, and to every tab opened later; softkey is then the browser's one
+WebDriver BiDi client (Firefox accepts one session at a time), so drive the
+pages by other means (a person, the page's own script, an agent's other tool).
+Documents already open get softkey at once, later ones as they load. Each
+ceremony is a line on stdout, e.g.
   credentialCreated localhost alice Yx3...  (http://localhost:3000)
 SIGINT or SIGTERM detaches (pending ceremonies fail with NotAllowedError),
-closes the store and exits 0; the browser keeps running. If the browser closes
-first, attach exits 0 too. An endpoint that cannot be reached exits 12.
+closes the store and exits 0; the browser keeps running (over BiDi, its session
+is ended for the next client). If the browser closes first, attach exits 0 too.
+An endpoint that cannot be reached, or whose one BiDi session another client
+holds, exits 12.
 
 Examples:
   $ chromium --remote-debugging-port=9222 &
   $ softkey attach --cdp http://127.0.0.1:9222
-  $ softkey attach --cdp 127.0.0.1:9222 --json --auto-select`,
+  $ softkey attach --cdp 127.0.0.1:9222 --json --auto-select
+  $ firefox --remote-debugging-port=9223 --profile "$(mktemp -d)" &
+  $ softkey attach --bidi ws://127.0.0.1:9223`,
     )
     .action(async (flags: AttachFlags, command: Command) => {
-      if (flags.bidi !== undefined) throw new CliError(ExitCode.USAGE, "--bidi is not supported yet: attach to a Chromium-based browser with --cdp");
-      if (flags.cdp === undefined) throw new CliError(ExitCode.USAGE, "give the browser's endpoint: --cdp http://HOST:PORT");
+      if (flags.cdp !== undefined && flags.bidi !== undefined) throw new CliError(ExitCode.USAGE, "give one endpoint: --cdp or --bidi, not both");
+      const target = flags.cdp ?? flags.bidi;
+      if (target === undefined) throw new CliError(ExitCode.USAGE, "give the browser's endpoint: --cdp http://HOST:PORT or --bidi ws://HOST:PORT");
+      const protocol = flags.cdp !== undefined ? "cdp" : "webDriverBiDi";
       const globals = globalsOf(command);
       const line = (text: string) => ctx.io.stdout(`${text}\n`);
       const stop = stopSignal();
       const coreDumps = await disableCoreDumps();
       if (!coreDumps.disabled) ctx.io.stderr(`attach: warning: core dumps not disabled (${coreDumps.why}); start it under \`ulimit -c 0\`\n`);
       try {
-        // Loaded here: no other command pays for the browser adapter.
-        const { attachOverCdp, BrowserConnectError, describeAttachmentEvent, REPORTED_EVENTS } = await import("../../playwright/connectOverCdp.js");
+        // Loaded here: no other command pays for the browser adapters.
+        const { attachToBrowser, BrowserConnectError } = await import("../../attachToBrowser.js");
         const softkey = await openSoftkey(ctx, globals, { ceremonies: true });
         try {
           if (stop.fired) return;
-          const browser = await attachOverCdp(flags.cdp, { softkey, ...(flags.autoSelect ? { autoSelect: true } : {}) }).catch((error: unknown) => {
+          const browser = await attachToBrowser(protocol, target, { softkey, ...(flags.autoSelect ? { autoSelect: true } : {}) }).catch((error: unknown) => {
             throw error instanceof BrowserConnectError ? new CliError(ExitCode.CANNOT_SERVE, error.message) : error;
           });
           try {
-            for (const attachment of browser.attachments) {
-              for (const name of REPORTED_EVENTS) {
-                attachment.on(name, (event) => {
-                  const data = describeAttachmentEvent(name, event as never);
-                  line(flags.json ? JSON.stringify({ event: name, ...data }) : humanLine(name, data));
-                });
-              }
-            }
-            const contexts = browser.attachments.length;
-            if (flags.json) line(JSON.stringify({ attached: flags.cdp, contexts }));
-            else ctx.io.stderr(`softkey attached to ${flags.cdp} (${contexts} browser context${contexts === 1 ? "" : "s"}); Ctrl-C to detach\n`);
+            browser.onEvent((name, data) => line(flags.json ? JSON.stringify({ event: name, ...data }) : humanLine(name, data)));
+            if (flags.json) line(JSON.stringify({ attached: target, ...browser.attached }));
+            else ctx.io.stderr(`softkey attached to ${target} (${describeAttached(browser.attached)}); Ctrl-C to detach\n`);
             const ended = await Promise.race([stop.received, browser.disconnected.then(() => "closed" as const)]);
             if (!flags.json) ctx.io.stderr(ended === "closed" ? "attach: the browser closed\n" : `attach: ${ended}: detaching\n`);
           } finally {
@@ -85,6 +88,12 @@ Examples:
         stop.dispose();
       }
     });
+}
+
+/** What AttachedBrowser.attached counts, for a person: browser contexts (CDP) or tabs (BiDi). */
+function describeAttached({ contexts, pages }: Readonly<Record<string, number>>): string {
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  return contexts !== undefined ? plural(contexts, "browser context") : `${plural(pages ?? 0, "tab")}, and every tab opened later`;
 }
 
 function humanLine(name: string, data: Record<string, unknown>): string {
