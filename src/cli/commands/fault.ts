@@ -48,7 +48,13 @@ Examples:
     .action(async (name: string, state: string, flags: { json?: boolean }, command: Command) => {
       if (!isFaultName(name)) throw new CliError(ExitCode.INVALID_INPUT, `unknown fault "${name}" (expected one of ${FAULT_NAMES.join(", ")})`);
       if (state !== "on" && state !== "off") throw new CliError(ExitCode.INVALID_INPUT, `fault state must be on or off, got "${state}"`);
-      const stored = await withSoftkey(ctx, globalsOf(command), { ceremonies: false }, (softkey) => softkey.storeFaults({ [name]: state === "on" }));
+      const fault = { [name]: state === "on" };
+      const stored = await withSoftkey(ctx, globalsOf(command), { ceremonies: false }, async (softkey) => {
+        const faults = await softkey.storeFaults(fault);
+        // A store held open (agent, serve) answers the next request with it, as a store opened afresh would.
+        if (ctx.held) softkey.setFaults(fault);
+        return faults;
+      });
       if (flags.json) return writeJson(ctx.io, stored);
       ctx.io.stdout(`${name} ${state}\n`);
     });
