@@ -15,8 +15,8 @@ import { ExitCode } from "./exitCodes.js";
 
 /** The commands `softkey agent` runs; the rest need a store of their own (pin, export, ...) or none. */
 export const AGENT_COMMANDS: readonly string[] = ["create", "get", "list", "info", "delete", "counter", "credential", "fault"];
-/** What `softkey serve`'s control socket runs: reading the store, and faults applied live. */
-export const SERVE_COMMANDS: readonly string[] = ["fault", "list", "info"];
+/** What `softkey serve`'s control socket runs: faults, applied live (other commands still find the store in use). */
+export const SERVE_COMMANDS: readonly string[] = ["fault"];
 
 /** Thrown where a held store cannot run an invocation identically; it then runs the normal way. */
 export class AgentFallback extends Error {
