@@ -8,7 +8,7 @@ import { lstatSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import path from "node:path";
 import { isatty } from "node:tty";
-import { onMessages, send, type AgentMessage, type ClientMessage, type RunRequest } from "./protocol.js";
+import { HELLO_TIMEOUT_MS, onMessages, send, type AgentMessage, type ClientMessage, type RunRequest } from "./protocol.js";
 import { agentSocketPath, foreignSocket, unsafeSocketDir } from "./socketPath.js";
 
 export const STORE_ENV = "SOFTKEY_STORE";
@@ -65,7 +65,11 @@ export function request(socketPath: string, message: ClientMessage): Promise<Age
   return new Promise((resolve, reject) => {
     const replies: AgentMessage[] = [];
     const socket = connect(socketPath, () => send(socket, message));
-    onMessages(socket, (reply) => replies.push(reply as AgentMessage));
+    const silent = setTimeout(() => socket.destroy(new Error("no answer on the control socket")), HELLO_TIMEOUT_MS);
+    onMessages(socket, (reply) => {
+      clearTimeout(silent);
+      replies.push(reply as AgentMessage);
+    });
     socket.on("error", reject);
     socket.on("close", () => resolve(replies));
   });
@@ -79,13 +83,17 @@ function run(socketPath: string, message: RunRequest): Promise<AgentOutcome> {
     const settle = (outcome: AgentOutcome) => {
       if (settled) return;
       settled = true;
+      clearTimeout(silent);
       socket.destroy();
       resolve(outcome);
     };
     // Whatever stdin the agent read goes to the normal path instead.
     const normalPath = () => void (stdin ?? Promise.resolve(undefined)).then((read) => settle(read ? { ran: false, stdin: read } : { ran: false }));
     const socket = connect(socketPath, () => send(socket, message));
+    // A socket that says nothing is no agent of ours: run the normal way.
+    const silent = setTimeout(() => socket.destroy(), HELLO_TIMEOUT_MS);
     onMessages(socket, (reply) => {
+      clearTimeout(silent);
       const m = reply as AgentMessage;
       if (m.t === "out" || m.t === "err") {
         printed = true;

@@ -31,6 +31,8 @@ export interface AgentStatus {
 }
 
 export type AgentMessage =
+  /** Sent on every connection at once: a client hears within HELLO_TIMEOUT_MS that a softkey agent listens. */
+  | { t: "hello" }
   | { t: "out"; d: string }
   | { t: "err"; d: string }
   | { t: "read-stdin" }
@@ -40,6 +42,9 @@ export type AgentMessage =
   | ({ t: "status" } & AgentStatus)
   | { t: "stopping" }
   | { t: "refused"; message: string };
+
+/** How long a client waits for the hello before it runs the command the normal way (a socket that answers nothing). */
+export const HELLO_TIMEOUT_MS = 2000;
 
 /** Longest line either side accepts: stdin is capped at 1 MiB by the CLI, base64 and JSON add a third. */
 export const MAX_LINE = 2 << 20;

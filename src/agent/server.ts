@@ -45,6 +45,7 @@ export async function listenControlSocket(socketPath: string, handlers: ControlH
   let queue: Promise<unknown> = Promise.resolve();
   const server = createServer((socket) => {
     connections.add(socket);
+    send(socket, { t: "hello" });
     socket.on("close", () => connections.delete(socket));
     socket.on("error", () => undefined);
     let started = false;
