@@ -4,12 +4,12 @@
  * replaced. SECURITY.md states these claims. The real binary throughout.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, expectOneLineError, runCli } from "../cli/run.js";
+import { assertBuilt, expectOneLineError, ROOT, runCli } from "../cli/run.js";
 import { agentSocketPath } from "../../src/agent/socketPath.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "softkey-agent-attack-"));
@@ -71,6 +71,21 @@ describe("the agent's control socket", () => {
     }
     // The check can fail: the owner connects.
     expect((await runCli(["agent", "status"], { env: envFor(runtime) })).code).toBe(0);
+  });
+
+  it("runs in a process that writes no core file (RLIMIT_CORE 0, soft and hard, though started unlimited)", async () => {
+    const runtime = runtimeDir();
+    const env = envFor(runtime);
+    const result = spawnSync("sh", ["-c", `ulimit -S -c unlimited; exec "${process.execPath}" bin/softkey.js agent start --detach`], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...env },
+      encoding: "utf8",
+    });
+    expect(result.status, result.stderr).toBe(0);
+    started.push(runtime);
+    const { pid } = JSON.parse(result.stdout) as { pid: number };
+    const limits = readFileSync(`/proc/${pid}/limits`, "utf8");
+    expect(/^Max core file size\s+(\S+)\s+(\S+)/m.exec(limits)?.slice(1)).toEqual(["0", "0"]);
   });
 
   it("is not used by the fast path when the socket belongs to another user: the command runs the normal way", async () => {
