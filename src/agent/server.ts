@@ -56,7 +56,8 @@ export async function listenControlSocket(socketPath: string, handlers: ControlH
         if (message.t === "run") {
           stdin = stdinFromClient(socket, (message as unknown as RunRequest).stdinIsTTY);
           const input = stdin;
-          queue = queue.then(() => runOne(socket, message as unknown as RunRequest, input, handlers));
+          // One failing invocation (its client sees the connection end) must not stop the ones after it.
+          queue = queue.then(() => runOne(socket, message as unknown as RunRequest, input, handlers)).catch(() => undefined);
         } else if (message.t === "status") {
           send(socket, { t: "status", ...handlers.status, pid: process.pid, socket: socketPath });
           socket.end();
