@@ -16,6 +16,8 @@ import { CEREMONY_PIN, pinSource } from "./pin.js";
 import { refuseArgvSecret, secretFromFileOrEnv, type SecretSpec, type StdinClaim } from "./secrets.js";
 import { AgentFallback, opensAsHeld, type HeldStore } from "./heldStore.js";
 
+import { privateSocketPath } from "../agent/client.js";
+
 export { DEFAULT_STORE, STORE_ENV } from "../agent/client.js";
 
 export interface GlobalOptions {
@@ -135,6 +137,10 @@ export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openF
     );
   } catch (error) {
     if (error instanceof IntegrityError) throw new CliError(ExitCode.INTEGRITY, `${error.message}; ${RESCUE_HINT}`, { cause: error });
+    // Held by an agent or serve: say which way out there is.
+    if (error instanceof StoreLockedError && privateSocketPath(dir, ctx.io.env) !== undefined) {
+      throw new CliError(ExitCode.STORE_IN_USE, `${error.message} (a softkey agent or serve holds it: softkey agent status)`, { cause: error });
+    }
     throw error;
   }
 }

@@ -184,11 +184,15 @@ const runHeld: RunHeld = async (held, request, runIo) => {
   for (const [name] of ownEnv) delete process.env[name];
   Object.assign(process.env, request.env);
   try {
-    process.chdir(request.cwd);
+    try {
+      process.chdir(request.cwd);
+    } catch {
+      return "fallback"; // its directory is gone or not ours to enter: the normal way says so
+    }
     const io: CliIo = { ...runIo, env: { ...process.env }, stdoutIsTerminal: request.stdoutIsTerminal, stderrIsTerminal: request.stderrIsTerminal };
     return await main(["node", "softkey", ...request.args], io, held);
   } catch (error) {
-    if (error instanceof AgentFallback || (error as NodeJS.ErrnoException).code === "ENOENT") return "fallback"; // ENOENT: its directory is gone
+    if (error instanceof AgentFallback) return "fallback";
     throw error;
   } finally {
     held.logRoute.to = undefined;

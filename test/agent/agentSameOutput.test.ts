@@ -150,4 +150,20 @@ describe("softkey through the agent", () => {
     // Stopped, it closed the store: the normal way works again.
     expect((await runCli(["list", "--json"], { env })).code).toBe(0);
   }, 120_000);
+
+  it("hands an invocation it cannot run the same way back, with the stdin it already read", async () => {
+    expect((await runCli(["agent", "start", "--detach"], { env })).code).toBe(0);
+    try {
+      // The agent reads the options from stdin, then finds --presence deny is not its policy. Run the normal way,
+      // the command reads the same options again (not an empty stdin: exit 3), and finds the store held (exit 5).
+      const denied = await runCli(["get", "--origin", ORIGIN, "--presence", "deny"], { env, input: request(id) });
+      expect(denied.code, denied.stderr).toBe(5);
+      expect(denied.stderr).toBe(`softkey: store ${store} is in use by another process (a softkey agent or serve holds it: softkey agent status)\n`);
+    } finally {
+      expect((await runCli(["agent", "stop"], { env })).code).toBe(0);
+    }
+    // Without the agent, the same invocation is the refusal it asks for.
+    const refused = await runCli(["get", "--origin", ORIGIN, "--presence", "deny"], { env, input: request(id) });
+    expect(refused.code, refused.stderr).toBe(7);
+  }, 60_000);
 });
