@@ -99,7 +99,10 @@ function run(socketPath: string, message: RunRequest): Promise<AgentOutcome> {
         printed = true;
         (m.t === "out" ? process.stdout : process.stderr).write(m.d);
       } else if (m.t === "read-stdin") stdin ??= forwardStdin(socket);
-      else if (m.t === "exit") settle({ ran: true, exitCode: m.code });
+      else if (m.t === "exit") {
+        if (stdin) process.stdin.destroy(); // the command is done with it (it may have stopped early: too large)
+        settle({ ran: true, exitCode: m.code });
+      }
       else if (m.t === "fallback") normalPath();
     });
     socket.on("error", () => undefined); // "close" follows
