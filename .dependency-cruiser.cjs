@@ -31,6 +31,14 @@ module.exports = {
     layer("population", ["client/", "crypto/", "ctap/", "bytes/"], "A population is stateless: it builds on the wire vocabulary, the keys and the client's rules, never on the core with its store."),
     layer("artillery", ["population/", "client/", "bytes/"], "The Artillery processor drives a population and nothing else."),
     {
+      name: "agent-client-alone",
+      comment: "bin/softkey.js loads the fast-path client on every call, before the bundle: it imports nothing of src/ but its two siblings (packages: eslint.config.js).",
+      severity: "error",
+      from: { path: "^src/agent/(client|protocol|socketPath)\\.ts$" },
+      to: { path: "^src/", pathNot: "^src/agent/(protocol|socketPath)\\.ts$" },
+    },
+    layer("agent", [], "The control socket's transport knows nothing of the CLI or the authenticator: the CLI gives it the handler to run."),
+    {
       name: "browser-below-adapters",
       comment: "The page shim and the browser session are shared by every framework adapter: they import none of them.",
       severity: "error",

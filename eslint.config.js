@@ -17,4 +17,15 @@ export default tseslint.config(
     files: ["src/**/*.ts"],
     rules: { "max-lines": ["error", { max: 450, skipBlankLines: false, skipComments: false }] },
   },
+  {
+    // bin/softkey.js loads the agent's fast-path client on every call, before the bundle: Node's built-ins only
+    // (packages are outside what dependency-cruiser sees here, so this rule says it).
+    files: ["src/agent/client.ts", "src/agent/protocol.ts", "src/agent/socketPath.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "^(?!node:|\\./(protocol|socketPath)\\.js$)", message: "the fast-path client uses Node's built-ins (node:...) and its two siblings only" }] },
+      ],
+    },
+  },
 );

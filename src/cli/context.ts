@@ -14,9 +14,11 @@ import { CliError } from "./errors.js";
 import { ExitCode } from "./exitCodes.js";
 import { CEREMONY_PIN, pinSource } from "./pin.js";
 import { refuseArgvSecret, secretFromFileOrEnv, type SecretSpec, type StdinClaim } from "./secrets.js";
+import { AgentFallback, opensAsHeld, type HeldStore } from "./heldStore.js";
 
-export const STORE_ENV = "SOFTKEY_STORE";
-export const DEFAULT_STORE = "./keystore";
+import { privateSocketPath } from "../agent/client.js";
+
+export { DEFAULT_STORE, STORE_ENV } from "../agent/client.js";
 
 export interface GlobalOptions {
   store: string;
@@ -47,6 +49,8 @@ export interface CliContext {
   integrityFailures: string[];
   /** Set by a command that succeeds in part (e.g. `list` with corrupted records); errors are thrown instead. */
   exitCode: number;
+  /** Set when this invocation runs in a process that holds the store open (heldStore.ts): commands use that store. */
+  held?: HeldStore;
 }
 
 export const SEED_ENV = "SOFTKEY_SEED";
@@ -86,7 +90,7 @@ export function debugLog(ctx: CliContext, globals: GlobalOptions): ((message: st
 }
 
 /** The authenticator's log: records failing their integrity check are kept for the error line; everything is printed with --debug. */
-function authenticatorLog(ctx: CliContext, globals: GlobalOptions): (message: string) => void {
+export function authenticatorLog(ctx: CliContext, globals: GlobalOptions): (message: string) => void {
   const debug = debugLog(ctx, globals);
   return (message) => {
     if (message.includes("failed integrity check")) ctx.integrityFailures.push(message.replace(/^(\w+: )?(skipping credential: )?/, ""));
@@ -99,6 +103,8 @@ export interface OpenFor {
   ceremonies: boolean;
   /** `export --rescue`: a damaged store, read-only, for what still verifies (Softkey.open's rescue). */
   rescue?: boolean;
+  /** The authenticator's log instead of this invocation's (a held store routes it to each invocation it runs). */
+  log?: (message: string) => void;
 }
 
 /** What a store failing its integrity check at open says next to the failure: the way out. */
@@ -106,6 +112,7 @@ export const RESCUE_HINT = "softkey export --format softkey --rescue exports the
 
 /** Open the store with the global options: existence first, then presence, then the passphrase. */
 export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openFor: OpenFor): Promise<Softkey> {
+  if (ctx.held) return heldSoftkey(ctx, ctx.held, globals, openFor);
   const dir = storeDir(globals);
   // Say "no store" before asking for a passphrase that could not help.
   if (!(await Keystore.exists(dir))) throw new StoreNotFoundError(dir);
@@ -122,7 +129,7 @@ export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openF
         uv: globals.uv,
         ...(globals.enrollSamples ? { enrollSamples: globals.enrollSamples } : {}),
         ...timeout,
-        log: authenticatorLog(ctx, globals),
+        log: openFor.log ?? authenticatorLog(ctx, globals),
         pin,
         ...(seed !== undefined ? { seed } : {}),
         ...(openFor.rescue ? { rescue: true } : {}),
@@ -130,8 +137,19 @@ export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openF
     );
   } catch (error) {
     if (error instanceof IntegrityError) throw new CliError(ExitCode.INTEGRITY, `${error.message}; ${RESCUE_HINT}`, { cause: error });
+    // Held by an agent or serve: say which way out there is.
+    if (error instanceof StoreLockedError && privateSocketPath(dir, ctx.io.env) !== undefined) {
+      throw new CliError(ExitCode.STORE_IN_USE, `${error.message} (a softkey agent or serve holds it: softkey agent status)`, { cause: error });
+    }
     throw error;
   }
+}
+
+/** The held store, for an invocation that would open it the same way; else it runs the normal way. */
+function heldSoftkey(ctx: CliContext, held: HeldStore, globals: GlobalOptions, openFor: OpenFor): Softkey {
+  if (!opensAsHeld(held, globals, openFor, ctx.io.env)) throw new AgentFallback();
+  held.logRoute.to = authenticatorLog(ctx, globals);
+  return held.softkey;
 }
 
 /** --user-action-timeout as the device's userActionTimeoutMs; a positive number of seconds. */
@@ -151,6 +169,7 @@ export async function withSoftkey<T>(
   body: (softkey: Softkey) => Promise<T>,
 ): Promise<T> {
   const softkey = await openSoftkey(ctx, globals, openFor);
+  if (ctx.held) return body(softkey); // its holder closes it
   try {
     return await body(softkey);
   } finally {

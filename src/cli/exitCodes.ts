@@ -27,8 +27,10 @@ export const ExitCode = {
   NO_TERMINAL: 10,
   /** The relying-party check of an assertion failed: `softkey demo`, or `softkey decode --registration`'s signature check. */
   VERIFICATION_FAILED: 11,
-  /** `softkey serve`: a host could not start (address in use, socket path taken, /dev/uhid missing or not permitted); `softkey attach`: the browser cannot be reached, is not a CDP/BiDi endpoint, or its one BiDi session is taken (or the browser adapter is missing). */
+  /** `softkey serve`: a host could not start (address in use, socket path taken, /dev/uhid missing or not permitted); `softkey attach`: the browser cannot be reached, is not a CDP/BiDi endpoint, or its one BiDi session is taken (or the browser adapter is missing); `softkey agent start`: its control socket cannot be made (unsafe directory). */
   CANNOT_SERVE: 12,
+  /** `softkey agent status|stop`: no agent runs for the store (or its control socket belongs to `softkey serve`). */
+  AGENT_NOT_RUNNING: 13,
   /** Interrupted at a prompt (Ctrl-C), or a population export stopped by SIGINT/SIGTERM (no file written). */
   INTERRUPTED: 130,
 } as const;
@@ -50,7 +52,8 @@ export const EXIT_CODE_TABLE: readonly { code: number; name: ExitCodeName; meani
   { code: ExitCode.INTEGRITY, name: "INTEGRITY", meaning: "a record or the store failed its integrity check (tampered with, corrupt, a write dropped); export --rescue saves what verifies" },
   { code: ExitCode.NO_TERMINAL, name: "NO_TERMINAL", meaning: "no passphrase (or population seed) and no terminal to prompt on, or --presence prompt without a terminal" },
   { code: ExitCode.VERIFICATION_FAILED, name: "VERIFICATION_FAILED", meaning: "the relying-party check of an assertion failed (softkey demo; softkey decode --registration)" },
-  { code: ExitCode.CANNOT_SERVE, name: "CANNOT_SERVE", meaning: "softkey serve: a host could not start (address in use, no /dev/uhid, permission denied); softkey attach: the browser cannot be reached, or its one BiDi session is taken" },
+  { code: ExitCode.CANNOT_SERVE, name: "CANNOT_SERVE", meaning: "softkey serve: a host could not start (address in use, no /dev/uhid, permission denied); softkey attach: the browser cannot be reached, or its one BiDi session is taken; softkey agent start: its control socket cannot be made" },
+  { code: ExitCode.AGENT_NOT_RUNNING, name: "AGENT_NOT_RUNNING", meaning: "softkey agent status/stop: no agent runs for the store (softkey serve's control socket is stopped with its signal)" },
   { code: ExitCode.INTERRUPTED, name: "INTERRUPTED", meaning: "interrupted at a prompt (Ctrl-C), or a population export stopped by a signal" },
 ];
 

@@ -32,15 +32,28 @@ import { registerMcp } from "./commands/mcp.js";
 import { registerFill } from "./commands/fill.js";
 import { registerBio } from "./commands/bio.js";
 import { registerAttach } from "./commands/attach.js";
+import { registerAgent } from "./commands/agent.js";
 import { packageVersion } from "./version.js";
+import { AgentFallback, type HeldStore, type RunHeld } from "./heldStore.js";
 
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const ctx: CliContext = { io, stdin: new StdinClaim(io), integrityFailures: [], exitCode: ExitCode.OK };
+export { processIo } from "./io.js";
+
+/** `held`: the invocation runs in a process that holds the store (runHeld); AgentFallback escapes. */
+export async function main(argv: string[], io: CliIo = processIo(), held?: HeldStore): Promise<number> {
+  const ctx: CliContext = { io, stdin: new StdinClaim(io), integrityFailures: [], exitCode: ExitCode.OK, ...(held ? { held } : {}) };
   const program = buildProgram(ctx);
+  if (held) {
+    program.hook("preAction", (_program, action) => {
+      let command = action;
+      while (command.parent && command.parent !== program) command = command.parent;
+      if (!held.commands.includes(command.name())) throw new AgentFallback();
+    });
+  }
   try {
     await program.parseAsync(argv);
     return ctx.exitCode;
   } catch (error) {
+    if (error instanceof AgentFallback) throw error;
     const debug = program.opts().debug === true || argv.includes("--debug");
     return reportError(error, io.stderr, debug, ctx.integrityFailures);
   }
@@ -141,7 +154,7 @@ ${formatExitCodeTable()}`,
   registerDelete(program, ctx);
   registerInfo(program, ctx);
   registerDemo(program, ctx);
-  registerServe(program, ctx);
+  registerServe(program, ctx, runHeld);
   registerAttach(program, ctx);
   registerCa(program, ctx);
   registerDecode(program, ctx);
@@ -155,8 +168,39 @@ ${formatExitCodeTable()}`,
   registerFill(program, ctx);
   registerMcp(program, ctx);
   registerBio(program, ctx);
+  registerAgent(program, ctx, runHeld);
   return program;
 }
+
+/**
+ * Run an invocation sent over a held store's control socket as main would in the caller's own
+ * process: in its directory, with its SOFTKEY_* variables (commander reads option defaults from
+ * process.env), its streams. Invocations run one at a time (agent/server.ts), so swapping the
+ * process's directory and environment for each is safe.
+ */
+const runHeld: RunHeld = async (held, request, runIo) => {
+  const cwd = process.cwd();
+  const ownEnv = Object.entries(process.env).filter(([name]) => name.startsWith("SOFTKEY_"));
+  for (const [name] of ownEnv) delete process.env[name];
+  Object.assign(process.env, request.env);
+  try {
+    try {
+      process.chdir(request.cwd);
+    } catch {
+      return "fallback"; // its directory is gone or not ours to enter: the normal way says so
+    }
+    const io: CliIo = { ...runIo, env: { ...process.env }, stdoutIsTerminal: request.stdoutIsTerminal, stderrIsTerminal: request.stderrIsTerminal };
+    return await main(["node", "softkey", ...request.args], io, held);
+  } catch (error) {
+    if (error instanceof AgentFallback) return "fallback";
+    throw error;
+  } finally {
+    held.logRoute.to = undefined;
+    process.chdir(cwd);
+    for (const name of Object.keys(request.env)) delete process.env[name];
+    Object.assign(process.env, Object.fromEntries(ownEnv));
+  }
+};
 
 /** A parser whose RangeError is commander's usage error (exit 2), with the parser's message. */
 function usage<T>(parse: (value: string) => T): (value: string) => T {

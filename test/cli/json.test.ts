@@ -105,6 +105,9 @@ describe("--json", () => {
       await json("delete", ["delete", "--", created.id]);
       await json("import", ["import", "--format", "softkey", path.join(tmp, "bundle.json"), "--replace"]);
       await json("demo", ["demo"]);
+      await json("agent start", ["agent", "start", "--detach"]);
+      await json("agent status", ["agent", "status"]);
+      await json("agent stop", ["agent", "stop"]);
       await json("population export", ["population", "export", "--rp-id", "example.com", "--size", "50", "--out", path.join(tmp, "users.jsonl")], {
         env: { SOFTKEY_POPULATION_SEED: "json-test-population-seed" },
       });

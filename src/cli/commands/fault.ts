@@ -48,7 +48,9 @@ Examples:
     .action(async (name: string, state: string, flags: { json?: boolean }, command: Command) => {
       if (!isFaultName(name)) throw new CliError(ExitCode.INVALID_INPUT, `unknown fault "${name}" (expected one of ${FAULT_NAMES.join(", ")})`);
       if (state !== "on" && state !== "off") throw new CliError(ExitCode.INVALID_INPUT, `fault state must be on or off, got "${state}"`);
-      const stored = await withSoftkey(ctx, globalsOf(command), { ceremonies: false }, (softkey) => softkey.storeFaults({ [name]: state === "on" }));
+      const fault = { [name]: state === "on" };
+      // Stored and switched in the open session too: a store held open (agent, serve) answers its next request with it.
+      const stored = await withSoftkey(ctx, globalsOf(command), { ceremonies: false }, (softkey) => softkey.controls.faults.store(fault));
       if (flags.json) return writeJson(ctx.io, stored);
       ctx.io.stdout(`${name} ${state}\n`);
     });

@@ -7,8 +7,10 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { formatCtaphidSpec, parseCtaphidSpec, type CtaphidSpec } from "../../serve/ctaphidSpec.js";
 import { startServe, type ServeSession } from "../../serve/startServe.js";
+import type { ControlSocket } from "../../agent/server.js";
 import { UHID_PATH, UHID_UNAVAILABLE } from "../../serve/uhid.js";
-import { globalsOf, openSoftkey, type CliContext } from "../context.js";
+import { authenticatorLog, globalsOf, openSoftkey, storeDir, type CliContext } from "../context.js";
+import { holdControlSocket, LogRoute, SERVE_COMMANDS, type RunHeld } from "../heldStore.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
 import { planHttpHosts, TOKEN_ENV } from "../serveHttp.js";
@@ -24,7 +26,7 @@ interface ServeFlags {
   json?: boolean;
 }
 
-export function registerServe(program: Command, ctx: CliContext): void {
+export function registerServe(program: Command, ctx: CliContext, runHeld: RunHeld): void {
   program
     .command("serve")
     .description("serve the authenticator as a virtual USB security key (CTAPHID) on sockets or /dev/uhid, until SIGINT/SIGTERM")
@@ -91,8 +93,10 @@ Examples:
       if (!coreDumps.disabled) stderrLine(`serve: warning: core dumps not disabled (${coreDumps.why}); a crash could write the keys in memory to disk: start it under \`ulimit -c 0\``);
       try {
         await http?.writeTokenFile();
-        const softkey = await openSoftkey(ctx, globals, { ceremonies: true });
+        const logRoute = new LogRoute(authenticatorLog(ctx, globals));
+        const softkey = await openSoftkey(ctx, globals, { ceremonies: true, log: logRoute.log });
         let session: ServeSession | undefined;
+        let control: ControlSocket | undefined;
         try {
           // Stopped while the store opened: there is nothing to announce.
           if (!stop.fired) {
@@ -102,6 +106,11 @@ Examples:
               ...(log ? { log } : {}),
               warn: stderrLine,
             });
+            // `softkey fault set|list`, `list` and `info` from other processes run here: a fault set is stored and answers the next request.
+            control = await holdControlSocket(
+              { softkey, opened: { ...globals, store: storeDir(globals) }, commands: SERVE_COMMANDS, logRoute },
+              { kind: "serve", env: ctx.io.env, runHeld, stop: () => "it is softkey serve's: stop serve with SIGINT or SIGTERM" },
+            ).catch((error: unknown) => void stderrLine(`serve: warning: no control socket (softkey fault set cannot reach this serve): ${(error as Error).message}`));
             ctx.io.stdout(`${JSON.stringify({ listening: session.addresses })}\n`);
           }
           const signal = await stop.received;
@@ -109,6 +118,7 @@ Examples:
         } finally {
           // Hosts first (no request can start any more), then the store, which records the exact counters.
           try {
+            await control?.close();
             await session?.close();
           } finally {
             await softkey.close();
