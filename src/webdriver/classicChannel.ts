@@ -2,8 +2,9 @@
  * A channel between the page shim and Node over classic WebDriver, for a browser without WebDriver
  * BiDi (WebKitGTK's WebKitWebDriver): classic WebDriver has no preload scripts and no events, so
  *
- * - the shim is injected with Execute Script into the top-level document when softkey finds it
- *   missing (after every navigation), or at once through `inject()`;
+ * - the shim is injected with Execute Script into the top-level document right after each
+ *   navigation command (./commandGate.ts), when a poll finds it missing (a click that loaded a
+ *   page), or at once through `inject()`;
  * - the shim posts its requests into a queue in the document, which Node drains by POLLING with
  *   short Execute Script calls. Never one long pending Execute Async Script: WebKitGTK runs a
  *   session's commands one after another, and a script left pending blocks the test's own
@@ -81,7 +82,7 @@ export class ClassicChannel {
     private readonly handler: ClassicCallHandler,
     private readonly interval: number,
   ) {
-    this.gate = new CommandGate(driver);
+    this.gate = new CommandGate(driver, () => this.inject());
   }
 
   /** Injects the shim into the current top-level document and starts polling. */

@@ -72,15 +72,37 @@ for (const engine of WEBDRIVER_ENGINES) {
       expect(event.page).toBe(driver);
       expect((await softkey.listCredentials({ rpId: "localhost" })).credentials.map((c) => c.credentialId)).toEqual([registered.credentialId]);
 
-      // After a navigation the shim comes back on its own (the preload script, or the next poll).
+      // After a navigation the shim is back before the next command: the preload script (BiDi), or softkey's injection after the navigation command (classic).
       await driver.navigate().refresh();
       expect(await swa(driver, "login", "alice")).toMatchObject({ ok: true, verified: true, username: "alice" });
       expect(await swa(driver, "login")).toMatchObject({ ok: true, verified: true, username: "alice" });
     }, 120_000);
 
+    it(engine.title("gives the page the API surface a site feature-detects"), async () => {
+      await driver.get(`${rp.origin}/simplewebauthn`);
+      // In WebKitGTK all of it is the shim's (the engine has no PublicKeyCredential); in Chromium the statics are.
+      const surface = await driver.executeScript<Record<string, string>>(`
+        const out = {};
+        for (const name of ["isUserVerifyingPlatformAuthenticatorAvailable", "isConditionalMediationAvailable", "getClientCapabilities", "parseCreationOptionsFromJSON", "parseRequestOptionsFromJSON"]) out[name] = typeof PublicKeyCredential[name];
+        out.toJSON = typeof PublicKeyCredential.prototype.toJSON;
+        out.getPublicKey = typeof AuthenticatorAttestationResponse.prototype.getPublicKey;
+        out.signature = typeof Object.getOwnPropertyDescriptor(AuthenticatorAssertionResponse.prototype, "signature").get;
+        out.credentials = typeof navigator.credentials.create;
+        return out;`);
+      expect(Object.values(surface)).toEqual(Array(Object.keys(surface).length).fill("function"));
+      expect(Object.keys(surface)).toHaveLength(9);
+      await driver.executeScript(`
+        window.__outcome = undefined;
+        PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable().then((uvpaa) => {
+          const options = PublicKeyCredential.parseRequestOptionsFromJSON({ challenge: "AAEC", rpId: "localhost" });
+          window.__outcome = { uvpaa, challenge: Array.from(new Uint8Array(options.challenge)) };
+        });`);
+      const parsed = await driver.wait(async () => (await driver.executeScript<Outcome | null>("return window.__outcome ?? null")) ?? undefined, 10_000);
+      expect(parsed).toEqual({ uvpaa: false, challenge: [0, 1, 2] });
+    }, 120_000);
+
     it(engine.title("takes the origin from the driver, not from the page"), async () => {
       await driver.get(`${rp.origin}/simplewebauthn`);
-      await key.inject();
       const failed = key.waitForEvent("ceremonyFailed", { timeout: 30_000 });
       // window.origin is replaceable: a page can make it say anything. The request that names it is refused.
       const [outcome, event] = await Promise.all([
@@ -95,8 +117,7 @@ for (const engine of WEBDRIVER_ENGINES) {
       await key.webDriver.addVirtualAuthenticator({ protocol: "ctap2", transport: "usb", hasResidentKey: true, hasUserVerification: true, isUserVerified: true });
       try {
         await driver.get(`${rp.origin}/simplewebauthn`);
-        await key.inject();
-        const registered = await swa(driver, "register", "bob");
+          const registered = await swa(driver, "register", "bob");
         expect(registered).toMatchObject({ ok: true, verified: true });
         const credentials = await key.webDriver.getCredentials();
         expect(credentials.map((c) => Buffer.from(c.id()).toString("base64url"))).toEqual([registered.credentialId]);
