@@ -106,12 +106,18 @@ export class ClassicChannel {
     return this.driver.executeScript<boolean>(script, this.queueName, randomBytes(16).toString("hex"));
   }
 
-  /** Stops polling and ends the calls still waiting in the current document with `closing`. */
+  /**
+   * Stops polling; the current document's calls, waiting or still queued, end with `closing`, and
+   * its shim learns that softkey is gone (later calls reject at once instead of waiting for a poll).
+   */
   async close(closing: WireResponse): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     await this.polling;
-    for (const token of this.waiting.keys()) await this.reply(token, null, closing);
+    const current = await this.driver.executeScript<Drained>(DRAIN, this.queueName).catch(() => null);
+    const tokens = new Set(this.waiting.keys());
+    if (current !== null && typeof current === "object" && typeof current.token === "string") tokens.add(current.token);
+    for (const token of tokens) await this.reply(token, null, closing);
     this.waiting.clear();
     this.gate.release();
   }

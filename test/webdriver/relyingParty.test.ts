@@ -129,5 +129,15 @@ for (const engine of WEBDRIVER_ENGINES) {
         await key.webDriver.removeVirtualAuthenticator();
       }
     }, 120_000);
+
+    it(engine.title("detach() ends softkey in the page: a later ceremony is refused at once"), async () => {
+      const execute = (driver as unknown as { execute: unknown }).execute;
+      await key.detach();
+      // The classic bridge gave the driver its own execute() back.
+      if (engine.name === "webkit") expect(execute).not.toBe((driver as unknown as { execute: unknown }).execute);
+      const outcome = await swa(driver, "login", "alice");
+      expect(outcome).toMatchObject({ ok: false, name: "NotAllowedError" });
+      expect(outcome.message).toContain("softkey is not attached");
+    }, 60_000);
   });
 }
