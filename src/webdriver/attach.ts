@@ -1,6 +1,6 @@
 /**
- * softkey in a WebDriver session (selenium-webdriver's `WebDriver`, or anything of the shape in
- * ./driver.ts): `attach(driver, { softkey })` installs the page shim (../browser/pageShim.ts) in the
+ * softkey in a WebDriver session (selenium-webdriver's `WebDriver`, WebdriverIO's `browser` over
+ * BiDi, or anything of the shapes in ./driver.ts): `attach(driver, { softkey })` installs the page shim (../browser/pageShim.ts) in the
  * session's window and answers it over the best channel the browser has:
  *
  * - WebDriver BiDi (the session was created with `webSocketUrl: true`; Chromium through
@@ -21,7 +21,7 @@ import { BrowserSession, MALFORMED, type Caller, type SessionOptions } from "../
 import { shimConfig } from "../browser/shimConfig.js";
 import { parseRequest } from "../browser/wireRequest.js";
 import { ClassicChannel, type ClassicCall } from "./classicChannel.js";
-import { bidiOf, isWebDriver, type WebDriverLike } from "./driver.js";
+import { bidiOf, isWebDriver, isWebdriverIO, webdriverioBidi, type AnyWebDriver } from "./driver.js";
 
 export interface AttachOptions extends SessionOptions {
   /** The prefix of the globals the shim defines in each document; change it only if it clashes with the page's own. */
@@ -40,7 +40,7 @@ const DETACHED: WireResponse = { ok: false, name: "NotAllowedError", message: "s
 const SCRIPT_EVENTS = ["script.message", "script.realmCreated", "script.realmDestroyed"];
 
 /** Install softkey into a WebDriver session's current window. */
-export function attach(driver: WebDriverLike, options: AttachOptions): Promise<WebDriverAttachment> {
+export function attach(driver: AnyWebDriver, options: AttachOptions): Promise<WebDriverAttachment> {
   try {
     checkAttachArguments(driver, options);
   } catch (error) {
@@ -50,8 +50,10 @@ export function attach(driver: WebDriverLike, options: AttachOptions): Promise<W
 }
 
 function checkAttachArguments(driver: unknown, options: unknown): void {
-  const usage = "attach(driver, { softkey }) takes a selenium-webdriver WebDriver and an open Softkey";
-  if (!isWebDriver(driver)) throw new TypeError(`softkey: ${usage}: the first argument is not a WebDriver`);
+  const usage = "attach(driver, { softkey }) takes a selenium-webdriver WebDriver (or a WebdriverIO browser) and an open Softkey";
+  if (isWebdriverIO(driver)) {
+    if (driver.isBidi !== true) throw new TypeError(`softkey: ${usage}: softkey drives WebdriverIO over WebDriver BiDi only; this session has none (capability webSocketUrl: true)`);
+  } else if (!isWebDriver(driver)) throw new TypeError(`softkey: ${usage}: the first argument is not a WebDriver`);
   const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
   if (!isObject(options)) throw new TypeError(`softkey: ${usage}: the options are missing`);
   const softkey = options.softkey;
@@ -64,14 +66,14 @@ function checkAttachArguments(driver: unknown, options: unknown): void {
   }
 }
 
-export class WebDriverAttachment extends BrowserSession<WebDriverLike, WebDriverFrame> {
+export class WebDriverAttachment extends BrowserSession<AnyWebDriver, WebDriverFrame> {
   private bidi: BidiChannel | undefined;
   private classic: ClassicChannel | undefined;
   private unsubscribe: (() => Promise<unknown>) | undefined;
   private readonly frames = new Map<string, WebDriverFrame>();
 
   private constructor(
-    readonly driver: WebDriverLike,
+    readonly driver: AnyWebDriver,
     options: AttachOptions,
   ) {
     super(options);
@@ -82,12 +84,12 @@ export class WebDriverAttachment extends BrowserSession<WebDriverLike, WebDriver
     return this.bidi ? "webDriverBiDi" : "classic";
   }
 
-  static async install(driver: WebDriverLike, options: AttachOptions): Promise<WebDriverAttachment> {
+  static async install(driver: AnyWebDriver, options: AttachOptions): Promise<WebDriverAttachment> {
     const attachment = new WebDriverAttachment(driver, options);
     const config = shimConfig({ ...options, bindingName: options.bindingName ?? DEFAULT_BINDING, fastFrames: true });
     const names = config.fast!;
     const top = await driver.getWindowHandle();
-    const connection = await bidiOf(driver);
+    const connection = isWebdriverIO(driver) ? webdriverioBidi(driver) : await bidiOf(driver);
     if (connection) {
       // WebDriver BiDi's window handle is the top-level browsing context's id.
       const subscription = (await connection.send("session.subscribe", { events: SCRIPT_EVENTS, contexts: [top] })).result as { subscription?: string } | undefined;
@@ -98,6 +100,7 @@ export class WebDriverAttachment extends BrowserSession<WebDriverLike, WebDriver
       await attachment.bidi.open(shimFunction(config));
       return attachment;
     }
+    if (isWebdriverIO(driver)) throw new Error("softkey: this WebdriverIO session has no WebDriver BiDi");
     attachment.classic = new ClassicChannel(driver, shimFunction(config), names.reply, (call, request) => attachment.handleClassic(call, request), options.pollInterval ?? 50);
     await attachment.classic.open();
     return attachment;
@@ -135,7 +138,7 @@ export class WebDriverAttachment extends BrowserSession<WebDriverLike, WebDriver
     return this.handle({ page: this.driver, frame: this.frameOf(call.window), facts: call.facts }, message);
   }
 
-  private handle(caller: Caller<WebDriverLike, WebDriverFrame>, message: unknown): Promise<WireResponse> {
+  private handle(caller: Caller<AnyWebDriver, WebDriverFrame>, message: unknown): Promise<WireResponse> {
     const request = parseRequest(message);
     if (!request) return Promise.resolve(MALFORMED);
     if (request.op === "context") return Promise.resolve({ ok: false, name: "NotAllowedError", message: "softkey: unexpected context request" });

@@ -7,6 +7,10 @@
  * - WebDriver BiDi, when the session has it (`webSocketUrl` in the returned capabilities):
  *   `getBidi()`, selenium-webdriver's connection, which sends `{ method, params }` and resolves
  *   with the whole reply (an error reply included), and emits each event by its method name.
+ *
+ * WebdriverIO's `browser` (v9, BiDi on by default) is taken over BiDi only: it has each BiDi command
+ * as a method named in camel case (`scriptAddPreloadScript(params)` for `script.addPreloadScript`)
+ * resolving with the command's result, and emits each event by its method name.
  */
 import type { BidiConnectionLike } from "../browser/bidiChannel.js";
 
@@ -23,6 +27,41 @@ export interface WebDriverLike {
   executeScript<T>(script: string, ...args: unknown[]): Promise<T>;
   /** selenium-webdriver's BiDi connection (shaped as WebDriverBidiLike; typed loosely so that its EventEmitter fits). */
   getBidi?(): Promise<unknown>;
+}
+
+/** WebdriverIO's `browser`, as far as softkey uses it. */
+export interface WebdriverIOBrowserLike {
+  isBidi?: boolean;
+  getWindowHandle(): Promise<string>;
+  /** Its BiDi commands as methods and its event emitter's on/off, reached at run time (their typings are WebdriverIO's). */
+  scriptAddPreloadScript(...args: never[]): unknown;
+}
+
+/** A selenium-webdriver WebDriver or a WebdriverIO browser. */
+export type AnyWebDriver = WebDriverLike | WebdriverIOBrowserLike;
+
+/** Whether `value` is a WebdriverIO browser (it has BiDi commands as methods). */
+export function isWebdriverIO(value: unknown): value is WebdriverIOBrowserLike {
+  if (typeof value !== "object" || value === null) return false;
+  const browser = value as Record<string, unknown>;
+  return typeof browser.scriptAddPreloadScript === "function" && typeof browser.getWindowHandle === "function" && typeof browser.on === "function";
+}
+
+/** WebdriverIO's BiDi, or undefined when its session has none. */
+export function webdriverioBidi(browser: WebdriverIOBrowserLike): BidiConnectionLike | undefined {
+  if (browser.isBidi !== true) return undefined;
+  const commands = browser as unknown as Record<string, unknown>;
+  const events = browser as unknown as Pick<WebDriverBidiLike, "on" | "off">;
+  return {
+    async send(method, params) {
+      const name = method.replace(/\.(\w)/g, (_, first: string) => first.toUpperCase()); // script.addPreloadScript -> scriptAddPreloadScript
+      const command = commands[name];
+      if (typeof command !== "function") throw new Error(`softkey: this WebdriverIO has no WebDriver BiDi command ${method}`);
+      return { result: (await (command as (params: object) => Promise<unknown>).call(browser, params)) as unknown };
+    },
+    on: (event, listener) => events.on(event, listener),
+    off: (event, listener) => events.off(event, listener),
+  };
 }
 
 /** Whether `value` has the methods softkey calls on a driver. */

@@ -125,6 +125,20 @@ async function buildWhenListening(build: () => Promise<WebDriver>): Promise<WebD
   }
 }
 
+/** Chromium through WebdriverIO (v9: WebDriver BiDi on by default), with Debian's chromedriver (WebdriverIO would otherwise download one). */
+export async function launchWebdriverIOChromium(): Promise<WebdriverIO.Browser> {
+  const { remote } = await import("webdriverio");
+  return remote({
+    logLevel: "warn",
+    capabilities: {
+      browserName: "chrome",
+      webSocketUrl: true,
+      "goog:chromeOptions": { binary: CHROMIUM, args: ["--headless=new", ...CHROMIUM_ARGS] },
+      "wdio:chromedriverOptions": { binary: CHROMEDRIVER },
+    },
+  });
+}
+
 export const WEBDRIVER_ENGINES: WebDriverEngine[] = [
   engine("chromium", [CHROMIUM, CHROMEDRIVER], "chromium chromium-driver", launchChromium),
   engine("webkit", [WEBKIT_DRIVER, MINIBROWSER, XVFB], "webkit2gtk-driver xvfb", launchWebKit),
