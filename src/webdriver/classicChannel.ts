@@ -130,6 +130,7 @@ export class ClassicChannel {
         this.schedule();
       });
     }, this.interval);
+    this.timer.unref(); // polling alone does not keep the test's process alive
   }
 
   private async poll(): Promise<void> {
@@ -138,7 +139,7 @@ export class ClassicChannel {
       drained = await this.driver.executeScript<Drained>(DRAIN, this.queueName);
     } catch (error) {
       // A navigation under way or a user prompt open: try again next time. A session that is gone: stop.
-      if (error instanceof Error && /session/i.test(error.name) && /no such|invalid/i.test(`${error.name} ${error.message}`)) this.closed = true;
+      if (error instanceof Error && error.name === "NoSuchSessionError") this.closed = true;
       return;
     }
     // The test switched into a frame (classic WebDriver cannot tell its origin), or a document is
