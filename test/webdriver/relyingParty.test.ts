@@ -130,7 +130,22 @@ for (const engine of WEBDRIVER_ENGINES) {
       }
     }, 120_000);
 
+    if (engine.name === "webkit") it(engine.title("classic WebDriver: a document in a frame gets no shim, even with the driver switched into it"), async () => {
+      await driver.get(`${rp.origin}/embed?src=${encodeURIComponent(`${rp.origin}/simplewebauthn`)}`);
+      expect(await driver.executeScript("return typeof PublicKeyCredential")).toBe("function"); // the top-level document has it
+      await driver.switchTo().frame(driver.findElement({ css: "#frame" }));
+      try {
+        await driver.wait(async () => (await driver.executeScript("return document.readyState")) === "complete", 10_000);
+        await new Promise((resolve) => setTimeout(resolve, 300)); // several polls, all in the frame
+        expect(await driver.executeScript("return typeof PublicKeyCredential")).toBe("undefined");
+        expect(await key.inject()).toBe(false);
+      } finally {
+        await driver.switchTo().defaultContent();
+      }
+    }, 60_000);
+
     it(engine.title("detach() ends softkey in the page: a later ceremony is refused at once"), async () => {
+      await driver.get(`${rp.origin}/simplewebauthn`);
       const execute = (driver as unknown as { execute: unknown }).execute;
       await key.detach();
       // The classic bridge gave the driver its own execute() back.
