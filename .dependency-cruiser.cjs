@@ -43,7 +43,7 @@ module.exports = {
       comment: "The page shim and the browser session are shared by every framework adapter: they import none of them.",
       severity: "error",
       from: { path: "^src/browser/" },
-      to: { path: "^src/(playwright|puppeteer)/" },
+      to: { path: "^src/(playwright|puppeteer|webdriver)/" },
     },
     {
       name: "nothing-imports-cli",

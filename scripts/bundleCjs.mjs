@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The CommonJS build: `require("softkey")`, `require("softkey/playwright")` and
-// `require("softkey/puppeteer")` load these, for projects that are not ESM (a default Playwright
+// The CommonJS build: `require("softkey")`, `require("softkey/playwright")`,
+// `require("softkey/puppeteer")` and `require("softkey/webdriver")` load these, for projects that are not ESM (a default Playwright
 // Test project is CommonJS). One bundle per entry point from the ESM build in dist/, with the
 // ESM-only dependencies (@noble/*) inlined so that no require() of an ES module is needed; every
 // other dependency stays external and loads through its own CommonJS entry.
@@ -14,7 +14,7 @@ import { build } from "esbuild";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "dist", "cjs");
 /** name → the ESM entry it is built from, under dist/. */
-const ENTRIES = { index: "index", playwright: "playwright/index", puppeteer: "puppeteer/index" };
+const ENTRIES = { index: "index", playwright: "playwright/index", puppeteer: "puppeteer/index", webdriver: "webdriver/index" };
 const INLINED = ["@noble/curves", "@noble/hashes", "@noble/post-quantum"];
 
 const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));

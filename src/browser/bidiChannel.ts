@@ -132,14 +132,20 @@ export class BidiChannel {
     }
   }
 
-  /** Ends every pending call with `response` and stops answering. */
+  /**
+   * Ends every pending call with `response` and stops answering; every document of the tab is told
+   * (a call it makes later rejects at once, rather than posting to a channel nobody reads).
+   */
   async close(response: WireResponse): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const c = this.connection;
     c.off("script.message", this.onMessage);
     if (this.preloadScript) await this.command("script.removePreloadScript", { script: this.preloadScript }).catch(() => undefined);
-    await Promise.all([...this.waiting.keys()].map((realm) => this.reply(realm, null, response)));
+    const tab = new Set(await this.contexts().catch(() => [] as string[]));
+    const realms = new Set(this.waiting.keys());
+    for (const [realm, info] of this.realms) if (tab.has(info.context)) realms.add(realm);
+    await Promise.all([...realms].map((realm) => this.reply(realm, null, response)));
     this.waiting.clear();
     c.off("script.realmCreated", this.onRealmCreated);
     c.off("script.realmDestroyed", this.onRealmDestroyed);

@@ -1,6 +1,6 @@
 /**
  * The built package as a CommonJS project sees it (a default Playwright Test project is one):
- * `require("softkey")`, `require("softkey/playwright")` and `require("softkey/puppeteer")` through package.json's `exports`, run
+ * `require("softkey")`, `require("softkey/playwright")`, `require("softkey/puppeteer")` and `require("softkey/webdriver")` through package.json's `exports`, run
  * by node from a real .cjs file in a project whose package.json says "type": "commonjs", and the
  * types of both entry points checked by tsc from a .cts file. Needs `npm run build` (dist/).
  */
@@ -21,6 +21,7 @@ const CONSUMER = `"use strict";
 const { Softkey, WebAuthnError } = require("softkey");
 const playwright = require("softkey/playwright");
 const puppeteer = require("softkey/puppeteer");
+const webdriver = require("softkey/webdriver");
 (async () => {
   const options = JSON.parse(process.argv[2]);
   const softkey = await Softkey.init(process.argv[3], "commonjs", { scrypt: { N: 1024, r: 8, p: 1 } });
@@ -28,14 +29,17 @@ const puppeteer = require("softkey/puppeteer");
     const credential = await softkey.create(options, { origin: "https://example.com" });
     // A mistake is a TypeError that says what is missing, from the CommonJS build too.
     const refusal = await playwright.attach({}, { softkey }).catch((error) => error.constructor.name + ": " + error.message);
+    const webDriverRefusal = await webdriver.attach({}, { softkey }).catch((error) => error.constructor.name + ": " + error.message);
     process.stdout.write(JSON.stringify({
       credential,
       attach: typeof playwright.attach,
       defaultAttach: typeof playwright.default.attach,
       puppeteerAttach: typeof puppeteer.attach,
+      webDriverAttach: typeof webdriver.default.attach,
+      webDriverRefusal,
       webAuthnError: typeof WebAuthnError,
       refusal,
-      resolved: [require.resolve("softkey"), require.resolve("softkey/playwright"), require.resolve("softkey/puppeteer")],
+      resolved: [require.resolve("softkey"), require.resolve("softkey/playwright"), require.resolve("softkey/puppeteer"), require.resolve("softkey/webdriver")],
     }));
   } finally {
     await softkey.close();
@@ -46,12 +50,15 @@ const puppeteer = require("softkey/puppeteer");
 const TYPED_CONSUMER = `import { Softkey, type RegistrationResponseJSON } from "softkey";
 import playwright = require("softkey/playwright");
 import puppeteer = require("softkey/puppeteer");
+import webdriver = require("softkey/webdriver");
 export async function register(dir: string): Promise<RegistrationResponseJSON> {
   const softkey: Softkey = await Softkey.open(dir, { passphrase: "x" });
   const attachment: Promise<playwright.SoftkeyAttachment> = playwright.attach(null as never, { softkey });
   void attachment;
   const attached: Promise<puppeteer.PuppeteerAttachment> = puppeteer.attach(null as never, { softkey });
   void attached;
+  const driven: Promise<webdriver.WebDriverAttachment> = webdriver.attach(null as never, { softkey });
+  void driven;
   return softkey.create({ rp: { id: "example.com", name: "x" }, user: { id: "AQ", name: "x", displayName: "x" }, challenge: "AAAA", pubKeyCredParams: [{ type: "public-key", alg: -7 }] }, { origin: "https://example.com" });
 }
 `;
@@ -74,10 +81,11 @@ describe("softkey from a CommonJS project", () => {
   it("require()s softkey and softkey/playwright, and the key it builds registers with a real relying party", async () => {
     const options = await generateRegistrationOptions({ rpID: "example.com", rpName: "CommonJS", userName: "alice", attestationType: "none" });
     const { stdout } = await run(process.execPath, ["consumer.cjs", JSON.stringify(options), join(project, "store")], { cwd: project });
-    const out = JSON.parse(stdout) as { credential: unknown; attach: string; defaultAttach: string; webAuthnError: string; puppeteerAttach: string; refusal: string; resolved: string[] };
+    const out = JSON.parse(stdout) as { credential: unknown; attach: string; defaultAttach: string; webAuthnError: string; puppeteerAttach: string; webDriverAttach: string; webDriverRefusal: string; refusal: string; resolved: string[] };
     // The CommonJS build, not the ES modules through require(esm).
-    expect(out.resolved).toEqual([join(ROOT, "dist", "cjs", "index.cjs"), join(ROOT, "dist", "cjs", "playwright.cjs"), join(ROOT, "dist", "cjs", "puppeteer.cjs")]);
-    expect(out).toMatchObject({ attach: "function", defaultAttach: "function", puppeteerAttach: "function", webAuthnError: "function" });
+    expect(out.resolved).toEqual([join(ROOT, "dist", "cjs", "index.cjs"), join(ROOT, "dist", "cjs", "playwright.cjs"), join(ROOT, "dist", "cjs", "puppeteer.cjs"), join(ROOT, "dist", "cjs", "webdriver.cjs")]);
+    expect(out).toMatchObject({ attach: "function", defaultAttach: "function", puppeteerAttach: "function", webDriverAttach: "function", webAuthnError: "function" });
+    expect(out.webDriverRefusal).toMatch(/^TypeError: softkey: attach\(driver, \{ softkey \}\).*not a WebDriver$/);
     expect(out.refusal).toMatch(/^TypeError: softkey: attach\(context, \{ softkey \}\).*not a BrowserContext or Page/);
     const verified = await verifyRegistrationResponse({
       response: out.credential as never,
