@@ -20,6 +20,7 @@
  * The connection must already deliver the `script` module's events (Puppeteer subscribes to them).
  */
 import { randomBytes } from "node:crypto";
+import { parsePagePost } from "./wireRequest.js";
 import { WebAuthnError } from "../client/index.js";
 import type { CallerFacts } from "./callerOrigin.js";
 import type { WireResponse } from "./serialization.js";
@@ -237,14 +238,9 @@ export class BidiChannel {
 
   private received(event: MessageEvent): void {
     if (event.data.type !== "string" || typeof event.data.value !== "string") return;
-    let call: unknown;
-    let request: unknown;
-    try {
-      ({ call, request } = JSON.parse(event.data.value) as { call: unknown; request: unknown });
-    } catch {
-      return; // nothing to answer: the shim always sends a call number
-    }
-    if (typeof call !== "number" || !Number.isSafeInteger(call)) return;
+    const parsed = parsePagePost(event.data.value);
+    if (!parsed) return;
+    const { call, request } = parsed;
     const realm = event.source.realm;
     const pending = this.waiting.get(realm) ?? new Set<number>();
     this.waiting.set(realm, pending);

@@ -11,6 +11,7 @@
  * a non-writable global.
  */
 import type { CallerFacts, WebAuthnFeature } from "./callerOrigin.js";
+import { parsePagePost } from "./wireRequest.js";
 import { WebAuthnError } from "../client/index.js";
 import { cdpOrigin, type FrameRegistry } from "./cdpFrames.js";
 import type { ShimConfig, WireResponse } from "./serialization.js";
@@ -162,14 +163,9 @@ export class CdpTarget<P = unknown> {
   }
 
   private called(payload: string, executionContextId: number): void {
-    let call: unknown;
-    let request: unknown;
-    try {
-      ({ call, request } = JSON.parse(payload) as { call: unknown; request: unknown });
-    } catch {
-      return; // nothing to answer: the shim always sends a call number
-    }
-    if (typeof call !== "number" || !Number.isSafeInteger(call)) return;
+    const parsed = parsePagePost(payload);
+    if (!parsed) return;
+    const { call, request } = parsed;
     const caller = this.factsOf(executionContextId);
     if (!caller || this.closed) {
       const message = this.closed ? "softkey was detached" : "softkey: Chromium has not described the calling document";

@@ -67,3 +67,20 @@ export function wireError(error: unknown): { ok: false; name: string; message: s
 export function failureReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * A page's post, `{ call, request }`, or undefined when it has no usable call number: such a
+ * post cannot be answered (the shim always numbers its calls), so it is dropped. `request` is
+ * still untrusted and checked by the handler.
+ */
+export function parsePagePost(post: string): { call: number; request: unknown } | undefined {
+  let parsed: { call?: unknown; request?: unknown };
+  try {
+    parsed = JSON.parse(post) as { call?: unknown; request?: unknown };
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== "object") return undefined;
+  const { call, request } = parsed;
+  return typeof call === "number" && Number.isSafeInteger(call) ? { call, request } : undefined;
+}

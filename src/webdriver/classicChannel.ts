@@ -23,6 +23,7 @@
  * shim (in WebKitGTK: no WebAuthn at all).
  */
 import { randomBytes } from "node:crypto";
+import { parsePagePost } from "../browser/wireRequest.js";
 import type { CallerFacts } from "../browser/callerOrigin.js";
 import type { WireResponse } from "../browser/serialization.js";
 import { CommandGate } from "./commandGate.js";
@@ -159,14 +160,9 @@ export class ClassicChannel {
   }
 
   private received(token: string, window: string, origin: string | undefined, post: string): void {
-    let call: unknown;
-    let request: unknown;
-    try {
-      ({ call, request } = JSON.parse(post) as { call: unknown; request: unknown });
-    } catch {
-      return; // nothing to answer: the shim always sends a call number
-    }
-    if (typeof call !== "number" || !Number.isSafeInteger(call)) return;
+    const parsed = parsePagePost(post);
+    if (!parsed) return;
+    const { call, request } = parsed;
     const pending = this.waiting.get(token) ?? new Set<number>();
     this.waiting.set(token, pending);
     pending.add(call);
