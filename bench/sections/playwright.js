@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Softkey } from "../../dist/softkey.js";
 import { loadAverage, median, opsPerSecond, ROUNDS, roundSeconds } from "../harness.js";
+import { installEchoLoop } from "./pages/channelEcho.js";
 import { installPageLoop } from "./pages/pageLoop.js";
 
 /**
@@ -73,31 +74,7 @@ export async function playwrightSection(report) {
     await echoSession.send("Runtime.enable"); // as softkey's channel does (it maps contexts to frames)
     await echoSession.send("Runtime.addBinding", { name: "__benchCdpEcho" });
     await cdpEchoPage.goto(url);
-    await cdpEchoPage.evaluate(() => {
-      const w = globalThis;
-      const pending = new Map();
-      let calls = 0;
-      w.__benchCdpEchoReply = (call, response) => {
-        pending.get(call)?.(response);
-        pending.delete(call);
-      };
-      const echo = (request) =>
-        new Promise((resolve) => {
-          const call = ++calls;
-          pending.set(call, resolve);
-          w.__benchCdpEcho(JSON.stringify({ call, request }));
-        });
-      w.benchLoop = async ({ seconds }) => {
-        const message = { op: "get", id: "x.1", origin: w.location.origin, options: { challenge: "A".repeat(43), allowCredentials: [{ type: "public-key", id: "B".repeat(86) }] } };
-        let n = 0;
-        const start = performance.now();
-        while (performance.now() < start + seconds * 1000) {
-          await echo(message);
-          n++;
-        }
-        return (n / (performance.now() - start)) * 1000;
-      };
-    });
+    await cdpEchoPage.evaluate(installEchoLoop, { binding: "__benchCdpEcho", reply: "__benchCdpEchoReply" });
     const echoPage = await context.newPage();
     await echoPage.exposeBinding("__benchEcho", (_source, message) => ({ ok: true, echo: message }));
     await echoPage.goto(url);
@@ -142,7 +119,7 @@ export async function playwrightSection(report) {
         record(`in-process ${userVerification}`, await inProcess(userVerification));
       }
       record("echo", await echoPage.evaluate((a) => globalThis.benchLoop(a), { seconds: roundSeconds }));
-      record("cdp echo", await cdpEchoPage.evaluate((a) => globalThis.benchLoop(a), { seconds: roundSeconds }));
+      record("cdp echo", await cdpEchoPage.evaluate((a) => globalThis.benchEcho.loop(a), { seconds: roundSeconds }));
     }
     const m = Object.fromEntries(Object.entries(results).map(([name, values]) => [name, median(values)]));
     const load = loadAverage().split(" ")[0];
