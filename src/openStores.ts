@@ -24,8 +24,10 @@ export class OpenStores<T> {
   /**
    * The store at `dir`: what the open one shares, after `join` accepted it (it checks the
    * passphrase and the options: a throw keeps this caller out), or else what `fresh` opens.
+   * `release` gives back this handle, of this open only: a handle of a store that closed and
+   * was opened again never counts against the new open.
    */
-  async acquire(dir: string, fresh: () => Promise<T>, join: (shared: T) => Promise<void>): Promise<{ where: string; value: T }> {
+  async acquire(dir: string, fresh: () => Promise<T>, join: (shared: T) => Promise<void>): Promise<{ value: T; release: () => Promise<void> }> {
     const where = await storeKey(dir);
     for (;;) {
       await this.closing.get(where);
@@ -37,31 +39,33 @@ export class OpenStores<T> {
       } catch {
         continue; // the first open failed and is gone: this one tries afresh
       }
+      // Its last handle was released while this open waited: wait for that close, then look again.
+      if (this.entries.get(where) !== entry) continue;
       // Counted before join's await, so the store cannot close under it; given back if join refuses.
       entry.handles++;
+      const release = () => this.release(where, entry);
       try {
         await join(shared);
       } catch (error) {
-        await this.release(where);
+        await release();
         throw error;
       }
-      return { where, value: shared };
+      return { value: shared, release };
     }
     const value = fresh();
     const entry: Entry<T> = { value, handles: 1 };
     this.entries.set(where, entry);
     try {
-      return { where, value: await value };
+      return { value: await value, release: () => this.release(where, entry) };
     } catch (error) {
       if (this.entries.get(where) === entry) this.entries.delete(where);
       throw error;
     }
   }
 
-  /** Give back one handle; the last one closes the store. */
-  async release(where: string): Promise<void> {
-    const entry = this.entries.get(where);
-    if (!entry || --entry.handles > 0) return;
+  /** Give back one handle of `entry`; the last one closes the store. */
+  private async release(where: string, entry: Entry<T>): Promise<void> {
+    if (this.entries.get(where) !== entry || --entry.handles > 0) return;
     this.entries.delete(where);
     const closing = entry.value.then(this.close);
     this.closing.set(where, closing.catch(() => undefined));

@@ -90,8 +90,8 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
 
   private constructor(
     private readonly shared: SharedDevice,
-    /** The store's key in OPEN_STORES; undefined for a rescue open, which is not shared. */
-    private readonly where: string | undefined,
+    /** Gives this handle back to OPEN_STORES; undefined for a rescue open, which is not shared. */
+    private readonly releaseShared: (() => Promise<void>) | undefined,
   ) {
     super();
     this.keystore = shared.keystore;
@@ -121,8 +121,8 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       return Softkey.assembleOrClose(keystore, { ...open, passphrase });
     };
     // Open in this process already: refused as Keystore.create refuses any existing store.
-    const { where, value } = await OPEN_STORES.acquire(dir, create, (shared) => Promise.reject(new StoreExistsError(shared.keystore.dir)));
-    return new Softkey(value, where);
+    const { value, release } = await OPEN_STORES.acquire(dir, create, (shared) => Promise.reject(new StoreExistsError(shared.keystore.dir)));
+    return new Softkey(value, release);
   }
 
   /**
@@ -141,8 +141,8 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
       await shared.keystore.verifyPassphrase(options.passphrase);
       checkSameOptions(shared, options);
     };
-    const { where, value } = await OPEN_STORES.acquire(dir, fresh, join);
-    return new Softkey(value, where);
+    const { value, release } = await OPEN_STORES.acquire(dir, fresh, join);
+    return new Softkey(value, release);
   }
 
   private static async assembleOrClose(keystore: Keystore, options: OpenOptions): Promise<SharedDevice> {
@@ -395,7 +395,6 @@ export class Softkey extends TypedEvents<SoftkeyEvents> {
 
   private async release(): Promise<void> {
     this.shared.handles.delete(this);
-    if (this.where === undefined) return this.keystore.close();
-    return OPEN_STORES.release(this.where);
+    return this.releaseShared ? this.releaseShared() : this.keystore.close();
   }
 }
