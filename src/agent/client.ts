@@ -70,8 +70,15 @@ export function request(socketPath: string, message: ClientMessage): Promise<Age
       clearTimeout(silent);
       replies.push(reply as AgentMessage);
     });
-    socket.on("error", reject);
-    socket.on("close", () => resolve(replies));
+    // A refused connection (a stale socket) ends here: the timer must not hold the process for its 2 s.
+    socket.on("error", (error) => {
+      clearTimeout(silent);
+      reject(error);
+    });
+    socket.on("close", () => {
+      clearTimeout(silent);
+      resolve(replies);
+    });
   });
 }
 

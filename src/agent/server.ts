@@ -37,6 +37,9 @@ export class ControlSocketInUseError extends Error {
   override name = "ControlSocketInUseError";
 }
 
+/** How long stopping waits for the invocation under way. */
+const RUNNING_GRACE_MS = 5_000;
+
 export async function listenControlSocket(socketPath: string, handlers: ControlHandlers): Promise<ControlSocket> {
   ensureSocketDir(path.dirname(socketPath));
   await removeStaleSocket(socketPath);
@@ -85,6 +88,9 @@ export async function listenControlSocket(socketPath: string, handlers: ControlH
     close: async (afterwards) => {
       // No new connection from here; the server's own close waits for the stop callers, told last.
       const closed = new Promise((resolve) => server.close(resolve));
+      // The invocation running now finishes and answers first (a create cut off here would store a
+      // credential its caller never hears of); bounded, for one that waits on a stdin that never ends.
+      await Promise.race([queue, new Promise((resolve) => setTimeout(resolve, RUNNING_GRACE_MS).unref())]);
       for (const socket of connections) if (!stopWaiters.has(socket)) socket.destroy();
       try {
         await afterwards?.();

@@ -10,13 +10,14 @@ import { privateSocketPath, request } from "../../agent/client.js";
 import type { AgentStatus } from "../../agent/protocol.js";
 import { Keystore } from "../../keystore/store.js";
 import { StoreNotFoundError } from "../../keystore/errors.js";
-import { authenticatorLog, globalsOf, openSoftkey, storeDir, type CliContext, type GlobalOptions } from "../context.js";
+import { authenticatorLog, globalsOf, openSoftkey, SEED_ENV, storeDir, type CliContext, type GlobalOptions } from "../context.js";
 import { disableCoreDumps } from "../coreDumps.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
 import { AGENT_COMMANDS, holdControlSocket, LogRoute, type RunHeld } from "../heldStore.js";
 import { readStream, writeJson } from "../io.js";
 import { PASSPHRASE_ENV, resolvePassphrase } from "../passphrase.js";
+import { NEW_PIN_ENV, PIN_ENV } from "../pin.js";
 import { stopSignal } from "../stopSignal.js";
 
 export function registerAgent(program: Command, ctx: CliContext, runHeld: RunHeld): void {
@@ -124,8 +125,9 @@ async function startDetached(ctx: CliContext, globals: GlobalOptions): Promise<v
   const dir = storeDir(globals);
   if (!(await Keystore.exists(dir))) throw new StoreNotFoundError(dir);
   const passphrase = await resolvePassphrase({ file: globals.passphraseFile, env: ctx.io.env });
+  // No secret lives on in the background agent's environment (/proc/PID/environ): it reads none of them.
   const env: NodeJS.ProcessEnv = { ...ctx.io.env };
-  delete env[PASSPHRASE_ENV];
+  for (const secret of [PASSPHRASE_ENV, PIN_ENV, NEW_PIN_ENV, SEED_ENV]) delete env[secret];
   if (globals.enrollSamples) env.SOFTKEY_ENROLL_SAMPLES = globals.enrollSamples.join(",");
   const args = [
     ...process.execArgv,

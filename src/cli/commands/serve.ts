@@ -106,7 +106,7 @@ Examples:
               ...(log ? { log } : {}),
               warn: stderrLine,
             });
-            // `softkey fault set|list`, `list` and `info` from other processes run here: a fault set is stored and answers the next request.
+            // `softkey fault set|list` from other processes run here (nothing else: a list beside serve still finds the store in use): a fault set is stored and answers the next request.
             control = await holdControlSocket(
               { softkey, opened: { ...globals, store: storeDir(globals) }, commands: SERVE_COMMANDS, logRoute },
               { kind: "serve", env: ctx.io.env, runHeld, stop: () => "it is softkey serve's: stop serve with SIGINT or SIGTERM" },
