@@ -97,12 +97,12 @@ export class WebDriverAttachment extends BrowserSession<AnyWebDriver, WebDriverF
       attachment.unsubscribe = () =>
         connection.send("session.unsubscribe", id !== undefined ? { subscriptions: [id] } : { events: SCRIPT_EVENTS, contexts: [top] }).catch(() => undefined);
       attachment.bidi = new BidiChannel(connection, top, names.reply, (call, request) => attachment.handleBidi(call, request));
-      await attachment.bidi.open(shimFunction(config));
+      await opened(attachment, attachment.bidi.open(shimFunction(config)));
       return attachment;
     }
     if (isWebdriverIO(driver)) throw new Error("softkey: this WebdriverIO session has no WebDriver BiDi");
     attachment.classic = new ClassicChannel(driver, shimFunction(config), names.reply, (call, request) => attachment.handleClassic(call, request), options.pollInterval ?? 50);
-    await attachment.classic.open();
+    await opened(attachment, attachment.classic.open());
     return attachment;
   }
 
@@ -143,5 +143,18 @@ export class WebDriverAttachment extends BrowserSession<AnyWebDriver, WebDriverF
     if (!request) return Promise.resolve(MALFORMED);
     if (request.op === "context") return Promise.resolve({ ok: false, name: "NotAllowedError", message: "softkey: unexpected context request" });
     return this.answer(caller, request);
+  }
+}
+
+/**
+ * A failed install leaves the driver as it was: the classic bridge's command gate wraps the
+ * driver's `execute` and a BiDi subscription listens, so both are undone before the error goes on.
+ */
+async function opened(attachment: WebDriverAttachment, opening: Promise<unknown>): Promise<void> {
+  try {
+    await opening;
+  } catch (error) {
+    await attachment.detach().catch(() => undefined);
+    throw error;
   }
 }

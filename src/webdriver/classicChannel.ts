@@ -24,7 +24,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { parsePagePost } from "../browser/wireRequest.js";
-import type { CallerFacts } from "../browser/callerOrigin.js";
+import { OPAQUE_ORIGIN, type CallerFacts } from "../browser/callerOrigin.js";
 import type { WireResponse } from "../browser/serialization.js";
 import { CommandGate } from "./commandGate.js";
 import type { WebDriverLike } from "./driver.js";
@@ -57,10 +57,9 @@ const REPLY = `
 /** The serialized origin of a URL; "null" for an opaque one (about:blank, data:). */
 function originOf(url: string): string {
   try {
-    const origin = new URL(url).origin;
-    return origin === "" ? "null" : origin;
+    return new URL(url).origin; // "null" already for an opaque one
   } catch {
-    return "null";
+    return OPAQUE_ORIGIN;
   }
 }
 
