@@ -148,7 +148,7 @@ export async function openSoftkey(ctx: CliContext, globals: GlobalOptions, openF
 /** The held store, for an invocation that would open it the same way; else it runs the normal way. */
 function heldSoftkey(ctx: CliContext, held: HeldStore, globals: GlobalOptions, openFor: OpenFor): Softkey {
   if (!opensAsHeld(held, globals, openFor, ctx.io.env)) throw new AgentFallback();
-  held.logRoute.to = authenticatorLog(ctx, globals);
+  if (held.logRoute) held.logRoute.to = authenticatorLog(ctx, globals);
   return held.softkey;
 }
 

@@ -47,7 +47,12 @@ export interface HeldStore {
   /** The global options it was opened with. */
   opened: OpeningOptions;
   commands: readonly string[];
-  logRoute: LogRoute;
+  /**
+   * Where the store's authenticator log goes while an invocation runs: the invocation's stderr
+   * (an agent, which runs nothing else meanwhile). None for serve, whose hosts keep answering
+   * (and logging to serve's own stderr) while another process's `fault set` runs.
+   */
+  logRoute?: LogRoute;
 }
 
 /** Runs one invocation on a held store (main.ts); given to the commands that hold one. */

@@ -176,7 +176,9 @@ ${formatExitCodeTable()}`,
  * Run an invocation sent over a held store's control socket as main would in the caller's own
  * process: in its directory, with its SOFTKEY_* variables (commander reads option defaults from
  * process.env), its streams. Invocations run one at a time (agent/server.ts), so swapping the
- * process's directory and environment for each is safe.
+ * process's directory and environment for each is safe; in serve its hosts keep running meanwhile,
+ * but nothing they do after start reads the directory or SOFTKEY_* variables (paths are resolved
+ * when the store and the hosts open).
  */
 const runHeld: RunHeld = async (held, request, runIo) => {
   const cwd = process.cwd();
@@ -195,7 +197,7 @@ const runHeld: RunHeld = async (held, request, runIo) => {
     if (error instanceof AgentFallback) return "fallback";
     throw error;
   } finally {
-    held.logRoute.to = undefined;
+    if (held.logRoute) held.logRoute.to = undefined;
     process.chdir(cwd);
     for (const name of Object.keys(request.env)) delete process.env[name];
     Object.assign(process.env, Object.fromEntries(ownEnv));

@@ -10,7 +10,7 @@ import { startServe, type ServeSession } from "../../serve/startServe.js";
 import type { ControlSocket } from "../../agent/server.js";
 import { UHID_PATH, UHID_UNAVAILABLE } from "../../serve/uhid.js";
 import { authenticatorLog, globalsOf, openSoftkey, storeDir, type CliContext } from "../context.js";
-import { holdControlSocket, LogRoute, SERVE_COMMANDS, type RunHeld } from "../heldStore.js";
+import { holdControlSocket, SERVE_COMMANDS, type RunHeld } from "../heldStore.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
 import { planHttpHosts, TOKEN_ENV } from "../serveHttp.js";
@@ -93,8 +93,7 @@ Examples:
       if (!coreDumps.disabled) stderrLine(`serve: warning: core dumps not disabled (${coreDumps.why}); a crash could write the keys in memory to disk: start it under \`ulimit -c 0\``);
       try {
         await http?.writeTokenFile();
-        const logRoute = new LogRoute(authenticatorLog(ctx, globals));
-        const softkey = await openSoftkey(ctx, globals, { ceremonies: true, log: logRoute.log });
+        const softkey = await openSoftkey(ctx, globals, { ceremonies: true, log: authenticatorLog(ctx, globals) });
         let session: ServeSession | undefined;
         let control: ControlSocket | undefined;
         try {
@@ -108,7 +107,7 @@ Examples:
             });
             // `softkey fault set|list` from other processes run here (nothing else: a list beside serve still finds the store in use): a fault set is stored and answers the next request.
             control = await holdControlSocket(
-              { softkey, opened: { ...globals, store: storeDir(globals) }, commands: SERVE_COMMANDS, logRoute },
+              { softkey, opened: { ...globals, store: storeDir(globals) }, commands: SERVE_COMMANDS },
               { kind: "serve", env: ctx.io.env, runHeld, stop: () => "it is softkey serve's: stop serve with SIGINT or SIGTERM" },
             ).catch((error: unknown) => void stderrLine(`serve: warning: no control socket (softkey fault set cannot reach this serve): ${(error as Error).message}`));
             ctx.io.stdout(`${JSON.stringify({ listening: session.addresses })}\n`);
