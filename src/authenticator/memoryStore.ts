@@ -76,6 +76,11 @@ export class MemoryStore implements CredentialStore {
     return current + 1;
   }
 
+  /** A credential's signature counter as it stands (0 for one it does not hold). */
+  signCount(credentialId: Uint8Array): number {
+    return this.signCounts.get(toHex(credentialId)) ?? 0;
+  }
+
   async nextDeviceCount(name: DeviceCounterName): Promise<number> {
     const next = (this.deviceCounts.get(name) ?? 0) + 1;
     this.deviceCounts.set(name, next);

@@ -18,7 +18,6 @@
 import { MemoryStore } from "../authenticator/memoryStore.js";
 import type { CredentialRecord } from "../authenticator/store.js";
 import { bytesEqual } from "../bytes/equal.js";
-import { toHex } from "../bytes/hex.js";
 import type { CredentialProvider, ProviderAccount } from "../client/provider.js";
 
 /** What a virtual authenticator's credentials tell the drop-in; the record is as stored. */
@@ -29,10 +28,8 @@ export interface VirtualCredentialListener {
   deleted(credentialId: Uint8Array): void;
 }
 
-/** The store, which also remembers each credential's latest signature counter (getCredentials reports it). */
+/** The store, telling its listener what Chrome's virtual authenticator sends events for (getCredentials reads `signCount`). */
 export class VirtualCredentialStore extends MemoryStore {
-  private readonly counts = new Map<string, number>();
-
   constructor(private readonly listener: VirtualCredentialListener) {
     super();
   }
@@ -40,14 +37,13 @@ export class VirtualCredentialStore extends MemoryStore {
   /** `newId` marks a credential the device itself just made: the page's, not WebAuthn.addCredential's. */
   override async putCredential(record: CredentialRecord, initialSignCount = 0, options?: { newId?: boolean }): Promise<void> {
     await super.putCredential(record, initialSignCount);
-    this.counts.set(toHex(record.id), initialSignCount);
     if (options?.newId) this.listener.added(record, initialSignCount);
   }
 
   override async nextSignCount(credentialId: Uint8Array): Promise<number> {
     const next = await super.nextSignCount(credentialId);
-    this.counts.set(toHex(credentialId), next);
-    // Only an assertion asks for the next count (src/authenticator/signCount.ts).
+    // Only an assertion asks for the next count (src/authenticator/signCount.ts), after presence, UV and
+    // extensions and right before its authenticator data is signed: the event names an assertion being made.
     const record = await this.findCredential(credentialId);
     if (record) this.listener.asserted(record, next);
     return next;
@@ -64,14 +60,9 @@ export class VirtualCredentialStore extends MemoryStore {
   }
 
   override async deleteCredential(credentialId: Uint8Array): Promise<boolean> {
-    this.counts.delete(toHex(credentialId));
     const deleted = await super.deleteCredential(credentialId);
     if (deleted) this.listener.deleted(credentialId);
     return deleted;
-  }
-
-  signCount(credentialId: Uint8Array): number {
-    return this.counts.get(toHex(credentialId)) ?? 0;
   }
 }
 
