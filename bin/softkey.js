@@ -14,6 +14,11 @@ if (!existsSync(entry)) {
 // `serve` runs, token and export files, the agent's socket): LevelDB creates files with the process umask,
 // and cannot be told otherwise.
 process.umask(0o077);
+// Before anything is loaded: loading the bundle alone grows V8's young generation, and a long-running
+// command (serve, agent, mcp) would keep it grown (src/processHeap.ts). A short command runs the same
+// number of scavenges either way (5 for `softkey list`).
+const { holdYoungGenerationSize } = await import(new URL("../dist/processHeap.js", import.meta.url).href);
+holdYoungGenerationSize();
 // Fast path: when `softkey agent` (or `softkey serve`) holds the store, it runs the command, without
 // the bundle (dist/agent/client.js is small and uses Node's built-ins only).
 const { runViaAgent } = await import(new URL("../dist/agent/client.js", import.meta.url).href);

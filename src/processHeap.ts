@@ -1,0 +1,24 @@
+/**
+ * V8's young generation, held at its first size in the processes the CLI starts (bin/softkey.js
+ * calls this before it loads anything), for the long-running ones: `serve`, `agent`, `mcp`, `attach`.
+ *
+ * V8 starts each semi-space of the young generation at 1 MiB and doubles it whenever enough objects
+ * have survived scavenges since the last growth, up to 16 MiB on 64-bit Node 20 (loading the CLI's
+ * bundle alone takes it to 8 MiB): with the new large-object space, about 45 MiB of resident memory
+ * that a process serving requests for a while always reaches, whatever its live data. `npm run
+ * bench:scale` measures a process that does this, as softkey serve does; with BENCH_SCALE_HEAP=default,
+ * one that does not (BENCHMARKS.md has both).
+ *
+ * `--max-semi-space-size` is read once, when the heap is set up, so a running process cannot change
+ * it; the growth factor is read at each growth, so 1 keeps the semi-spaces at their size from then
+ * on. The library leaves its host's heap alone: only the CLI calls this.
+ */
+import { setFlagsFromString } from "node:v8";
+
+let held = false;
+
+export function holdYoungGenerationSize(): void {
+  if (held) return;
+  held = true;
+  setFlagsFromString("--semi-space-growth-factor=1");
+}
