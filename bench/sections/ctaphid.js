@@ -1,8 +1,11 @@
 // The CTAPHID host's cost: server CPU per getAssertion over a unix socket (`softkey serve`, a JS CTAPHID
 // client in this process), against the core's CPU per getAssertion in process, in alternating rounds.
+// Beside them, the floor of any CTAPHID host in Node: a bare Node process that reads the same reports
+// from a unix socket and writes back as many bytes as softkey's answer, with no CTAP at all.
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { connect } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetAssertionRequest } from "../../dist/ctap/messages/getAssertion.js";
@@ -72,12 +75,68 @@ export class Channel {
   }
 }
 
+// Reads requests of a fixed size and answers each with a fixed number of bytes, in one write as softkey's host does.
+const BARE_SOCKET_SERVER = `
+const { createServer } = require("node:net");
+const [path, requestBytes, responseBytes] = process.argv.slice(1).map((a, i) => (i === 0 ? a : Number(a)));
+const response = Buffer.alloc(responseBytes, 1);
+createServer((socket) => {
+  let pending = 0;
+  socket.setNoDelay(true);
+  socket.on("data", (chunk) => {
+    pending += chunk.length;
+    for (; pending >= requestBytes; pending -= requestBytes) socket.write(response);
+  });
+}).listen(path, () => process.stdout.write("listening\\n"));
+`;
+
+/** The bare socket server in its own process, and an exchange of `requestBytes` for `responseBytes` with it. */
+async function bareSocketServer(path, requestBytes, responseBytes) {
+  const child = spawn(process.execPath, ["-e", BARE_SOCKET_SERVER, path, String(requestBytes), String(responseBytes)], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise((resolve, reject) => {
+    child.stdout.once("data", resolve);
+    child.once("exit", (code) => reject(new Error(`the bare socket server exited (${code})`)));
+  });
+  const socket = await new Promise((resolve, reject) => {
+    const s = connect(path);
+    s.once("connect", () => resolve(s));
+    s.once("error", reject);
+  });
+  socket.setNoDelay(true);
+  let received = 0;
+  let done;
+  socket.on("data", (chunk) => {
+    received += chunk.length;
+    if (received >= responseBytes) {
+      received -= responseBytes;
+      done();
+    }
+  });
+  return {
+    // One write per 64-byte report, as the CTAPHID client above sends them.
+    exchange: (reports) =>
+      new Promise((resolve) => {
+        done = resolve;
+        for (const r of reports) socket.write(r);
+      }),
+    cpuMs: () => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    stop: () => {
+      socket.destroy();
+      child.kill();
+    },
+  };
+}
+
 export async function ctaphidSection(report) {
   const dir = mkdtempSync(join(tmpdir(), "softkey-bench-ctaphid-"));
   const local = await openDevice();
   const socket = join(dir, "key.sock");
   const served = await startServe(join(dir, "served"), ["--ctaphid", `unix:${socket}`]);
   let channel;
+  let bare;
   try {
     channel = await Channel.open(socket);
     const cbor = (bytes) => channel.exchange(CtaphidCommand.CTAPHID_CBOR, bytes);
@@ -94,6 +153,11 @@ export async function ctaphidSection(report) {
     };
     const overSocket = await assertionFor(servedDevice);
     const inProcess = await assertionFor(local.device);
+    // The bare server gets the reports of a real getAssertion request and answers with as many bytes as softkey does.
+    const sample = request(0x02, GetAssertionRequest, { rpId: "bench.example", clientDataHash: new Uint8Array(32), allowList: [{ type: "public-key", id: await registerOne(local.device) }] });
+    const requestReports = encodeMessage(1, CtaphidCommand.CTAPHID_CBOR, sample);
+    const answerReports = encodeMessage(1, CtaphidCommand.CTAPHID_CBOR, await local.device.transact(sample));
+    bare = await bareSocketServer(join(dir, "bare.sock"), requestReports.length * HID_REPORT_SIZE, answerReports.length * HID_REPORT_SIZE);
     const m = await inRounds(
       async () => {
         const before = served.cpuMs();
@@ -101,14 +165,24 @@ export async function ctaphidSection(report) {
         const after = served.cpuMs();
         const serverCpuUsPerOp = before === undefined ? NaN : ((after - before) * 1000) / (socketRun.opsPerSecond * roundSeconds);
         const localRun = await opsAndCpu(inProcess, roundSeconds, 50);
-        return { serverCpu: serverCpuUsPerOp, localCpu: localRun.cpuUsPerOp, socketOps: socketRun.opsPerSecond, localOps: localRun.opsPerSecond };
+        const bareBefore = bare.cpuMs();
+        const bareRun = await opsAndCpu(() => bare.exchange(requestReports), roundSeconds, 50);
+        const bareCpu = ((bare.cpuMs() - bareBefore) * 1000) / (bareRun.opsPerSecond * roundSeconds);
+        return { serverCpu: serverCpuUsPerOp, localCpu: localRun.cpuUsPerOp, socketOps: socketRun.opsPerSecond, localOps: localRun.opsPerSecond, bareCpu, floor: (localRun.cpuUsPerOp + bareCpu) / localRun.cpuUsPerOp };
       },
       { ratio: ["serverCpu", "localCpu"] },
     );
     report.row("CTAPHID getAssertion over a unix socket (`softkey serve`), one client", m.socketOps, "ops/s", `server CPU ${Math.round(m.serverCpu)} µs per op; load ${m.load}`);
     report.row("CTAP getAssertion in process (baseline)", m.localOps, "ops/s", `${Math.round(m.localCpu)} µs CPU per op`);
+    report.row(
+      "bare unix-socket exchange of the same reports, a Node process with no CTAP (the floor of a CTAPHID host in Node)",
+      m.bareCpu,
+      "µs CPU",
+      `per message; in-process CTAP + this: ${m.floor.toFixed(2)} x in-process (median)`,
+    );
     report.goal("CTAPHID server CPU per op / in-process CTAP", m.ratio, 1.3, false, m.load);
   } finally {
+    bare?.stop();
     channel?.close();
     await served.stop();
     await local.close();
