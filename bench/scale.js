@@ -161,14 +161,15 @@ async function measure(store, n) {
   // Cold: a different filled credential every call, so the record and its key come from disk, not the caches.
   const rpCount = Math.max(1, Math.ceil(n / PER_RP));
   const want = Math.min(runs, n);
+  // Twice as many as the cold assertions use: the second half is for the bare LevelDB reads below.
   const coldIds = [];
   const seen = new Set();
-  for (let j = 0; j < rpCount && coldIds.length < want; j++) {
+  for (let j = 0; j < rpCount && coldIds.length < Math.min(2 * runs, n); j++) {
     const rpId = rpIdOf((j * 7919) % rpCount);
     if (seen.has(rpId)) continue;
     seen.add(rpId);
     const { credentials } = await key.keystore.scanCredentials(createHash("sha256").update(rpId).digest());
-    for (const c of credentials) if (coldIds.length < want) coldIds.push({ rpId, id: c.id });
+    for (const c of credentials) if (coldIds.length < 2 * runs) coldIds.push({ rpId, id: c.id });
   }
   tracePhase("cold IDs collected");
   // Re-open so none of these is cached before it is timed.
@@ -178,13 +179,38 @@ async function measure(store, n) {
   const cold = await timeEach(
     runs,
     async (i) => {
-      const { rpId, id } = coldIds[i % coldIds.length];
+      const { rpId, id } = coldIds[i % want];
       const response = await key.authenticator.transact(new Uint8Array([0x02, ...encodeCanonical(new Map([[1, rpId], [2, sha(`c${i}`)], [3, [new Map([["id", id], ["type", "public-key"]])]]]))]));
       if (response[0] !== 0) throw new Error(`cold assertion: status ${response[0]}`);
     },
     0,
   );
   tracePhase("cold allowList");
+  // What a cold assertion cannot avoid, each on its own: reading the credential's record and its counter (LevelDB,
+  // in the same order as the cold assertions above, on records not read yet in this process), parsing the private
+  // key for signing, and the synced LevelDB write a first counter reservation waits for.
+  const { credentialKey, counterKey, toHex } = await import("../dist/keystore/keys.js");
+  const { openLevel } = await import("../dist/keystore/database.js");
+  const { generateKeyMaterial, loadPrivateKey } = await import("../dist/crypto/credentialKeys.js");
+  const db = key.keystore.state.db; // the bench reaches below the Keystore on purpose: bare LevelDB reads
+  const readIds = coldIds.length > want ? coldIds.slice(want) : coldIds;
+  const recordReads = await timeEach(
+    Math.max(readIds.length, 200), // at the smaller size the same few records again, as its cold assertions read them
+    async (i) => {
+      const { rpId, id } = readIds[i % readIds.length];
+      const [record, counter] = [await db.get(credentialKey(toHex(sha(rpId)), toHex(id))), await db.get(counterKey(toHex(id)))];
+      if (record === undefined || counter === undefined) throw new Error("bare read: no record");
+    },
+    0,
+  );
+  const pkcs8s = Array.from({ length: 500 }, () => generateKeyMaterial(-7).keyPair);
+  const keyParse = await timeEach(pkcs8s.length, (i) => loadPrivateKey(pkcs8s[i].privateKey, pkcs8s[i].publicKey, -7), 0);
+  // A scratch LevelDB beside the store, opened as the keystore opens its own: the store itself takes no foreign keys.
+  const scratchDir = join(store, "..", `sync-probe-${process.pid}`);
+  const scratch = await openLevel(scratchDir, true);
+  const syncedWrite = await timeEach(200, (i) => scratch.put(`n!${i}`, new Uint8Array(64), { sync: true }));
+  await scratch.close();
+  rmSync(scratchDir, { recursive: true, force: true });
   const filledRp = await timeEach(Math.min(runs, 500), (i) => call(0x02, new Map([[1, rpIdOf(i % rpCount)], [2, sha(`d${i}`)]])));
   tracePhase("discoverable, 10 accounts");
   const list = await timeEach(Math.min(runs, 500), (i) => key.listCredentials({ rpId: rpIdOf(i % rpCount) }));
@@ -201,6 +227,9 @@ async function measure(store, n) {
     hot,
     discoverable,
     cold,
+    recordReads,
+    keyParse,
+    syncedWrite,
     filledRp,
     list,
     getInfo,
@@ -225,11 +254,19 @@ export function formatScale(small, large) {
   row("getAssertion, discoverable, 1 account (median)", small.discoverable.median, large.discoverable.median, us, "<= 1.5x");
   row(`getAssertion, discoverable, ${PER_RP} accounts (median)`, small.filledRp.median, large.filledRp.median, us);
   row("getAssertion, allowList, a different credential each call: cold caches at the larger size (median)", small.cold.median, large.cold.median, us);
+  row("  bare LevelDB reads of a credential's record and counter, in the same order (median)", small.recordReads.median, large.recordReads.median, us);
+  row("  parsing a P-256 private key for signing (median)", small.keyParse.median, large.keyParse.median, us);
+  row("  a synced LevelDB write of one counter, what a first reservation waits for (median)", small.syncedWrite.median, large.syncedWrite.median, us);
   row(`list one RP's credentials (${PER_RP}) (median)`, small.list.median, large.list.median, us);
   row("getInfo (median)", small.getInfo.median, large.getInfo.median, us);
   row("RSS right after opening the store", small.rssAfterOpenMiB, large.rssAfterOpenMiB, (v) => `${v.toFixed(0)} MiB`);
   row("peak RSS of the measuring process (all of the above)", small.maxRssMiB, large.maxRssMiB, (v) => `${v.toFixed(0)} MiB`, "< 300 MiB");
   row("store size per credential", small.bytesPerCredential, large.bytesPerCredential, (v) => `${Math.round(v)} B`, "< 1 KiB");
+  const floor = large.recordReads.median + large.keyParse.median + large.syncedWrite.median;
+  lines.push("");
+  lines.push(
+    `A cold assertion at ${n(large.n)} cannot cost less than its two reads, its key parse and its synced counter reservation: ${us(floor)}, ${(floor / small.cold.median).toFixed(2)} x the assertion at ${n(small.n)}.`,
+  );
   lines.push("");
   lines.push(`Fill (bench/fill.js, real P-256 keys, each record sealed, 1000 per batch): ${n(large.n)} credentials in ${large.fillSeconds.toFixed(1)} s (${n(large.fillPerSecond)}/s); store ${large.storeMiB.toFixed(0)} MiB.`);
   return lines.join("\n");
