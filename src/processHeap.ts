@@ -3,8 +3,8 @@
  * calls this before it loads anything), for the long-running ones: `serve`, `agent`, `mcp`, `attach`.
  *
  * V8 starts each semi-space of the young generation at 1 MiB and doubles it whenever enough objects
- * have survived scavenges since the last growth, up to 16 MiB on 64-bit Node 20 (loading the CLI's
- * bundle alone takes it to 8 MiB): with the new large-object space, about 45 MiB of resident memory
+ * have survived scavenges since the last growth, up to 16 MiB on 64-bit Node 20 (loading softkey's
+ * modules alone took it to 8 MiB): with the new large-object space, about 45 MiB of resident memory
  * that a process serving requests for a while always reaches, whatever its live data. `npm run
  * bench:scale` measures a process that does this, as softkey serve does; with BENCH_SCALE_HEAP=default,
  * one that does not (BENCHMARKS.md has both).
