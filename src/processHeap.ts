@@ -1,6 +1,7 @@
 /**
- * V8's young generation, held at its first size in the processes the CLI starts (bin/softkey.js
- * calls this before it loads anything), for the long-running ones: `serve`, `agent`, `mcp`, `attach`.
+ * V8's young generation, held at its first size in every process the CLI starts (bin/softkey.js
+ * calls this before it loads anything). It matters for the long-running ones: `serve`, `agent`,
+ * `mcp`, `attach`.
  *
  * V8 starts each semi-space of the young generation at 1 MiB and doubles it whenever enough objects
  * have survived scavenges since the last growth, up to 16 MiB on 64-bit Node 20 (loading softkey's
