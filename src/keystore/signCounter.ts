@@ -16,10 +16,21 @@
  * Calls for one credential are serialized on the keystore's per-credential
  * lane; when a reservation still has room and nothing is queued, the next
  * value is handed out without touching the queue or the disk.
+ *
+ * The states kept in memory are bounded, so that a process signing for a
+ * million different credentials does not keep a million of them: past
+ * `limit`, the oldest states whose reservation is spent (nothing reserved
+ * beyond the last value, so the store holds exactly that value) are dropped.
+ * Reloading one gives the same next value, with no gap. A credential with
+ * room left in its reservation keeps its state until it is spent or the
+ * process closes.
  */
 import type { KeyedQueue } from "./keyedQueue.js";
 
 export const MAX_RESERVATION = 1024;
+
+/** How many counter states a process keeps before it drops spent ones: about 165 bytes each (a Map of 200,000, measured). */
+export const COUNTER_STATES_KEPT = 100_000;
 
 /** Where the counter ceilings live; the keystore seals them into `n!` records. */
 export interface CounterStorage {
@@ -40,14 +51,25 @@ interface CounterState {
 }
 
 export class SignCounter {
+  /** In load order, so the oldest come first. */
   private readonly states = new Map<string, CounterState>();
+  /** The size at which to look for spent states again: a search that finds too few waits until a tenth of `limit` more are loaded. */
+  private nextTrimAt: number;
 
   constructor(
     private readonly queue: KeyedQueue,
     private readonly storage: CounterStorage,
     /** Thrown when a credential has no counter record. */
     private readonly notFound: (credentialIdHex: string) => Error,
-  ) {}
+    private readonly limit = COUNTER_STATES_KEPT,
+  ) {
+    this.nextTrimAt = limit + 1;
+  }
+
+  /** How many credentials' (and device counters') states are held in memory. */
+  get heldStates(): number {
+    return this.states.size;
+  }
 
   /** A value strictly greater than every value ever returned for this credential. */
   next(credentialIdHex: string): Promise<number> {
@@ -132,6 +154,20 @@ export class SignCounter {
     if (persisted === undefined) throw this.notFound(credentialIdHex);
     const state: CounterState = { last: persisted, ceiling: persisted, step: 0 };
     this.states.set(credentialIdHex, state);
+    if (this.states.size >= this.nextTrimAt) this.dropSpentStates();
     return state;
+  }
+
+  /**
+   * Drop the oldest spent states until a tenth of `limit` is free. Only states whose lane is idle:
+   * one with work queued may be mid-reservation, its ceiling on disk not yet the one in memory.
+   */
+  private dropSpentStates(): void {
+    const target = this.limit - Math.ceil(this.limit / 10);
+    for (const [idHex, state] of this.states) {
+      if (this.states.size <= target) break;
+      if (state.last === state.ceiling && this.queue.isIdle(idHex)) this.states.delete(idHex);
+    }
+    this.nextTrimAt = this.states.size <= target ? this.limit + 1 : this.states.size + Math.ceil(this.limit / 10);
   }
 }
