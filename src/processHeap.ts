@@ -12,14 +12,18 @@
  *
  * `--max-semi-space-size` is read once, when the heap is set up, so a running process cannot change
  * it; the growth factor is read at each growth, so 1 keeps the semi-spaces at their size from then
- * on. The library leaves its host's heap alone: only the CLI calls this.
+ * on. The library leaves its host's heap alone: only the CLI calls this. Measured on Node 20 (V8 11.3)
+ * only, and applied there only: V8 prints an error for a flag it does not know.
  */
 import { setFlagsFromString } from "node:v8";
+
+/** The Node major versions whose V8 this was measured on. Elsewhere V8 may not know the flag, and it would print an error for every command. */
+const MEASURED_NODE_MAJORS = new Set([20]);
 
 let held = false;
 
 export function holdYoungGenerationSize(): void {
-  if (held) return;
+  if (held || !MEASURED_NODE_MAJORS.has(Number(process.versions.node.split(".")[0]))) return;
   held = true;
   setFlagsFromString("--semi-space-growth-factor=1");
 }

@@ -11,6 +11,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+// Measured, and so applied, on Node 20's V8 only (src/processHeap.ts); elsewhere the call does nothing.
+const APPLIED = Number(process.versions.node.split(".")[0]) === 20;
 
 // Allocates about 400 MiB in small objects, a tenth of which stay reachable for a while (as a
 // serving process's caches and requests in flight do), then reports the new space's size.
@@ -39,7 +41,8 @@ describe("holdYoungGenerationSize", () => {
     const held = newSpaceMiB("hold");
     // The new space's size counts both semi-spaces: 2 x 1 MiB at first, up to 2 x 16 MiB on Node 20.
     expect(grown, "the load did not make the default heap grow its young generation: the test proves nothing").toBeGreaterThanOrEqual(8);
-    expect(held).toBeLessThanOrEqual(2);
+    if (APPLIED) expect(held).toBeLessThanOrEqual(2);
+    else expect(held, "on an unmeasured Node the call must leave V8 alone").toBe(grown);
   });
 
   it("is set by the CLI's launcher before it loads the bundle", () => {
@@ -56,7 +59,8 @@ process.on("exit", () => process.stderr.write("new_space " + getHeapSpaceStatist
       const run = spawnSync(process.execPath, ["--import", pathToFileURL(hook).href, path.join(REPO, "bin", "softkey.js"), "--help"], { encoding: "utf8" });
       expect(run.status, run.stderr).toBe(0);
       const size = Number(/new_space (\d+)/.exec(run.stderr)?.[1]);
-      expect(size / 2 ** 20).toBeLessThanOrEqual(2);
+      if (APPLIED) expect(size / 2 ** 20).toBeLessThanOrEqual(2);
+      else expect(size / 2 ** 20).toBeGreaterThan(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
