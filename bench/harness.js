@@ -1,12 +1,23 @@
 // The benchmark's measuring tools: every figure is a median of rounds, every ratio is taken within a round
 // (both sides measured back to back, so load on a shared machine hits both alike) and then the median of
 // those ratios is reported, with the load average beside it.
+import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 
 export const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 export const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 3));
 /** One round's share of a measurement's time. */
 export const roundSeconds = Math.max(0.5, seconds / ROUNDS);
+
+/** Another process's CPU time so far in ms, user and system (Linux /proc; undefined elsewhere or once it has exited). */
+export function processCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms clock ticks
+  } catch {
+    return undefined;
+  }
+}
 
 /** Runs fn (sync or async) repeatedly for `duration` seconds and returns operations per second. */
 export async function opsPerSecond(fn, duration = roundSeconds, warmUp = 200) {

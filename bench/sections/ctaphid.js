@@ -5,13 +5,13 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { connect } from "node:net";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetAssertionRequest } from "../../dist/ctap/messages/getAssertion.js";
 import { CID_BROADCAST, CtaphidCommand, HID_REPORT_SIZE, encodeMessage, parsePacket } from "../../dist/ctaphid/packets.js";
 import { MessageReassembly } from "../../dist/ctaphid/reassembly.js";
-import { inRounds, opsAndCpu, roundSeconds } from "../harness.js";
+import { inRounds, opsAndCpu, processCpuMs, roundSeconds } from "../harness.js";
 import { openDevice, registerOne, request } from "./core.js";
 import { startServe } from "./serveProcess.js";
 
@@ -119,10 +119,7 @@ async function bareSocketServer(path, requestBytes, responseBytes) {
         done = resolve;
         for (const r of reports) socket.write(r);
       }),
-    cpuMs: () => {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    },
+    cpuMs: () => processCpuMs(child.pid),
     stop: () => {
       socket.destroy();
       child.kill();

@@ -1,7 +1,7 @@
 // `softkey serve` as its own process (the real binary) on a fresh store, for the transport benchmarks.
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { processCpuMs } from "../harness.js";
 
 const bin = fileURLToPath(new URL("../../bin/softkey.js", import.meta.url));
 const env = { ...process.env, SOFTKEY_PASSPHRASE: "bench" };
@@ -21,14 +21,7 @@ export async function startServe(store, args) {
   return {
     listening: JSON.parse(line).listening,
     /** The server's CPU time so far in ms (Linux /proc; undefined elsewhere). */
-    cpuMs() {
-      try {
-        const fields = readFileSync(`/proc/${server.pid}/stat`, "utf8").split(") ")[1].split(" ");
-        return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms clock ticks
-      } catch {
-        return undefined;
-      }
-    },
+    cpuMs: () => processCpuMs(server.pid),
     async stop() {
       server.kill("SIGTERM");
       await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once("exit", resolve)));
